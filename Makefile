@@ -1,0 +1,27 @@
+# reliefsim — the two commands of the quick start, plus helpers.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## run the baseline scenario: summary, SQLite store, figure
+	$(BIN)/reliefsim run baseline --db sqlite:///reliefsim.db --figure reliefsim_baseline.png
+
+test: $(STAMP)  ## the whole suite, plus ruff
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; exit $$rc
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) reliefsim.db reliefsim_baseline.png .pytest_cache

@@ -1,0 +1,66 @@
+"""Households finding policy (人找政策): who applies each month and what they declare."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RING_FIELDS, Facts
+from reliefsim.population import Population
+from reliefsim.rng import Streams
+from reliefsim.rules import NONE, Assessment
+from reliefsim.scenario import Values
+
+
+def low_awareness(f: Facts, v: Values) -> np.ndarray:
+    """Households with no member with smartphone skills, or with only elderly members."""
+    phone = f.count(f.smartphone) > 0
+    elderly_only = f.count(f.age < v.policy.old_age) == 0
+    return ~phone | elderly_only
+
+
+def application_probability(pop: Population, truth: Assessment, hardship: np.ndarray,
+                            disaster: np.ndarray, v: Values) -> np.ndarray:
+    """Monthly probability that each household applies, if free to (not enrolled, no case).
+
+    Households in hardship (truly eligible, or a recent sudden hardship) apply with
+    ``apply_prob``, scaled down for low awareness and back up by assisted application; near-poor
+    households apply less often; a household hit by a disaster this month applies with
+    ``disaster_apply_prob``.
+    """
+    b = v.behaviour
+    aware = np.where(low_awareness(pop.facts, v), b.low_awareness_factor
+                     * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
+    p = b.apply_prob * np.minimum(aware, 1.0)
+    line = v.policy.marginal_multiplier * v.policy.dibao_line * b.near_poor_multiple
+    near_poor = truth.income_pc < line
+    in_need = hardship | (truth.tier != NONE)
+    p = np.where(in_need, p, np.where(near_poor, p * b.near_poor_factor, 0.0))
+    p = np.where(disaster > 0, np.maximum(p, b.disaster_apply_prob), p)
+    return np.where(truth.size > 0, p, 0.0)
+
+
+def applications(pop: Population, truth: Assessment, hardship: np.ndarray, free: np.ndarray,
+                 v: Values, streams: Streams, t: int) -> np.ndarray:
+    """Households that apply this month (a mask)."""
+    p = application_probability(pop, truth, hardship, pop.facts.damage, v)
+    return free & (streams.uniform("apply", t, pop.n) < p)
+
+
+def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.ndarray,
+            v: Values) -> None:
+    """Write the applicants' declarations into the admin view.
+
+    Declarations are truthful except that misreporters under-declare wages (where human
+    resources data are not linked) and other income by ``behaviour.misreport_share``.
+    """
+    admin.reveal(pop.facts, applying, MEMBER_FIELDS, HOUSEHOLD_FIELDS + RING_FIELDS)
+    cheat = applying & pop.misreporter
+    keep = 1.0 - v.behaviour.misreport_share
+    member_cheat = (cheat & ~hr_linked)[admin.hh]
+    admin.wage = np.where(member_cheat, admin.wage * keep, admin.wage)
+    admin.other_income = np.where(cheat, admin.other_income * keep, admin.other_income)
+    before = admin.income()
+    admin.refresh_incomes()
+    ratio = np.divide(admin.income(), before, out=np.ones(pop.n), where=before > 0)
+    admin.income_ring[:, cheat] *= ratio[cheat]
+    admin.income_window = np.where(cheat, admin.income_window * ratio, admin.income_window)

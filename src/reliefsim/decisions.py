@@ -1,0 +1,159 @@
+"""What a home visit decides: verification, enrolment, tier changes, gradual exit, one-off aid.
+
+A visit sees the true facts with probability ``casework.visit_accuracy``; otherwise the case is
+decided on what the administration already holds (linked data and declarations). The decision then
+applies the same rules as everywhere else to the (now corrected) admin view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reliefsim.caseload import Caseload
+from reliefsim.facts import Facts
+from reliefsim.population import Population
+from reliefsim.rules import NONE, TIER_CODE, assess, disaster_grant, temporary_cap
+from reliefsim.scenario import Values
+from reliefsim.schema import ENROLLABLE_TIERS
+
+
+@dataclass
+class Hardship:
+    """True sudden hardships (RULES.md §4 temporary assistance), per household.
+
+    Attributes:
+        need: uncovered need from recent shocks (yuan).
+        month: month of the latest shock.
+        disaster_level: damage level of the latest disaster.
+        disaster_month: month of the latest disaster.
+    """
+
+    need: np.ndarray
+    month: np.ndarray
+    disaster_level: np.ndarray
+    disaster_month: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Hardship:
+        """No hardship anywhere."""
+        return cls(np.zeros(n), np.full(n, -10_000, dtype=np.int32),
+                   np.zeros(n, dtype=np.int8), np.full(n, -10_000, dtype=np.int32))
+
+    def recent(self, t: int, lookback: int) -> np.ndarray:
+        """Households with a sudden hardship within the look-back window."""
+        return (self.need > 0) & (t - self.month <= lookback)
+
+    def add(self, t: int, need: np.ndarray, lookback: int, disaster: np.ndarray) -> None:
+        """Record this month's new needs (older needs expire after the look-back)."""
+        stale = t - self.month > lookback
+        self.need = np.where(stale, 0.0, self.need) + need
+        self.month = np.where(need > 0, t, self.month)
+        self.disaster_level = np.where(disaster > 0, disaster, self.disaster_level)
+        self.disaster_month = np.where(disaster > 0, t, self.disaster_month)
+
+
+@dataclass
+class Outcome:
+    """What the month's visits decided (arrays over the visited households, in visit order)."""
+
+    visited: np.ndarray
+    accurate: np.ndarray
+    helped: np.ndarray
+    newly_enrolled: np.ndarray
+    temporary: np.ndarray
+    disaster: np.ndarray
+    old_tier: np.ndarray
+    new_tier: np.ndarray
+    exits: np.ndarray
+    gradual: np.ndarray
+
+
+def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
+          applied: np.ndarray, visited: np.ndarray, v: Values, u: np.ndarray, t: int,
+          em_linked: np.ndarray) -> Outcome:
+    """Verify and decide the visited households.
+
+    Args:
+        pop: population (true facts).
+        admin: admin view (changed in place: accurate visits reveal the truth).
+        case: case records (changed in place).
+        hardship: true sudden hardships (needs reduced by what is paid).
+        applied: per household, the open case includes an application.
+        visited: household indices visited this month.
+        v: scenario values in force.
+        u: this month's visit-accuracy uniforms (length H).
+        t: month index.
+        em_linked: households linked to emergency-management data.
+    """
+    n = pop.n
+    lookback = v.casework.temporary_lookback_months
+    accurate = u[visited] < v.casework.visit_accuracy
+    seen = np.zeros(n, dtype=bool)
+    seen[visited[accurate]] = True
+    caught = seen & pop.misreporter & applied
+    admin.reveal(pop.facts, seen)
+    a = assess(admin, v)
+
+    old = case.tier[visited].copy()
+    new = a.tier[visited]
+    in_exit = case.in_exit(t)[visited]
+    immediate = caught[visited] | ~a.assets_ok[visited] | (a.size[visited] == 0)
+    falling = (old > 0) & (new < old)
+    gradual = falling & ~immediate & ~in_exit & (v.policy.exit_period_months > 0)
+    idx_g = visited[gradual]
+    case.exit_until[idx_g] = t + v.policy.exit_period_months
+    case.exit_from[idx_g] = old[gradual]
+    case.exit_amount[idx_g] = case.last_basic[idx_g] * v.policy.exit_benefit_share
+    back = in_exit & (new >= case.exit_from[visited])
+    case.exit_until[visited[back]] = -1
+    ends_exit = in_exit & immediate
+    case.exit_until[visited[ends_exit]] = -1
+    newly = (old == NONE) & (new > NONE) & ~in_exit
+    case.tier[visited] = new
+    case.since[visited[newly]] = t
+    case.since[visited[new == NONE]] = -1
+    review = np.array([v.casework.review_months[name] for name in ENROLLABLE_TIERS])
+    codes = np.array([TIER_CODE[name] for name in ENROLLABLE_TIERS])
+    months = np.zeros(len(TIER_CODE), dtype=np.int64)
+    months[codes] = review
+    case.next_review[visited] = np.where(new > NONE, t + months[new], 1 << 30)
+
+    size = a.size[visited]
+    temporary, disaster = _one_off_aid(pop, admin, case, hardship, visited, seen[visited],
+                                       size, v, t, lookback, em_linked)
+    helped = (new > NONE) | case.in_exit(t)[visited] | (temporary > 0) | (disaster > 0)
+    exits = falling & (new == NONE) & ~gradual
+    case.rejected[visited[~helped]] = t
+    return Outcome(visited, accurate, helped, newly, temporary, disaster, old, new, exits,
+                   gradual)
+
+
+def _one_off_aid(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
+                 visited: np.ndarray, seen: np.ndarray, size: np.ndarray, v: Values, t: int,
+                 lookback: int, em_linked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Temporary assistance and disaster grants decided at the visit."""
+    # temporary assistance: the need the visit sees (true when accurate; otherwise what the
+    # household declares: honest households their true need, misreporters the full cap)
+    cap = temporary_cap(v, size)
+    true_need = np.where(hardship.recent(t, lookback)[visited], hardship.need[visited], 0.0)
+    claimed = np.where(pop.misreporter[visited], cap, true_need)
+    # uncovered need: what the household's own savings cannot cover
+    need = np.maximum(np.where(seen, true_need, claimed) - admin.financial_assets[visited], 0.0)
+    unpaid = case.temporary_paid[visited] < hardship.month[visited]
+    unpaid |= ~seen & pop.misreporter[visited] & (t - case.temporary_paid[visited] > lookback)
+    temporary = np.where(unpaid & (need > 0) & (size > 0), np.minimum(need, cap), 0.0)
+    paid = visited[temporary > 0]
+    case.temporary_paid[paid] = t
+    hardship.need[paid] = np.maximum(hardship.need[paid] - temporary[temporary > 0], 0.0)
+
+    # disaster grants: verified damage (the visit sees it; otherwise linked or declared data)
+    recent = t - hardship.disaster_month[visited] <= lookback
+    level = np.where(recent, hardship.disaster_level[visited], 0)
+    level = np.where(seen | ~em_linked[visited], level,
+                     np.maximum(level, admin.damage[visited])).astype(np.int8)
+    fresh = case.disaster_paid[visited] < hardship.disaster_month[visited]
+    disaster = np.where(fresh, disaster_grant(v, level), 0.0)
+    case.disaster_paid[visited[disaster > 0]] = t
+    return temporary, disaster

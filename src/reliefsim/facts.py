@@ -1,0 +1,140 @@
+"""Household facts as columns of numpy arrays (struct of arrays), for the truth and the admin view.
+
+One :class:`Facts` holds every household and every member. Members are stored flat and sorted by
+household (``hh``), so per-household sums are one ``np.bincount``. The same class holds the *true*
+facts and the facts *as the administration sees them*; the rules read either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+MEMBER_FIELDS: tuple[str, ...] = (
+    "age", "alive", "works", "wage", "pension", "disability", "serious_illness", "chronic",
+    "unable_self_care", "student", "tertiary_track", "smartphone", "benefit", "benefit_months",
+)
+HOUSEHOLD_FIELDS: tuple[str, ...] = (
+    "wages", "pensions", "other_income", "financial_assets", "homes_owned", "floor_space_pc",
+    "car", "rent", "has_capable_supporter", "medical_oop", "care", "rehab", "education",
+    "damage", "income_window", "rigid_window",
+)
+RING_FIELDS: tuple[str, ...] = ("income_ring", "rigid_ring")
+ITEM_FIELDS: dict[str, str] = {
+    "medical": "medical_oop", "care": "care", "rent": "rent", "rehab": "rehab",
+    "education": "education",
+}
+"""Rigid-expenditure item name (RULES.md) → the monthly household field that holds it."""
+
+
+@dataclass
+class Facts:
+    """All households and members; see module docstring.
+
+    Household arrays have length H, member arrays length M, rings shape (W, H).
+    Money is yuan per month unless the name says otherwise.
+    """
+
+    hh: np.ndarray  # member → household index (sorted)
+    age: np.ndarray
+    alive: np.ndarray
+    works: np.ndarray
+    wage: np.ndarray  # member's wage when working (yuan/month)
+    pension: np.ndarray
+    disability: np.ndarray  # 0 none, 1 mild, 2 severe
+    serious_illness: np.ndarray
+    chronic: np.ndarray
+    unable_self_care: np.ndarray
+    student: np.ndarray  # 0 none, 1 primary, 2 secondary, 3 tertiary
+    tertiary_track: np.ndarray
+    smartphone: np.ndarray
+    benefit: np.ndarray  # unemployment benefit while unemployed (yuan/month)
+    benefit_months: np.ndarray  # months of unemployment benefit left
+    wages: np.ndarray
+    pensions: np.ndarray
+    other_income: np.ndarray
+    financial_assets: np.ndarray
+    homes_owned: np.ndarray
+    floor_space_pc: np.ndarray
+    car: np.ndarray
+    rent: np.ndarray
+    has_capable_supporter: np.ndarray
+    medical_oop: np.ndarray
+    care: np.ndarray
+    rehab: np.ndarray
+    education: np.ndarray
+    damage: np.ndarray  # 0 none, 1 minor, 2 damaged, 3 collapsed (this month)
+    income_window: np.ndarray  # household income summed over the rigid window
+    rigid_window: np.ndarray  # rigid expenditure (policy items) summed over the window
+    income_ring: np.ndarray
+    rigid_ring: np.ndarray
+
+    @property
+    def n_households(self) -> int:
+        """Number of households H."""
+        return len(self.wages)
+
+    def size(self) -> np.ndarray:
+        """Living members per household."""
+        return np.bincount(self.hh, weights=self.alive, minlength=self.n_households).astype(
+            np.int64)
+
+    def count(self, member_mask: np.ndarray) -> np.ndarray:
+        """Per household, how many living members satisfy ``member_mask``."""
+        return np.bincount(self.hh, weights=member_mask & self.alive,
+                           minlength=self.n_households)
+
+    def member_sum(self, values: np.ndarray) -> np.ndarray:
+        """Per household, the sum of ``values`` over living members."""
+        return np.bincount(self.hh, weights=np.where(self.alive, values, 0.0),
+                           minlength=self.n_households)
+
+    def income(self) -> np.ndarray:
+        """Household monthly income before any disregard (wages + pensions + other)."""
+        return self.wages + self.pensions + self.other_income
+
+    def refresh_incomes(self) -> None:
+        """Recompute household wages and pensions (with unemployment benefit) from the members."""
+        self.wages = self.member_sum(np.where(self.works, self.wage, 0.0))
+        benefit = np.where(~self.works & (self.benefit_months > 0), self.benefit, 0.0)
+        self.pensions = self.member_sum(self.pension + benefit)
+
+    def push_month(self, t: int, items: tuple[str, ...], window: int) -> None:
+        """Record this month's income and rigid expenditure in the rings and update the sums."""
+        slot = t % self.income_ring.shape[0]
+        self.income_ring[slot] = self.income()
+        self.rigid_ring[slot] = sum((getattr(self, ITEM_FIELDS[i]) for i in items),
+                                    np.zeros(self.n_households))
+        self.update_windows(t, window)
+
+    def update_windows(self, t: int, window: int) -> None:
+        """Recompute the window sums from the rings (the last ``window`` months up to ``t``)."""
+        slots = [(t - k) % self.income_ring.shape[0] for k in range(window)]
+        self.income_window = self.income_ring[slots].sum(axis=0)
+        self.rigid_window = self.rigid_ring[slots].sum(axis=0)
+
+    def copy(self) -> Facts:
+        """A deep copy (every array copied)."""
+        return Facts(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+    def reveal(self, source: Facts, households: np.ndarray,
+               member_fields: tuple[str, ...] = MEMBER_FIELDS,
+               household_fields: tuple[str, ...] = HOUSEHOLD_FIELDS + RING_FIELDS) -> None:
+        """Overwrite some fields of the given households with ``source``'s values.
+
+        Args:
+            source: facts to copy from (e.g. the truth, or a lagged snapshot of it).
+            households: boolean mask over households.
+            member_fields: member-level field names to copy.
+            household_fields: household-level field names (rings copy whole columns).
+        """
+        if member_fields:
+            mmask = households[self.hh]
+            for name in member_fields:
+                getattr(self, name)[mmask] = getattr(source, name)[mmask]
+        for name in household_fields:
+            if name in RING_FIELDS:
+                getattr(self, name)[:, households] = getattr(source, name)[:, households]
+            else:
+                getattr(self, name)[households] = getattr(source, name)[households]

@@ -1,0 +1,155 @@
+"""Indicators of a run (RULES.md §6), each with its name, unit and convention (denominator).
+
+The model writes weighted monthly totals into a :class:`Ledger`; :func:`summarize` turns the
+months after the warm-up into the headline indicators.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reliefsim.payments import PROGRAMMES
+from reliefsim.schema import DEPARTMENTS, TIER_NAMES, WARNING_RULES
+
+DAYS_PER_MONTH = 30.44
+
+
+@dataclass
+class Indicator:
+    """One headline number with how to read it."""
+
+    name: str
+    value: float
+    unit: str
+    convention: str
+
+
+@dataclass
+class Ledger:
+    """Weighted monthly totals (``series[name][month]``) and per-event samples.
+
+    Attributes:
+        series: name → list of monthly values.
+        days: days from onset of hardship to first payment, one entry per event.
+        days_weight: weight of each entry in ``days``.
+        confusion: true tier × enrolled tier, summed over months after the warm-up.
+    """
+
+    series: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    days: list[np.ndarray] = field(default_factory=list)
+    days_weight: list[np.ndarray] = field(default_factory=list)
+    confusion: np.ndarray = field(default_factory=lambda: np.zeros((5, 5)))
+    spells_total: float = 0.0
+    spells_found: float = 0.0
+
+    def add(self, month: int, values: dict[str, float]) -> None:
+        """Append one month's values (every name must be given every month)."""
+        for name, value in values.items():
+            column = self.series[name]
+            column.extend([0.0] * (month - len(column)))
+            column.append(float(value))
+
+    def months(self) -> int:
+        """Months recorded."""
+        return max((len(c) for c in self.series.values()), default=0)
+
+    def mean(self, name: str, start: int) -> float:
+        """Average monthly value from month ``start`` on."""
+        return float(np.mean(self.series[name][start:])) if self.months() > start else 0.0
+
+    def total(self, name: str, start: int) -> float:
+        """Sum of monthly values from month ``start`` on."""
+        return float(np.sum(self.series[name][start:]))
+
+
+def _share(num: float, den: float) -> float:
+    return num / den if den > 0 else float("nan")
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` with ``weights`` (NaN when there are none)."""
+    if len(values) == 0:
+        return float("nan")
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, q * cum[-1])])
+
+
+def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
+    """Headline indicators over the months from ``warmup`` on.
+
+    Household counts are monthly averages of weighted (real) households; money is yuan per year
+    (12 × the monthly average) unless said otherwise.
+    """
+    s = warmup
+    m = ledger.mean
+    years = max(ledger.months() - s, 1) / 12.0
+    out: list[Indicator] = []
+
+    def add(name: str, value: float, unit: str, convention: str) -> None:
+        out.append(Indicator(name, value, unit, convention))
+
+    eligible = m("eligible", s)
+    add("truly_eligible_households", eligible, "households", "monthly average, any tier")
+    add("enrolled_households", m("enrolled", s), "households",
+        "monthly average, a tier or the gradual-exit period")
+    add("missed_households", m("missed", s), "households",
+        "truly eligible, not enrolled; monthly average")
+    add("missed_rate", _share(m("missed", s), eligible), "share",
+        "exclusion error: missed ÷ truly eligible (household-months)")
+    add("missed_money", 12 * m("missed_money", s), "yuan/year",
+        "what missed households should have got (basic living + special)")
+    for tier in TIER_NAMES[1:]:
+        add(f"missed_rate.{tier}", _share(m(f"missed_{tier}", s), m(f"true_{tier}", s)),
+            "share", f"truly {tier} households not enrolled ÷ truly {tier}")
+    add("leakage_of_recipients", _share(m("leak_households", s), m("enrolled_tiered", s)),
+        "share", "inclusion error: enrolled but not truly eligible ÷ enrolled (excl. gradual exit)")
+    add("leakage_of_money", _share(m("leak_money", s), m("spend_total", s)), "share",
+        "spending to not-eligible households (and one-off aid with no true shock) ÷ all spending")
+    add("over_tiered_households", m("over_tiered", s), "households",
+        "enrolled in a more generous tier than their true one; monthly average")
+    for prog in PROGRAMMES:
+        add(f"spend.{prog}", m(f"spend_{prog}", s) * 12, "yuan/year", "monthly average × 12")
+    add("spend.total", m("spend_total", s) * 12, "yuan/year", "all programmes")
+    add("gradual_exit_spending", m("spend_gradual_exit", s) * 12, "yuan/year",
+        "entitled by the rules: reported on its own line, not as leakage")
+    add("visits", m("visits", s) * 12, "visits/year", "home visits")
+    add("visit_cost", m("visit_cost", s) * 12, "yuan/year", "visits × casework.visit_cost")
+    add("backlog", m("backlog", s), "households", "cases waiting at month end; monthly average")
+    add("applications", m("applications", s) * 12, "households/year", "人找政策")
+    warnings = ledger.total("warnings", s)
+    add("warnings", warnings / years, "warnings/year", "all rules; each rule firing counts once")
+    for rule in WARNING_RULES:
+        add(f"warnings.{rule}", ledger.total(f"warnings_{rule}", s) / years, "warnings/year", "")
+    add("warning_precision",
+        _share(ledger.total("warnings_helped", s), ledger.total("warnings_resolved", s)),
+        "share", "warnings whose visit led to help ÷ warnings visited (Longwan 103/373 = 0.276)")
+    add("warning_recall", _share(ledger.spells_found, ledger.spells_total), "share",
+        "newly eligible households warned during their spell ÷ newly eligible")
+    days = np.concatenate(ledger.days) if ledger.days else np.zeros(0)
+    dw = np.concatenate(ledger.days_weight) if ledger.days_weight else np.zeros(0)
+    add("days_to_payment.median", weighted_quantile(days, dw, 0.5), "days",
+        "onset of hardship → first payment (enrolment or temporary aid)")
+    add("days_to_payment.p90", weighted_quantile(days, dw, 0.9), "days", "90th percentile")
+    add("poverty_headcount", _share(m("poor_people", s), m("people", s)), "share of people",
+        "disposable income per capita < metrics.poverty_line_multiple × dibao line")
+    add("poverty_gap", _share(m("poverty_gap", s), m("poverty_gap_max", s)), "share",
+        "FGT(1): Σ people × gap ÷ Σ people × line")
+    add("cliff_falls", ledger.total("cliff_falls", s) / years, "households/year",
+        "leavers whose disposable income per capita fell > metrics.cliff_share that month")
+    add("targeting_differential",
+        _share(m("enrolled_eligible", s), eligible)
+        - _share(m("enrolled", s) - m("enrolled_eligible", s), m("households", s) - eligible),
+        "difference of shares", "participation among eligible − among not eligible (Ravallion)")
+    add("coady_grosh_hoddinott", _share(m("transfers_bottom20", s), m("spend_total", s)) / 0.2,
+        "ratio", "share of transfers to the poorest 20 % (pre-transfer income p.c.) ÷ 0.2")
+    helped = m("enrolled", s)
+    for dept in DEPARTMENTS:
+        add(f"lookups.{dept}", m(f"lookups_{dept}", s) * 12, "look-ups/year",
+            "linked households queried each month (weighted)")
+    add("lookups_per_household_helped", _share(m("lookups_total", s) * 12, helped),
+        "look-ups/year", "all departments ÷ enrolled households")
+    return out

@@ -1,0 +1,360 @@
+"""ReliefModel: one step is one month of shocks, monitoring, casework, payments and measurement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from reliefsim import behaviour
+from reliefsim.casework import CaseBook, StreetOffice, order_queues
+from reliefsim.caseload import Caseload
+from reliefsim.decisions import Hardship, Outcome, visit
+from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
+from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
+from reliefsim.monitoring import Monitor
+from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments
+from reliefsim.population import Population, synthesize
+from reliefsim.rng import Streams
+from reliefsim.rules import DIBAO, NONE, Assessment, assess, employment_participants
+from reliefsim.scenario import Scenario, Values, add_months, load_scenario
+from reliefsim.schema import DEPARTMENTS, TIER_NAMES, WARNING_RULES
+from reliefsim.shocks import apply_shocks
+from reliefsim.story import HouseholdView, StoryLog
+
+
+class ReliefModel(mesa.Model):
+    """The tiered social-assistance system of a city, month by month.
+
+    Households are a vectorised population (columns of numpy arrays); street offices are Mesa
+    agents. Usable from ``mesa.batch_run``: every argument is a keyword.
+
+    Args:
+        scenario: a :class:`Scenario`, or a scenario name/path.
+        households: simulated households (default ``run.households``).
+        months: months to simulate (default ``run.months``).
+        seed: root seed (default ``run.seed``).
+        replication: replication number (a separate set of random streams).
+        overrides: ``{dotted key: value}`` applied to the scenario.
+        population: a ready population (e.g. imported microdata) instead of a synthetic one.
+        story: keep the per-household event log (``household(i).story``).
+    """
+
+    def __init__(self, scenario: Scenario | str | Path = "baseline", *,
+                 households: int | None = None, months: int | None = None,
+                 seed: int | None = None, replication: int = 0,
+                 overrides: dict[str, Any] | None = None,
+                 population: Population | None = None, story: bool = True) -> None:
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        run_overrides = {k: val for k, val in (("run.households", households),
+                                                ("run.months", months), ("run.seed", seed))
+                         if val is not None}
+        if overrides or run_overrides:
+            scenario = scenario.with_overrides({**(overrides or {}), **run_overrides},
+                                               origin="model arguments")
+        self.scenario = scenario
+        v = scenario.values(0)
+        super().__init__(rng=np.random.default_rng([v.run.seed, replication]))
+        self.months_total = int(v.run.months)
+        self.warmup = int(v.run.warmup_months)
+        self.streams = Streams(v.run.seed, replication)
+        self.pop = population or synthesize(v, int(v.run.households), self.streams)
+        n = self.pop.n
+        self.truth: Facts = self.pop.facts
+        self.admin: Facts = self.truth.copy()
+        self.monitor = Monitor(self.pop, v, self.streams)
+        self.case = Caseload(n)
+        self.book = CaseBook(n, list(v.casework.queue_order))
+        self.hardship = Hardship.empty(n)
+        self.ledger = Ledger()
+        self.log = StoryLog() if story else None
+        self.month = 0
+        self.n_streets = max(int(self.pop.street.max()) + 1, int(v.population.streets))
+        self.offices = [StreetOffice(self, s, v.casework.visits_per_month)
+                        for s in range(self.n_streets)]
+        self.spell_start = np.full(n, -1, dtype=np.int32)
+        self.spell_warned = np.zeros(n, dtype=bool)
+        self.prev_disposable_pc = np.zeros(n)
+        self.prev_basic = np.zeros(n)
+        self._enrol_initial(v)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "missed": lambda m: m.ledger.series["missed"][-1],
+            "enrolled": lambda m: m.ledger.series["enrolled"][-1],
+            "eligible": lambda m: m.ledger.series["eligible"][-1],
+            "leak_households": lambda m: m.ledger.series["leak_households"][-1],
+            "spend_total": lambda m: m.ledger.series["spend_total"][-1],
+            "warnings": lambda m: m.ledger.series["warnings"][-1],
+            "backlog": lambda m: m.ledger.series["backlog"][-1],
+        })
+
+    # ------------------------------------------------------------------ set-up
+    def _enrol_initial(self, v: Values) -> None:
+        """Enrol a share of the truly eligible at the start (the existing caseload)."""
+        a = assess(self.truth, v)
+        u = self.streams.uniform("initial-takeup", -1, self.pop.n)
+        start = (a.tier > NONE) & (u < v.population.initial_takeup)
+        self.case.tier[start] = a.tier[start]
+        self.case.since[start] = 0
+        review = np.array([0] + [v.casework.review_months[t] for t in TIER_NAMES[1:]])
+        u_review = self.streams.uniform("initial-review", -1, self.pop.n)
+        self.case.next_review[start] = (u_review[start] * review[a.tier[start]]).astype(np.int32)
+        self.prev_true_tier = a.tier.copy()
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """Simulate one month."""
+        t = self.month
+        v = self.scenario.values(t)
+        calendar_month = int(add_months(self.scenario.start, t)[5:])
+        f, admin, case, pop = self.truth, self.admin, self.case, self.pop
+        items = tuple(v.policy.rigid_items)
+        window = v.policy.rigid_window_months
+
+        # 1. shocks on the true facts
+        boost = employment_participants(admin, v, case.tier)
+        ev = apply_shocks(pop, v, self.streams, t, boost)
+        f.push_month(t, items, window)
+        a_true = assess(f, v)
+        job_gap = np.where(((np.bincount(f.hh, weights=ev.job_loss, minlength=pop.n) > 0)
+                            & (f.income() == 0)), v.policy.dibao_line * a_true.size, 0.0)
+        lookback = v.casework.temporary_lookback_months
+        self.hardship.add(t, ev.hospital_cost + ev.disaster_cost + job_gap, lookback,
+                          ev.disaster)
+        self._track_spells(a_true, t)
+
+        # 2. monitoring: the admin view of linked data, warnings
+        self.monitor.observe(f, admin, v, t)
+        a_admin = assess(admin, v)
+        enrolled = case.enrolled(t)
+        warned = self.monitor.warnings(admin, a_admin, v, t, enrolled, self.book.open)
+        any_warning = np.zeros(pop.n, dtype=bool)
+        for rule, mask in warned.items():
+            self.book.add(mask, rule, t, warnings=1)
+            any_warning |= mask
+        self.spell_warned |= any_warning & (self.spell_start >= 0)
+
+        # 3. reviews due, early reviews on linked-data changes, applications
+        due = (case.tier > NONE) & (case.next_review <= t)
+        early = enrolled & self.monitor.any_linked & (a_admin.tier < case.tier)
+        self.book.add(due | early, "review", t)
+        free = (~enrolled & ~self.book.open & (a_true.size > 0)
+                & (t - case.rejected >= v.behaviour.reapply_months))
+        applying = behaviour.applications(pop, a_true, self.hardship.recent(t, lookback), free,
+                                          v, self.streams, t)
+        behaviour.declare(pop, admin, applying, self.monitor.linked["human_resources"], v)
+        self.book.add(applying, "application", t)
+
+        # 4. street offices visit; decisions
+        shock_before = self.hardship.recent(t, lookback)
+        order, bounds = order_queues(self.book, pop.street, self.n_streets)
+        u_cap = self.streams.uniform("capacity", t, self.n_streets)
+        for office in self.offices:
+            s = office.street
+            queue = order[bounds[s]:bounds[s + 1]]
+            office.capacity = v.casework.visits_per_month
+            office.take(queue, pop.weight[queue], u_cap[s])
+        self.agents.do("step")
+        visited = np.concatenate([o.chosen for o in self.offices])
+        out = visit(pop, admin, case, self.hardship, self.book.applied, visited, v,
+                    self.streams.uniform("visit", t, pop.n), t,
+                    self.monitor.linked["emergency_management"])
+        self._record_visits(out, t, v)
+
+        # 5. payments
+        a_admin = assess(admin, v)
+        pay = monthly_payments(f, admin, a_admin, case, v, t, calendar_month)
+        pending = self.book.open & self.book.applied
+        temporary_pending = np.where(
+            pending & (a_admin.tier >= DIBAO) & v.policy.temporary_while_pending,
+            (v.policy.dibao_line - a_admin.income_pc) * a_admin.size, 0.0)
+        pay["temporary"] = temporary_pending.copy()
+        pay["disaster"] = np.zeros(pop.n)
+        np.add.at(pay["temporary"], out.visited, out.temporary)
+        np.add.at(pay["disaster"], out.visited, out.disaster)
+        self._measure(t, v, a_true, pay, out, warned, applying, temporary_pending,
+                      calendar_month, shock_before)
+        self._log_month(t, ev, warned, applying, out, pay)
+        self.prev_true_tier = a_true.tier
+        self.month += 1
+        self.datacollector.collect(self)
+        if self.month >= self.months_total:
+            self._close_spells()
+            self.running = False
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _track_spells(self, a_true: Assessment, t: int) -> None:
+        became = (a_true.tier > NONE) & (self.prev_true_tier == NONE)
+        ended = (a_true.tier == NONE) & (self.spell_start >= 0)
+        self._count_spells(ended)
+        self.spell_start[ended] = -1
+        self.spell_start[became] = t
+        self.spell_warned[became] = False
+
+    def _count_spells(self, mask: np.ndarray) -> None:
+        mask = mask & (self.spell_start >= self.warmup)
+        w = self.pop.weight
+        self.ledger.spells_total += float(w[mask].sum())
+        self.ledger.spells_found += float(w[mask & self.spell_warned].sum())
+
+    def _close_spells(self) -> None:
+        self._count_spells(self.spell_start >= 0)
+
+    def _record_visits(self, out: Outcome, t: int, v: Values) -> None:
+        vis = out.visited
+        self.warnings_resolved = float((self.book.warnings[vis] * self.pop.weight[vis]).sum())
+        self.warnings_helped = float(
+            (self.book.warnings[vis] * out.helped * self.pop.weight[vis]).sum())
+        if t >= self.warmup:
+            onset = np.where(out.newly_enrolled & (self.spell_start[vis] >= 0),
+                             self.spell_start[vis], -1)
+            temp_onset = np.where(out.temporary > 0, self.hardship.month[vis], -1)
+            first = np.where(onset >= 0, onset, temp_onset)
+            ok = first >= 0
+            days = (t - first[ok]) * DAYS_PER_MONTH + v.casework.processing_days
+            self.ledger.days.append(days)
+            self.ledger.days_weight.append(self.pop.weight[vis][ok])
+        self.book.close(vis)
+
+    def _measure(self, t: int, v: Values, a_true: Assessment, pay: dict[str, np.ndarray],
+                 out: Outcome, warned: dict[str, np.ndarray], applying: np.ndarray,
+                 temporary_pending: np.ndarray, calendar_month: int,
+                 true_shock: np.ndarray) -> None:
+        w = self.pop.weight
+        case = self.case
+        true_tier = a_true.tier
+        eligible = true_tier > NONE
+        in_exit = case.in_exit(t)
+        enrolled = case.enrolled(t)
+        tiered = case.tier > NONE
+        missed = eligible & ~enrolled
+        not_eligible = ~eligible & ~in_exit
+        total = sum(pay.values())
+        monthly = total - pay["temporary"] - pay["disaster"]
+        temp_leak = np.where(true_shock, 0.0, pay["temporary"] - temporary_pending)
+        temp_leak += np.where(true_tier >= DIBAO, 0.0, temporary_pending)
+        disaster_leak = np.where(self.hardship.disaster_level > 0, 0.0, pay["disaster"])
+        income = self.truth.income()
+        size = a_true.size
+        disposable_pc = np.divide(income + total, size, out=np.zeros(len(w)), where=size > 0)
+        line = v.metrics.poverty_line_multiple * v.policy.dibao_line
+        basic_now = pay["basic_living"] + pay["gradual_exit"]
+        left = (self.prev_basic > 0) & (basic_now == 0)
+        cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
+        pre_pc = a_true.income_pc
+        alive = size > 0
+        bottom = _bottom_share(pre_pc, w * alive, 0.2)
+        rec: dict[str, float] = {
+            "households": w[alive].sum(), "people": (w * size).sum(),
+            "eligible": w[eligible].sum(), "enrolled": w[enrolled].sum(),
+            "enrolled_tiered": w[tiered & ~in_exit].sum(),
+            "enrolled_eligible": w[enrolled & eligible].sum(),
+            "in_exit": w[in_exit].sum(), "missed": w[missed].sum(),
+            "missed_money": (w * entitlement(self.truth, a_true, v, calendar_month))[missed].sum(),
+            "leak_households": w[tiered & not_eligible].sum(),
+            "over_tiered": w[tiered & eligible & ~in_exit & (case.tier > true_tier)].sum(),
+            "leak_money": (w * np.where(not_eligible, monthly - pay["gradual_exit"], 0.0)).sum()
+            + (w * (temp_leak + disaster_leak)).sum(),
+            "spend_total": (w * total).sum(),
+            "visits": w[out.visited].sum(),
+            "visit_cost": w[out.visited].sum() * v.casework.visit_cost,
+            "backlog": w[self.book.open].sum(), "applications": w[applying].sum(),
+            "warnings": sum(w[m].sum() for m in warned.values()),
+            "warnings_resolved": self.warnings_resolved,
+            "warnings_helped": self.warnings_helped,
+            "poor_people": (w * size)[alive & (disposable_pc < line)].sum(),
+            "poverty_gap": (w * size * np.maximum(line - disposable_pc, 0.0))[alive].sum(),
+            "poverty_gap_max": (w * size * line)[alive].sum(),
+            "cliff_falls": w[cliff].sum(),
+            "transfers_bottom20": (w * total)[bottom].sum(),
+        }
+        for code, tier in enumerate(TIER_NAMES):
+            rec[f"true_{tier}"] = w[true_tier == code].sum()
+            rec[f"enrolled_{tier}"] = w[case.tier == code].sum()
+            rec[f"missed_{tier}"] = w[missed & (true_tier == code)].sum()
+        for prog in PROGRAMMES:
+            rec[f"spend_{prog}"] = (w * pay[prog]).sum()
+        for rule in WARNING_RULES:
+            rec[f"warnings_{rule}"] = w[warned[rule]].sum() if rule in warned else 0.0
+        looked = 0.0
+        for dept in DEPARTMENTS:
+            rec[f"lookups_{dept}"] = self.monitor.lookups[dept]
+            looked += self.monitor.lookups[dept]
+            self.monitor.lookups[dept] = 0.0
+        rec["lookups_total"] = looked
+        self.ledger.add(t, rec)
+        if t >= self.warmup:
+            np.add.at(self.ledger.confusion, (true_tier, case.tier), w)
+        self.prev_disposable_pc = disposable_pc
+        self.prev_basic = basic_now
+        self.last_payments = pay
+
+    def _log_month(self, t: int, ev: Any, warned: dict[str, np.ndarray], applying: np.ndarray,
+                   out: Outcome, pay: dict[str, np.ndarray]) -> None:
+        log = self.log
+        if log is None:
+            return
+        hh = self.truth.hh
+        for name in ("job_loss", "reemployed", "illness_onset", "recovered", "disability_onset",
+                     "self_care_loss", "died"):
+            members = getattr(ev, name)
+            if members.any():
+                log.log(t, np.unique(hh[members]), name.replace("_", " "))
+        log.log(t, ev.disaster > 0, "disaster", ev.disaster_cost[ev.disaster > 0])
+        for rule, mask in warned.items():
+            log.log(t, mask, f"warning: {rule}")
+        log.log(t, applying, "application")
+        log.log(t, out.visited, "home visit")
+        for k, name in ((out.newly_enrolled, "enrolled"), (out.gradual, "gradual exit starts"),
+                        (out.exits, "exit")):
+            log.log(t, out.visited[k], name)
+        changed = (out.old_tier != out.new_tier) & (out.old_tier > 0) & (out.new_tier > 0)
+        for code, tier in enumerate(TIER_NAMES[1:], start=1):
+            log.log(t, out.visited[changed & (out.new_tier == code)], f"tier → {tier}")
+        for prog, amount in pay.items():
+            paid = amount > 0
+            log.log(t, paid, f"paid {prog}", amount[paid])
+
+    # ------------------------------------------------------------------ results
+    def run(self) -> list[Indicator]:
+        """Run all months and return the headline indicators."""
+        while self.running:
+            self.step()
+        return self.summary()
+
+    def summary(self) -> list[Indicator]:
+        """Headline indicators over the months after the warm-up."""
+        return summarize(self.ledger, min(self.warmup, max(self.month - 1, 0)))
+
+    def household(self, i: int) -> HouseholdView:
+        """A read-only view of household ``i``: facts (true and as seen) and its story."""
+        v = self.scenario.values(max(self.month - 1, 0))
+        a_true = assess(self.truth, v)
+        return HouseholdView(
+            index=i, facts=_describe(self.truth, i), seen=_describe(self.admin, i),
+            true_tier=TIER_NAMES[a_true.tier[i]], enrolled_tier=TIER_NAMES[self.case.tier[i]],
+            weight=float(self.pop.weight[i]),
+            story=self.log.events(i) if self.log is not None else [])
+
+
+def _bottom_share(values: np.ndarray, weights: np.ndarray, share: float) -> np.ndarray:
+    """Mask of the lowest ``share`` of households by ``values`` (weighted)."""
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    mask = np.zeros(len(values), dtype=bool)
+    mask[order[cum <= share * cum[-1]]] = True
+    return mask
+
+
+def _describe(f: Facts, i: int) -> dict[str, Any]:
+    members = np.flatnonzero(f.hh == i)
+    house = {name: _plain(getattr(f, name)[i]) for name in HOUSEHOLD_FIELDS}
+    house["members"] = [{name: _plain(getattr(f, name)[j]) for name in MEMBER_FIELDS}
+                        for j in members]
+    return house
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if hasattr(x, "item") else x

@@ -1,0 +1,137 @@
+"""Departments, data linkage, the administration's view, the audit trail and the warning rules.
+
+Each department links a share (``coverage``) of households, fixed for the run from its own random
+stream, and reveals some fields with a lag. Every monthly look-up of a linked household is counted
+(weighted) per department: how much personal data the policy touches.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from reliefsim.facts import Facts
+from reliefsim.population import Population
+from reliefsim.rng import Streams
+from reliefsim.rules import NONE, Assessment, rigid_test
+from reliefsim.scenario import Values
+from reliefsim.schema import DEPARTMENTS, WARNING_RULES
+
+DEPARTMENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "medical_insurance": (("serious_illness", "chronic"), ("medical_oop",)),
+    "human_resources": (("works", "wage", "pension", "benefit", "benefit_months"), ()),
+    "public_security": (("alive", "age"), ("car",)),
+    "education": (("student", "tertiary_track"), ("education",)),
+    "disability_federation": (("disability", "unable_self_care"), ("care", "rehab")),
+    "emergency_management": ((), ("damage",)),
+    "housing": ((), ("homes_owned", "floor_space_pc", "rent")),
+    "finance": ((), ("financial_assets",)),
+}
+"""What each department reveals: (member fields, household fields). RULES.md §5."""
+RIGID_DEPARTMENTS = ("medical_insurance", "disability_federation", "housing", "education")
+
+
+class Monitor:
+    """Linkage masks, lagged snapshots of the truth, the admin view's refresh and the warnings.
+
+    Args:
+        pop: the population (true facts).
+        v: scenario values at the start.
+        streams: common-random-number streams.
+    """
+
+    def __init__(self, pop: Population, v: Values, streams: Streams) -> None:
+        n = pop.n
+        self.weight = pop.weight
+        self.linked = {d: streams.uniform(f"linkage-{d}", -1, n)
+                       < v.departments[d].coverage for d in DEPARTMENTS}
+        self.any_linked = np.logical_or.reduce(list(self.linked.values()))
+        self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
+        self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
+        self.lookups = {d: 0.0 for d in DEPARTMENTS}
+        self.last_warned = {r: np.full(n, -10_000, dtype=np.int32) for r in WARNING_RULES}
+        self.prev_income = np.zeros(n)
+        self.prev_severe = np.zeros(n)
+        self.prev_alive: np.ndarray | None = None
+        self.prev_works: np.ndarray | None = None
+
+    def _snapshot(self, truth: Facts) -> dict[str, np.ndarray]:
+        names = {n for member, house in DEPARTMENT_FIELDS.values() for n in member + house}
+        return {n: getattr(truth, n).copy() for n in names}
+
+    def observe(self, truth: Facts, admin: Facts, v: Values, t: int) -> None:
+        """Refresh the admin view of linked households from (lagged) true facts; count look-ups."""
+        self.prev_income = admin.income()
+        self.prev_severe = admin.count(admin.disability == 2)
+        self.prev_alive = admin.alive.copy()
+        self.prev_works = admin.works.copy()
+        self.snapshots.append(self._snapshot(truth) if self.max_lag else {})
+        for dept in DEPARTMENTS:
+            linked = self.linked[dept]
+            if not linked.any():
+                continue
+            lag = min(v.departments[dept].lag_months, len(self.snapshots) - 1)
+            source = truth if lag == 0 else _FactsView(self.snapshots[-1 - lag])
+            members, house = DEPARTMENT_FIELDS[dept]
+            admin.reveal(source, linked, members, house)  # type: ignore[arg-type]
+            self.lookups[dept] += float(self.weight[linked].sum())
+        admin.refresh_incomes()
+        admin.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+
+    def warnings(self, admin: Facts, a: Assessment, v: Values, t: int,
+                 enrolled: np.ndarray, busy: np.ndarray) -> dict[str, np.ndarray]:
+        """The month's warnings per rule (household masks), after the cool-down.
+
+        Args:
+            admin: the admin view, refreshed this month.
+            a: assessment of the admin view.
+            v: scenario values in force.
+            t: month index.
+            enrolled: households currently enrolled (any tier or gradual exit).
+            busy: households with an open case (their alerts merge into it, uncounted).
+        """
+        w = v.warnings
+        lk = self.linked
+        exists = (a.size > 0) & ~busy
+        income = admin.income()
+        monitored = enrolled | (a.income_pc < w.monitoring_line_multiple * v.policy.dibao_line)
+        raised: dict[str, np.ndarray] = {}
+        if w.medical_surge:
+            surge = ((admin.medical_oop >= w.medical_surge_amount)
+                     | (admin.medical_oop >= w.medical_surge_ratio * np.maximum(income, 1e-9)))
+            raised["medical_surge"] = (lk["medical_insurance"] & surge & (admin.medical_oop > 0)
+                                       & (enrolled | (a.income_pc < v.policy.rigid_income_cap)))
+        if w.income_drop:
+            drop = (self.prev_income > 0) & (
+                self.prev_income - income >= w.income_drop_share * self.prev_income)
+            raised["income_drop"] = lk["human_resources"] & drop & monitored
+        if w.disability_onset:
+            raised["disability_onset"] = (lk["disability_federation"]
+                                          & (admin.count(admin.disability == 2)
+                                             > self.prev_severe) & monitored)
+        if w.disaster_hit:
+            raised["disaster_hit"] = lk["emergency_management"] & (admin.damage > 0) & monitored
+        if w.death_of_earner and self.prev_alive is not None and self.prev_works is not None:
+            gone = self.prev_alive & ~admin.alive & self.prev_works
+            raised["death_of_earner"] = lk["public_security"] & monitored & (
+                np.bincount(admin.hh, weights=gone, minlength=len(income)) > 0)
+        if w.rigid_ratio:
+            linked = np.logical_or.reduce([lk[d] for d in RIGID_DEPARTMENTS])
+            raised["rigid_ratio"] = (linked & ~enrolled & a.assets_ok & rigid_test(admin, v)
+                                     & (a.income_pc < v.policy.rigid_income_cap))
+        if w.screening and t % w.screening_months == 0:
+            raised["screening"] = self.any_linked & ~enrolled & (a.tier != NONE)
+        out = {}
+        for rule, mask in raised.items():
+            mask = mask & exists & (t - self.last_warned[rule] >= max(w.cooldown_months, 1))
+            self.last_warned[rule][mask] = t
+            out[rule] = mask
+        return out
+
+
+class _FactsView:
+    """Attribute access to a snapshot dict, so :meth:`Facts.reveal` can read it."""
+
+    def __init__(self, data: dict[str, np.ndarray]) -> None:
+        self.__dict__.update(data)

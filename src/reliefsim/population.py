@@ -1,0 +1,239 @@
+"""Synthetic households from scenario parameters, with sampling weights.
+
+Low-income households are over-sampled (``population.oversample_low_income``) by Poisson sampling:
+candidates are generated round after round and each is kept with probability ``a`` (1 for
+low-income, 1/factor otherwise); weights ∝ 1/a then sum to ``households_represented``. Rare
+households are thus seen often enough to measure missed cases and leakage without bias.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reliefsim.facts import Facts
+from reliefsim.rng import Streams
+from reliefsim.scenario import Values
+
+RING_MONTHS = 12
+
+
+@dataclass
+class Population:
+    """Households with their true facts and the things that never change during a run.
+
+    Attributes:
+        facts: true facts.
+        weight: real households represented by each simulated one.
+        street: street office index per household.
+        district: district index per household.
+        misreporter: under-declares income when applying.
+        ids: household identifiers (strings).
+    """
+
+    facts: Facts
+    weight: np.ndarray
+    street: np.ndarray
+    district: np.ndarray
+    misreporter: np.ndarray
+    ids: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of simulated households."""
+        return len(self.weight)
+
+
+def _lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
+    return median * np.exp(sigma * rng.standard_normal(n))
+
+
+def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str, np.ndarray]:
+    """Draw members for households of the given sizes (ages, health, work, pay)."""
+    pop = v.population
+    k = len(size)
+    hh = np.repeat(np.arange(k), size)
+    m = len(hh)
+    starts = np.concatenate(([0], np.cumsum(size)[:-1]))
+    pos = np.arange(m) - starts[hh]
+    head_age = rng.uniform(pop.head_age_min, pop.head_age_max, k)[hh]
+    spouse_age = np.clip(head_age + rng.normal(0, 3, m), 18, 100)
+    # a young head lives with children (and, in big households, a parent); an older head with
+    # an adult child and the child's spouse, then grandchildren
+    child_age = rng.uniform(0, 1, m) * np.clip(head_age - 20, 1, 22)
+    grandparent = np.minimum(head_age + rng.uniform(22, 32, m), 95)
+    adult_child = rng.uniform(22, np.maximum(head_age - 22, 23))
+    grandchild = rng.uniform(0, 1, m) * np.clip(adult_child - 20, 1, 15)
+    other = np.where(head_age < 50, np.where(pos >= 4, grandparent, child_age),
+                     np.where(pos <= 3, adult_child, grandchild))
+    age = np.select([pos == 0, pos == 1], [head_age, spouse_age], other)
+    h_effect = rng.standard_normal(k)[hh]
+    z = 0.6 * h_effect + 0.8 * rng.standard_normal(m)
+    wage = np.maximum(pop.wage_median * np.exp(pop.wage_sigma * z), pop.minimum_wage)
+    pension = np.where(rng.random(m) < pop.no_pension_share, pop.basic_pension,
+                       pop.pension_median * np.exp(pop.pension_sigma * z))
+    pension = np.where(age >= pop.retirement_age, pension, 0.0)
+    u = rng.random(m)
+    disability = np.select([u < pop.severe_disability_share,
+                            u < pop.severe_disability_share + pop.mild_disability_share],
+                           [2, 1], 0).astype(np.int8)
+    serious = rng.random(m) < pop.serious_illness_share
+    chronic = (age >= 60) & (rng.random(m) < pop.chronic_share_60plus)
+    self_care = (((age >= 75) & (rng.random(m) < pop.unable_self_care_share_75plus))
+                 | ((disability == 2) & (rng.random(m) < 0.3)))
+    tertiary_track = rng.random(m) < pop.tertiary_enrolment
+    phone_share = np.select([age < 60, age < 70, age < 80],
+                            [pop.smartphone_share_under60, pop.smartphone_share_60_69,
+                             pop.smartphone_share_70_79], pop.smartphone_share_80plus)
+    smartphone = rng.random(m) < phone_share
+    capable = ~((age >= v.policy.old_age) | (age < v.policy.working_age_min)
+                | (disability == 2) | serious)
+    can_work = capable & (age < pop.retirement_age) & (student_level(age, tertiary_track) == 0)
+    works = can_work & (rng.random(m) < pop.employment_rate)
+    # most households with someone able to work have an earner: the first able member works
+    idle = np.bincount(hh, weights=works, minlength=k) == 0
+    first_able = np.full(k, m)
+    np.minimum.at(first_able, hh[can_work], np.flatnonzero(can_work))
+    pick = idle & (first_able < m) & (rng.random(k) < pop.earner_share)
+    works[first_able[pick]] = True
+    return {
+        "hh": hh, "age": age, "alive": np.ones(m, dtype=bool), "works": works, "wage": wage,
+        "pension": pension, "disability": disability, "serious_illness": serious,
+        "chronic": chronic, "unable_self_care": self_care,
+        "student": student_level(age, tertiary_track), "tertiary_track": tertiary_track,
+        "smartphone": smartphone, "benefit": np.zeros(m),
+        "benefit_months": np.zeros(m, dtype=np.int16),
+    }
+
+
+def student_level(age: np.ndarray, tertiary_track: np.ndarray) -> np.ndarray:
+    """School level by age: primary 6-11, secondary 12-17, tertiary 18-22 (if on that track)."""
+    return np.select([(age >= 6) & (age < 12), (age >= 12) & (age < 18),
+                      (age >= 18) & (age < 23) & tertiary_track], [1, 2, 3], 0).astype(np.int8)
+
+
+def monthly_flows(f: Facts, v: Values, rng: np.random.Generator | None) -> None:
+    """Set this month's rigid expenditure flows (medical, care, rehab, education) from members.
+
+    Medical out-of-pocket for ill members is drawn from ``rng`` (log-normal); the hospital cost
+    of a new serious illness is added by the shocks module.
+    """
+    s = v.shocks
+    m = len(f.age)
+    z = rng.standard_normal(m) if rng is not None else np.zeros(m)
+    oop = np.where(f.serious_illness, s.serious_oop_median * np.exp(s.oop_sigma * z),
+                   np.where(f.chronic, s.chronic_oop_median * np.exp(s.oop_sigma * z), 0.0))
+    f.medical_oop = f.member_sum(oop)
+    f.care = s.care_cost * f.count(f.unable_self_care)
+    f.rehab = s.rehab_cost * f.count(f.disability == 2)
+    cost = np.array([0.0, s.education_cost.primary, s.education_cost.secondary,
+                     s.education_cost.tertiary])
+    f.education = f.member_sum(cost[f.student])
+
+
+def _households(rng: np.random.Generator, v: Values, k: int) -> dict[str, np.ndarray]:
+    pop = v.population
+    size = rng.choice(np.arange(1, len(pop.size_probs) + 1), size=k, p=pop.size_probs)
+    homes = rng.choice(3, size=k, p=pop.homes_probs).astype(np.int8)
+    rent = np.where(homes == 0, _lognormal(rng, pop.rent_median, pop.rent_sigma, k), 0.0)
+    return {
+        "size": size,
+        "other_income": np.where(rng.random(k) < 0.5, rng.exponential(2 * pop.other_income_mean,
+                                                                        k), 0.0),
+        "asset_factor": np.exp(pop.assets_sigma * rng.standard_normal(k)),
+        "homes_owned": homes,
+        "floor_space_pc": _lognormal(rng, pop.floor_space_median, pop.floor_space_sigma, k),
+        "car": rng.random(k) < pop.car_share,
+        "rent": rent,
+        "has_capable_supporter": rng.random(k) < pop.capable_supporter_share,
+        "street": rng.integers(0, pop.streets, k),
+        "misreporter": rng.random(k) < pop.misreporter_share,
+    }
+
+
+def _round(streams: Streams, v: Values, k: int, r: int) -> tuple[dict, dict]:
+    rng = streams("population", -100 - r)
+    house = _households(rng, v, k)
+    members = _members(rng, v, house["size"])
+    return house, members
+
+
+def build_facts(house: dict[str, np.ndarray], members: dict[str, np.ndarray],
+                v: Values, rng: np.random.Generator | None) -> Facts:
+    """Assemble :class:`Facts` from household and member columns; fill the rings.
+
+    The rings are filled with the current month's income and rigid expenditure, as if the last
+    12 months had been like this one.
+    """
+    k = len(house["size"])
+    zeros = np.zeros(k)
+    f = Facts(
+        **members,
+        wages=zeros.copy(), pensions=zeros.copy(), other_income=house["other_income"],
+        financial_assets=zeros.copy(), homes_owned=house["homes_owned"],
+        floor_space_pc=house["floor_space_pc"], car=house["car"], rent=house["rent"],
+        has_capable_supporter=house["has_capable_supporter"], medical_oop=zeros.copy(),
+        care=zeros.copy(), rehab=zeros.copy(), education=zeros.copy(),
+        damage=np.zeros(k, dtype=np.int8), income_window=zeros.copy(),
+        rigid_window=zeros.copy(), income_ring=np.zeros((RING_MONTHS, k)),
+        rigid_ring=np.zeros((RING_MONTHS, k)),
+    )
+    f.refresh_incomes()
+    f.financial_assets = v.population.assets_months_median * f.income() * house["asset_factor"]
+    monthly_flows(f, v, rng)
+    for t in range(RING_MONTHS):
+        f.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+    return f
+
+
+def _select(columns: dict[str, np.ndarray], keep: np.ndarray, hh: np.ndarray | None = None
+            ) -> dict[str, np.ndarray]:
+    return {name: col[keep if hh is None else keep[hh]] for name, col in columns.items()}
+
+
+def synthesize(v: Values, n: int, streams: Streams) -> Population:
+    """Generate ``n`` weighted households from the scenario's population parameters.
+
+    Args:
+        v: scenario values at the start month.
+        n: simulated households.
+        streams: common-random-number streams of the replication.
+
+    Returns:
+        The population, with weights summing to ``population.households_represented``.
+    """
+    pop = v.population
+    factor = pop.oversample_low_income
+    kept_h: list[dict] = []
+    kept_m: list[dict] = []
+    inv_prob: list[np.ndarray] = []
+    total, r = 0, 0
+    while total < n:
+        house, members = _round(streams, v, n, r)
+        size = house["size"]
+        hh = members["hh"]
+        income = (np.bincount(hh, weights=members["wage"] * members["works"], minlength=n)
+                  + np.bincount(hh, weights=members["pension"], minlength=n)
+                  + house["other_income"])
+        low = income / size < pop.low_income_cut * v.policy.dibao_line
+        accept_prob = np.where(low, 1.0, 1.0 / factor)
+        keep = streams("population-accept", -100 - r).random(n) < accept_prob
+        take = np.flatnonzero(keep)[: n - total]
+        mask = np.zeros(n, dtype=bool)
+        mask[take] = True
+        kept_h.append(_select(house, mask))
+        kept_m.append(_select(members, mask, hh))
+        inv_prob.append(1.0 / accept_prob[mask])
+        total += len(take)
+        r += 1
+    house = {k: np.concatenate([h[k] for h in kept_h]) for k in kept_h[0]}
+    members = {k: np.concatenate([m[k] for m in kept_m]) for k in kept_m[0] if k != "hh"}
+    members["hh"] = np.repeat(np.arange(n), house["size"])
+    f = build_facts(house, members, v, streams("population-flows", -1))
+    w = np.concatenate(inv_prob)
+    weight = w * pop.households_represented / w.sum()
+    street = house["street"].astype(np.int32)
+    district = (street * pop.districts // pop.streets).astype(np.int32)
+    return Population(f, weight, street, district, house["misreporter"],
+                      np.char.add("h", np.arange(n).astype(str)))

@@ -1,0 +1,193 @@
+"""The rules of RULES.md §2-4 as pure, vectorised functions of (facts, policy values).
+
+Every function reads a :class:`~reliefsim.facts.Facts` (true facts or the admin view) and the
+scenario values in force, and returns arrays over households. Tier codes are those of
+:data:`reliefsim.schema.TIER_NAMES` (0 none, 1 rigid_hardship, 2 marginal, 3 dibao, 4 destitute).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reliefsim.facts import Facts
+from reliefsim.scenario import Values
+from reliefsim.schema import TIER_NAMES
+
+NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
+TIER_CODE = {name: code for code, name in enumerate(TIER_NAMES)}
+SEVERE = 2
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome of the tier tests for every household.
+
+    Attributes:
+        tier: tier code per household.
+        income_pc: assessed income per capita (after the earned-income disregard).
+        assets_ok: the asset test.
+        size: living members.
+    """
+
+    tier: np.ndarray
+    income_pc: np.ndarray
+    assets_ok: np.ndarray
+    size: np.ndarray
+
+
+def no_labour_capacity(f: Facts, v: Values) -> np.ndarray:
+    """Per member: no labour capacity (RULES.md §1)."""
+    p = v.policy
+    return ((f.age >= p.old_age) | (f.age < p.working_age_min) | (f.disability == SEVERE)
+            | f.serious_illness)
+
+
+def assessed_income_pc(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
+    """RULES.md §2: (income − disregard × wages) ÷ size; 0 for empty households."""
+    income = f.income() - v.policy.earned_income_disregard * f.wages
+    return np.divide(income, size, out=np.zeros(len(size)), where=size > 0)
+
+
+def assets_ok(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
+    """RULES.md §2: financial assets, homes and car tests."""
+    p = v.policy
+    assets_pc = np.divide(f.financial_assets, size, out=np.full(len(size), np.inf),
+                          where=size > 0)
+    financial = assets_pc <= p.asset_limit_months * p.dibao_line
+    homes = (f.homes_owned <= 1) | ((f.homes_owned == 2) & (f.floor_space_pc < p.floor_space_avg))
+    excuse = f.count(f.serious_illness | (f.disability == SEVERE)) > 0
+    car = ~f.car.astype(bool) | excuse
+    return financial & homes & car
+
+
+def rigid_test(f: Facts, v: Values) -> np.ndarray:
+    """RULES.md §3 tier 4 expenditure test: R ≥ threshold × I over the window.
+
+    With I = 0 the test passes when R > 0. A household with no rigid expenditure at all (R = 0)
+    fails: a civil-affairs official would not call it a rigid-expenditure hardship.
+    """
+    r, i = f.rigid_window, f.income_window
+    return (r > 0) & (r >= v.policy.rigid_ratio_threshold * i)
+
+
+def assess(f: Facts, v: Values) -> Assessment:
+    """Assign exactly one tier per household; the first that applies wins (RULES.md §3)."""
+    p = v.policy
+    size = f.size()
+    income_pc = assessed_income_pc(f, v, size)
+    ok = assets_ok(f, v, size) & (size > 0)
+    all_incapable = f.count(~no_labour_capacity(f, v)) == 0
+    destitute = (all_incapable & ~f.has_capable_supporter.astype(bool)
+                 & (income_pc < p.destitute_multiplier * p.dibao_line) & ok)
+    dibao = (income_pc < p.dibao_line) & ok
+    marginal = (income_pc < p.marginal_multiplier * p.dibao_line) & ok
+    rigid = (income_pc < p.rigid_income_cap) & ok & rigid_test(f, v)
+    tier = np.select([destitute, dibao, marginal, rigid], [DESTITUTE, DIBAO, MARGINAL, RIGID],
+                     NONE).astype(np.int8)
+    return Assessment(tier, income_pc, ok, size)
+
+
+def dibao_addons(f: Facts, v: Values) -> np.ndarray:
+    """Per household: Σ over members of the largest applicable add-on share × dibao line."""
+    p = v.policy
+    a = p.addon_share
+    share = np.zeros(len(f.age))
+    for applies, s in ((f.age >= p.old_age, a.elderly),
+                       (f.disability == SEVERE, a.severe_disability),
+                       (f.serious_illness, a.serious_illness),
+                       (f.age < p.working_age_min, a.child)):
+        share = np.where(applies, np.maximum(share, s), share)
+    return f.member_sum(share) * p.dibao_line
+
+
+def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.ndarray:
+    """Monthly basic living payment for households enrolled in ``tier`` (RULES.md §4).
+
+    Args:
+        f: facts the payment is computed on.
+        v: scenario values in force.
+        tier: tier code per household (the enrolled tier, or the true tier for entitlements).
+        a: the assessment of ``f`` (income per capita and size).
+    """
+    p = v.policy
+    size, ipc = a.size, a.income_pc
+    destitute_line = p.destitute_multiplier * p.dibao_line
+    destitute = (np.maximum(destitute_line - ipc, 0.0) * size
+                 + p.care_allowance * f.count(f.unable_self_care.astype(bool)))
+    dibao = (np.maximum((p.dibao_line - ipc) * size, p.dibao_min_payment * size)
+             + dibao_addons(f, v))
+    lower = p.marginal_basic_share * p.dibao_line * size
+    return np.select([tier == DESTITUTE, tier == DIBAO, (tier == MARGINAL) | (tier == RIGID)],
+                     [destitute, dibao, lower], 0.0)
+
+
+def in_tiers(tier: np.ndarray, names: list[str]) -> np.ndarray:
+    """Mask of households whose tier is one of ``names``."""
+    return np.isin(tier, [TIER_CODE[n] for n in names])
+
+
+def medical_assistance(f: Facts, v: Values, tier: np.ndarray, paid_this_year: np.ndarray,
+                       size: np.ndarray) -> np.ndarray:
+    """Medical assistance: rate[tier] × out-of-pocket, capped at cap × size per calendar year."""
+    s = v.special
+    if not s.medical:
+        return np.zeros(len(tier))
+    rate = np.zeros(len(TIER_NAMES))
+    for name in s.medical_tiers:
+        rate[TIER_CODE[name]] = s.medical_rate[name]
+    room = np.maximum(s.medical_cap_year * size - paid_this_year, 0.0)
+    return np.minimum(rate[tier] * f.medical_oop, room)
+
+
+def education_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
+    """Education grant per student member per month, for tiers in the list."""
+    s = v.special
+    if not s.education:
+        return np.zeros(len(tier))
+    g = s.education_grant
+    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[f.student]
+    return np.where(in_tiers(tier, s.education_tiers), f.member_sum(grant), 0.0)
+
+
+def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
+    """housing_rate × (rent − rent_share_of_income × income)⁺ for renters in the listed tiers."""
+    s = v.special
+    if not s.housing:
+        return np.zeros(len(tier))
+    uncovered = np.maximum(f.rent - s.rent_share_of_income * f.income(), 0.0)
+    return np.where(in_tiers(tier, s.housing_tiers) & (f.rent > 0),
+                    s.housing_rate * uncovered, 0.0)
+
+
+def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
+    """Per member: in an employment programme (working age, capable, not working, listed tier)."""
+    s, p = v.special, v.policy
+    if not s.employment:
+        return np.zeros(len(f.age), dtype=bool)
+    enrolled = in_tiers(tier, s.employment_tiers)[f.hh]
+    return (enrolled & f.alive & ~f.works & ~no_labour_capacity(f, v)
+            & (f.age >= p.working_age_min) & (f.age < p.old_age) & (f.student == 0))
+
+
+def heating_assistance(v: Values, tier: np.ndarray, calendar_month: int) -> np.ndarray:
+    """Heating subsidy per household in the heating-season months, for the listed tiers."""
+    s = v.special
+    if not s.heating or calendar_month not in s.heating_months:
+        return np.zeros(len(tier))
+    return np.where(in_tiers(tier, s.heating_tiers), s.heating_subsidy, 0.0)
+
+
+def disaster_grant(v: Values, damage: np.ndarray) -> np.ndarray:
+    """One-off disaster grant by damage level (0 none … 3 collapsed)."""
+    s = v.special
+    if not s.disaster:
+        return np.zeros(len(damage))
+    g = s.disaster_grant
+    return np.array([0.0, g.minor, g.damaged, g.collapsed])[damage]
+
+
+def temporary_cap(v: Values, size: np.ndarray) -> np.ndarray:
+    """Largest temporary-assistance payment: cap months × dibao line × size."""
+    return v.policy.temporary_cap_months * v.policy.dibao_line * size
