@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _scenario(name: str, overrides: list[str]):  # noqa: ANN202
+def _scenario(name: str, overrides: list[str]):
     from reliefsim.scenario import load_scenario, parse_set
 
     return load_scenario(name, parse_set(overrides))

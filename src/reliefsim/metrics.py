@@ -106,9 +106,11 @@ def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
         add(f"missed_rate.{tier}", _share(m(f"missed_{tier}", s), m(f"true_{tier}", s)),
             "share", f"truly {tier} households not enrolled ÷ truly {tier}")
     add("leakage_of_recipients", _share(m("leak_households", s), m("enrolled_tiered", s)),
-        "share", "inclusion error: enrolled but not truly eligible ÷ enrolled (excl. gradual exit)")
+        "share", "inclusion error, of recipients: enrolled but not truly eligible ÷ enrolled "
+        "(households in their gradual-exit period excluded)")
     add("leakage_of_money", _share(m("leak_money", s), m("spend_total", s)), "share",
-        "spending to not-eligible households (and one-off aid with no true shock) ÷ all spending")
+        "inclusion error, of money: spending to not-eligible households (and one-off aid "
+        "with no true shock) ÷ all spending")
     add("over_tiered_households", m("over_tiered", s), "households",
         "enrolled in a more generous tier than their true one; monthly average")
     for prog in PROGRAMMES:

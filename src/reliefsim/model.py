@@ -9,8 +9,8 @@ import mesa
 import numpy as np
 
 from reliefsim import behaviour
-from reliefsim.casework import CaseBook, StreetOffice, order_queues
 from reliefsim.caseload import Caseload
+from reliefsim.casework import CaseBook, StreetOffice, order_queues
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
@@ -59,7 +59,7 @@ class ReliefModel(mesa.Model):
         v = scenario.values(0)
         super().__init__(rng=np.random.default_rng([v.run.seed, replication]))
         self.months_total = int(v.run.months)
-        self.warmup = int(v.run.warmup_months)
+        self.warmup = min(int(v.run.warmup_months), self.months_total - 1)
         self.streams = Streams(v.run.seed, replication)
         self.pop = population or synthesize(v, int(v.run.households), self.streams)
         n = self.pop.n

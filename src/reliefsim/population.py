@@ -87,9 +87,8 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
                             [pop.smartphone_share_under60, pop.smartphone_share_60_69,
                              pop.smartphone_share_70_79], pop.smartphone_share_80plus)
     smartphone = rng.random(m) < phone_share
-    capable = ~((age >= v.policy.old_age) | (age < v.policy.working_age_min)
-                | (disability == 2) | serious)
-    can_work = capable & (age < pop.retirement_age) & (student_level(age, tertiary_track) == 0)
+    can_work = (able_to_work(age, disability, serious, v)
+                & (student_level(age, tertiary_track) == 0))
     works = can_work & (rng.random(m) < pop.employment_rate)
     # most households with someone able to work have an earner: the first able member works
     idle = np.bincount(hh, weights=works, minlength=k) == 0
@@ -105,6 +104,14 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
         "smartphone": smartphone, "benefit": np.zeros(m),
         "benefit_months": np.zeros(m, dtype=np.int16),
     }
+
+
+def able_to_work(age: np.ndarray, disability: np.ndarray, serious_illness: np.ndarray,
+                 v: Values) -> np.ndarray:
+    """Physically able to hold a job: working age, no severe disability, no serious illness."""
+    p = v.population
+    return ((age >= p.work_start_age) & (age < p.retirement_age) & (disability < 2)
+            & ~serious_illness)
 
 
 def student_level(age: np.ndarray, tertiary_track: np.ndarray) -> np.ndarray:
@@ -216,7 +223,7 @@ def synthesize(v: Values, n: int, streams: Streams) -> Population:
         income = (np.bincount(hh, weights=members["wage"] * members["works"], minlength=n)
                   + np.bincount(hh, weights=members["pension"], minlength=n)
                   + house["other_income"])
-        low = income / size < pop.low_income_cut * v.policy.dibao_line
+        low = income / size < pop.low_income_cut
         accept_prob = np.where(low, 1.0, 1.0 / factor)
         keep = streams("population-accept", -100 - r).random(n) < accept_prob
         take = np.flatnonzero(keep)[: n - total]

@@ -19,8 +19,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Leakage (two conventions)", (
         "leakage_of_recipients", "leakage_of_money", "over_tiered_households",
         "gradual_exit_spending")),
-    ("Budget", tuple(f"spend.{p}" for p in PROGRAMMES) + ("spend.total", "visits",
-                                                          "visit_cost")),
+    ("Budget", (*(f"spend.{p}" for p in PROGRAMMES), "spend.total", "visits", "visit_cost")),
     ("Warnings and casework", (
         "warnings", "warning_precision", "warning_recall", "applications", "backlog",
         "days_to_payment.median", "days_to_payment.p90")),

@@ -259,8 +259,11 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Param], s
             raise ReliefsimError(f"{path}: 'extends' must be a file name string")
         base_path = path.parent / base
         if not base_path.is_file():
-            raise ReliefsimError(f"{path}: 'extends' names {base}, which does not exist "
-                                 f"in {path.parent}")
+            try:
+                base_path = find_scenario(base)
+            except ReliefsimError:
+                raise ReliefsimError(f"{path}: 'extends' names {base}, which does not exist "
+                                     f"in {path.parent} or in scenarios/") from None
         params, text = _read_chain(base_path, (*seen, path))
     text += f"\n# ---- {path.name}\n{raw_text}"
     for key, leaf in _leaves(data, "", path):
@@ -347,7 +350,7 @@ def _validate(scenario: Scenario, where: str) -> None:
             raise ReliefsimError(f"{origin}: {key} has no value")
         for value in values:
             problem = _check_value(value, spec)
-            if problem:
+            if problem is not None:
                 raise ReliefsimError(f"{origin}: {key} = {_toml_value(value)}: expected "
                                      f"{spec.describe()}{problem}")
     _check_consistency(scenario, where)
@@ -400,6 +403,3 @@ def _check_consistency(scenario: Scenario, where: str) -> None:
                              "(minor, damaged, collapsed)")
     if p["population.head_age_min"].value > p["population.head_age_max"].value:
         raise ReliefsimError(f"{where}: population.head_age_min exceeds head_age_max")
-    if p["run.warmup_months"].value >= p["run.months"].value:
-        raise ReliefsimError(f"{where}: run.warmup_months ({p['run.warmup_months'].value}) must "
-                             f"be less than run.months ({p['run.months'].value})")

@@ -182,7 +182,8 @@ def _build() -> dict[str, Spec]:
         "population.unable_self_care_share_75plus": _share(),
         "population.tertiary_enrolment": _share(),
         "population.oversample_low_income": Spec("float", 1.0, 100.0),
-        "population.low_income_cut": Spec("float", 0.0, 20.0),
+        "population.low_income_cut": _money(1e6),
+        "population.work_start_age": Spec("int", 0, 30),
         "population.initial_takeup": _share(),
         "population.misreporter_share": _share(),
         # shocks (monthly hazards on true facts)

@@ -1,4 +1,4 @@
-"""Monthly hazards on the true facts: work, pay, illness, disability, care, disasters, ageing, death.
+"""Monthly hazards on the true facts: work, pay, illness, disability, disasters, ageing, death.
 
 Every hazard draws a full block of uniforms from its own stream for the month, whatever the state
 of the households, so a policy change never shifts anybody's shocks (common random numbers).
@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from reliefsim.facts import Facts
-from reliefsim.population import Population, monthly_flows, student_level
+from reliefsim.population import Population, able_to_work, monthly_flows, student_level
 from reliefsim.rng import Streams
-from reliefsim.rules import no_labour_capacity
 from reliefsim.scenario import Values
 
 
@@ -87,7 +86,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     f.unable_self_care = f.unable_self_care | self_care_loss
 
     # work and pay
-    capable = f.alive & ~no_labour_capacity(f, v) & (f.age < p.retirement_age)
+    capable = f.alive & able_to_work(f.age, f.disability, f.serious_illness, v)
     f.student = student_level(f.age, f.tertiary_track)
     u_job = streams.uniform("job", t, m)
     job_loss = f.works & ((u_job < s.job_loss) | ~capable | (f.student > 0))

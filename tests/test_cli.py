@@ -1,0 +1,141 @@
+"""The command line as a user meets it: outputs, files written, and clear errors (exit 2)."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reliefsim.cli import main
+from reliefsim.store import load_metrics, open_store
+
+HOUSEHOLD_HEADER = ("household_id,wages,pensions,other_income,financial_assets,homes_owned,"
+                    "floor_space_pc,car,rent,has_capable_supporter,income_12m,medical_oop_12m,"
+                    "care_12m,rent_12m,rehab_12m,education_12m")
+MEMBER_HEADER = "household_id,age,works,disability,serious_illness,unable_self_care,student"
+GOOD_HOUSEHOLDS = [
+    "a,500,0,0,0,1,20,0,0,0,6000,0,0,0,0,0",
+    "b,0,1200,0,0,1,20,0,0,0,14400,0,0,0,0,0",
+    "c,9000,0,0,0,1,20,0,0,0,108000,0,0,0,0,0",
+]
+GOOD_MEMBERS = ["a,35,1,none,0,0,none", "a,8,0,none,0,0,primary", "b,75,0,none,0,1,none",
+                "c,40,1,none,0,0,none"]
+
+
+def write_csv(folder: Path, households=GOOD_HOUSEHOLDS, members=GOOD_MEMBERS,
+              hheader=HOUSEHOLD_HEADER, mheader=MEMBER_HEADER):
+    h, m = folder / "households.csv", folder / "members.csv"
+    h.write_text("\n".join([hheader, *households]) + "\n", encoding="utf-8")
+    m.write_text("\n".join([mheader, *members]) + "\n", encoding="utf-8")
+    return h, m
+
+
+def classify(tmp_path, *extra):
+    h, m = write_csv(tmp_path) if not extra or extra[0] != "raw" else extra[1]
+    out = tmp_path / "out.csv"
+    args = ["classify", "--households", str(h), "--members", str(m), "--output", str(out),
+            "--set", "policy.dibao_line=1000"]
+    return main(args), out
+
+
+def test_classify_writes_one_row_per_household(tmp_path, capsys):
+    code, out = classify(tmp_path)
+    assert code == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [r["household_id"] for r in rows] == ["a", "b", "c"]
+    assert [r["tier"] for r in rows] == ["dibao", "destitute", "none"]
+    # a: (1000 − 250) × 2 + child add-on 0.1 × 1000
+    assert float(rows[0]["basic_living"]) == pytest.approx(1600.0)
+    # b: destitute line 1500 − 1200, plus care allowance 1000
+    assert float(rows[1]["basic_living"]) == pytest.approx(1300.0)
+    assert float(rows[2]["basic_living"]) == 0
+    assert "classified 3 households" in capsys.readouterr().out
+
+
+BAD_CSV = [
+    ("households", [*GOOD_HOUSEHOLDS[:2], "c,9000,0,0,-5,1,20,0,0,0,108000,0,0,0,0,0"],
+     "households.csv, line 4, column financial_assets: '-5'"),
+    ("households", [*GOOD_HOUSEHOLDS[:2], "c,lots,0,0,0,1,20,0,0,0,108000,0,0,0,0,0"],
+     "households.csv, line 4, column wages: 'lots' is not a number"),
+    ("households", [*GOOD_HOUSEHOLDS, "d,1,0,0,0,1,20,0,0,0,12,0,0,0,0,0"],
+     "household 'd' has no members in members.csv"),
+    ("members", [*GOOD_MEMBERS, "zz,40,1,none,0,0,none"],
+     "members.csv, line 6, column household_id: 'zz' is not in households.csv"),
+    ("members", [*GOOD_MEMBERS[:3], "c,40,1,blind,0,0,none"],
+     "members.csv, line 5, column disability: 'blind'; expected one of none, mild, severe"),
+    ("members", [*GOOD_MEMBERS[:3], "c,40,2,none,0,0,none"],
+     "members.csv, line 5, column works: '2'; expected 0 or 1"),
+    ("hheader", HOUSEHOLD_HEADER.replace(",rent_12m", ""), "missing column(s) rent_12m"),
+]
+
+
+@pytest.mark.parametrize(("which", "content", "message"), BAD_CSV)
+def test_malformed_csv_is_one_clear_error_and_nothing_is_written(tmp_path, capsys, which,
+                                                                   content, message):
+    kwargs = {which: content}
+    files = write_csv(tmp_path, **kwargs)
+    code, out = classify(tmp_path, "raw", files)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert not list(tmp_path.glob(".classify-*"))
+
+
+def test_missing_csv_file(tmp_path, capsys):
+    code = main(["classify", "--households", str(tmp_path / "no.csv"), "--members",
+                 str(tmp_path / "m.csv"), "--output", str(tmp_path / "o.csv")])
+    assert code == 2
+    assert "no.csv: file not found" in capsys.readouterr().err
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "reliefsim.cli", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "baseline", "--set", "policy.dibao_lin=1400"],
+     "did you mean 'policy.dibao_line'?"),
+    (["run", "baseline", "--set", "policy.exit_period_months=\"six\""],
+     "policy.exit_period_months = \"six\": expected a whole number between 0 and 60"),
+    (["run", "baseline", "--set", "departments.finance.coverage=3"],
+     "expected a number between 0 and 1"),
+    (["run", "no_such_scenario"], "scenario file not found: no_such_scenario"),
+    (["run", "baseline", "--households", "0"], "--households 0: expected a whole number ≥ 1"),
+    (["run", "baseline", "--months", "2", "--db", "nosuchdialect://x"],
+     "not a usable database URL"),
+    (["run", "baseline", "--months", "2", "--db", "sqlite:////nonexistent/dir/r.db"],
+     "cannot open the database"),
+])
+def test_run_bad_input_exit_2_no_traceback_nothing_written(tmp_path, args, message):
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_prints_summary_stores_run_and_draws_figure(tmp_path):
+    db = tmp_path / "r.db"
+    fig = tmp_path / "f.png"
+    result = run_cli("run", "baseline", "--households", "1500", "--months", "14", "--seed", "3",
+                     "--db", f"sqlite:///{db}", "--figure", str(fig))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for text in ("missed_rate", "leakage_of_recipients", "leakage_of_money", "spend.total",
+                 "warning_precision", "warning_recall", "days_to_payment.median",
+                 "cliff_falls", "lookups.medical_insurance", "of recipients", "÷ all spending"):
+        assert text in out
+    assert fig.stat().st_size > 10_000
+    engine = open_store(f"sqlite:///{db}")
+    summary = load_metrics(engine, 1)
+    assert summary["spend.total"] > 0
+    assert len(load_metrics(engine, 1, month=13)) > 50
+
+
+def test_help_has_examples():
+    result = run_cli("run", "--help")
+    assert "examples:" in result.stdout and "--set" in result.stdout
