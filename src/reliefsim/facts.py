@@ -132,9 +132,6 @@ class Facts:
         if member_fields:
             mmask = households[self.hh]
             for name in member_fields:
-                getattr(self, name)[mmask] = getattr(source, name)[mmask]
+                np.copyto(getattr(self, name), getattr(source, name), where=mmask)
         for name in household_fields:
-            if name in RING_FIELDS:
-                getattr(self, name)[:, households] = getattr(source, name)[:, households]
-            else:
-                getattr(self, name)[households] = getattr(source, name)[households]
+            np.copyto(getattr(self, name), getattr(source, name), where=households)

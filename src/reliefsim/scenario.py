@@ -88,19 +88,23 @@ def add_months(start: str, months: int) -> str:
 class Values:
     """Read-only, attribute-style view of resolved parameter values (``v.policy.dibao_line``)."""
 
-    __slots__ = ("_flat", "_prefix")
+    __slots__ = ("_flat", "_groups", "_prefix")
 
-    def __init__(self, flat: Mapping[str, Any], prefix: str = "") -> None:
+    def __init__(self, flat: Mapping[str, Any], prefix: str = "",
+                 groups: frozenset[str] | None = None) -> None:
+        if groups is None:
+            groups = frozenset(k.rsplit(".", i)[0] for k in flat
+                               for i in range(1, k.count(".") + 1))
         object.__setattr__(self, "_flat", flat)
+        object.__setattr__(self, "_groups", groups)
         object.__setattr__(self, "_prefix", prefix)
 
     def __getattr__(self, name: str) -> Any:
         key = self._prefix + name
         if key in self._flat:
             return self._flat[key]
-        sub = key + "."
-        if any(k.startswith(sub) for k in self._flat):
-            return Values(self._flat, sub)
+        if key in self._groups:
+            return Values(self._flat, key + ".", self._groups)
         raise AttributeError(f"no scenario key {key!r}")
 
     def __getitem__(self, name: str) -> Any:
