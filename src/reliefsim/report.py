@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from reliefsim.metrics import Indicator, Ledger
+from reliefsim.metrics import Indicator
 from reliefsim.payments import PROGRAMMES
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -63,15 +64,16 @@ def format_summary(indicators: list[Indicator], title: str) -> str:
     return "\n".join(lines)
 
 
-def demo_figure(ledger: Ledger, warmup: int, start: str, path: Path, title: str) -> Path:
+def demo_figure(series: dict[str, list[float]], warmup: int, start: str, path: Path,
+                title: str) -> Path:
     """Four panels: caseload vs need, missed & leakage, spending by programme, warnings."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    s = ledger.series
-    months = np.arange(ledger.months())
+    s = series
+    months = np.arange(len(s["eligible"]))
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
     fig.suptitle(title)
     ax = axes[0, 0]
@@ -111,6 +113,115 @@ def demo_figure(ledger: Ledger, warmup: int, start: str, path: Path, title: str)
         a.axvspan(0, warmup, color="0.9", zorder=0)
         a.grid(alpha=0.3)
     axes[0, 0].text(0.5, 0.02, "grey: warm-up", transform=axes[0, 0].transAxes, fontsize=7)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def format_table(frame: Any, width: int = 80) -> str:
+    """A DataFrame as aligned text (numbers to 4 significant digits), wrapped to ``width``."""
+    import pandas as pd
+
+    def cell(x: Any) -> str:
+        if isinstance(x, float):
+            return "n/a" if math.isnan(x) else f"{x:,.4g}" if abs(x) < 1e5 else f"{x:,.0f}"
+        if isinstance(x, pd.Timestamp):
+            return x.strftime("%Y-%m-%d %H:%M")
+        return str(x)
+
+    cols = [str(c) for c in frame.columns]
+    body = [[cell(x) for x in row] for row in frame.itertuples(index=False)]
+    widths = [max([len(c)] + [len(r[k]) for r in body]) for k, c in enumerate(cols)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
+    lines += ["  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)) for r in body]
+    return "\n".join(lines)
+
+
+def format_comparison(result: Any) -> str:
+    """A paired comparison as an 80-column table with its conventions."""
+    has_unpaired = "unpaired_low" in result.table
+    lines = [f"{result.b} − {result.a}: {result.reps} paired replications on common random "
+             "numbers", "95 % interval of the mean paired difference (t distribution)", ""]
+    head = f"{'indicator':<23}{'A':>10}{'B':>10}{'B − A':>10}  {'95 % interval':<24}"
+    lines.append(head)
+    for row in result.table.itertuples(index=False):
+        unit = _unit(row.indicator)
+        interval = f"[{fmt_short(row.low, unit)}, {fmt_short(row.high, unit)}]"
+        lines.append(f"{row.indicator[:23]:<23}{fmt_short(row.a, unit):>10}"
+                     f"{fmt_short(row.b, unit):>10}{fmt_short(row.diff, unit):>10}  {interval}")
+        if has_unpaired:
+            free = f"[{fmt_short(row.unpaired_low, unit)}, {fmt_short(row.unpaired_high, unit)}]"
+            lines.append(f"{'':<23}{'':>10}{'':>10}{'unpaired':>10}  {free}")
+    lines += ["", "shares in %, money in million yuan per year, counts per year"]
+    return "\n".join(lines)
+
+
+def _unit(name: str) -> str:
+    if name.startswith(("spend", "gradual_exit", "missed_money")):
+        return "yuan"
+    if name.startswith("days"):
+        return "days"
+    if "rate" in name or "leakage" in name or "precision" in name or "headcount" in name:
+        return "share"
+    return "count"
+
+
+def fmt_short(value: float, unit: str) -> str:
+    """A compact number for tables: % for shares, M for yuan."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "share":
+        return f"{100 * value:.2f}%"
+    if unit == "yuan":
+        return f"{value / 1e6:,.0f}M" if abs(value) >= 1e9 else f"{value / 1e6:,.1f}M"
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:,.1f}"
+
+
+def format_forecast(table: Any, scenario: str, reps: int) -> str:
+    """Forecast table: yuan per year (million) by programme with P10/P50/P90."""
+    lines = [f"Budget forecast — {scenario}: million yuan per year, P10 / P50 / P90 over "
+             f"{reps} replications", ""]
+    years = list(dict.fromkeys(table["year"]))
+    lines.append(f"{'programme':<14}" + "".join(f"{y:>13}" for y in years))
+    for prog in dict.fromkeys(table["programme"]):
+        sub = table[table["programme"] == prog]
+        p50 = "".join(f"{v / 1e6:>13,.1f}" for v in sub["p50"])
+        band = "".join(f"{f'{a / 1e6:,.0f}–{b / 1e6:,.0f}':>13}"
+                       for a, b in zip(sub["p10"], sub["p90"], strict=True))
+        lines.append(f"{prog:<14}{p50}")
+        lines.append(f"{'  P10–P90':<14}{band}")
+    return "\n".join(lines)
+
+
+def fan_chart(table: Any, path: Path, title: str) -> Path:
+    """Total spending per year: P50 line with the P10–P90 band; P50 by programme stacked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    years = list(dict.fromkeys(table["year"]))
+    x = np.arange(len(years))
+    total = table[table["programme"] == "total"]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
+    fig.suptitle(title)
+    ax = axes[0]
+    ax.fill_between(x, total["p10"] / 1e6, total["p90"] / 1e6, alpha=0.3, label="P10–P90")
+    ax.plot(x, total["p50"] / 1e6, marker="o", label="P50")
+    ax.set(title="Total spending", xlabel="year", ylabel="million yuan per year",
+           xticks=x, xticklabels=years)
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    ax = axes[1]
+    progs = [p for p in dict.fromkeys(table["programme"]) if p != "total"]
+    stack = [table[table["programme"] == p]["p50"].to_numpy() / 1e6 for p in progs]
+    ax.stackplot(x, stack, labels=progs)
+    ax.set(title="By programme (P50)", xlabel="year", ylabel="million yuan per year",
+           xticks=x, xticklabels=years)
+    top = float(np.max(np.sum(stack, axis=0)))
+    ax.set_ylim(0, 1.5 * max(top, 1e-9))
+    ax.legend(fontsize=7, ncol=3, loc="upper left")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -133,6 +133,10 @@ class Scenario:
     text: str
     _cache: dict[str, Values] = field(default_factory=dict, compare=False, repr=False)
 
+    def __reduce__(self) -> tuple:
+        """Pickle without the per-month cache (for process and Dask workers)."""
+        return (Scenario, (self.name, dict(self.params), self.text))
+
     @property
     def hash(self) -> str:
         """SHA-256 of the scenario text (identifies a scenario in the results store)."""

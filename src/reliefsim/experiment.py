@@ -1,0 +1,315 @@
+"""Many runs: replications, designs (grids and Latin hypercubes) and the executors that run them.
+
+A :class:`RunSpec` says everything a worker needs; :func:`run_spec` is a pure function of it, so
+serial, process and Dask executors give bit-identical results for the same seeds. Workers return
+results; the caller (one writer) stores them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from reliefsim.errors import ReliefsimError
+from reliefsim.metrics import Indicator
+from reliefsim.scenario import Scenario, _check_value
+from reliefsim.schema import SCHEMA
+
+HEADLINE: tuple[str, ...] = (
+    "missed_rate", "leakage_of_recipients", "leakage_of_money", "spend.total",
+    "gradual_exit_spending", "cliff_falls", "warning_precision", "days_to_payment.median",
+    "poverty_headcount",
+)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run to do.
+
+    Attributes:
+        scenario: the validated scenario.
+        households: simulated households.
+        months: months to simulate.
+        seed: root seed.
+        replication: replication number (its own random streams).
+        point: design-point overrides ``{dotted key: value}``.
+    """
+
+    scenario: Scenario
+    households: int
+    months: int
+    seed: int
+    replication: int = 0
+    point: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def point_key(self) -> str:
+        """Stable identifier of the design point."""
+        return point_key(self.point)
+
+
+@dataclass
+class RunResult:
+    """What a worker sends back: indicators (with units and conventions), monthly series."""
+
+    spec: RunSpec
+    indicators: list[Indicator]
+    monthly: dict[str, list[float]]
+    seconds: float
+
+    @property
+    def summary(self) -> dict[str, float]:
+        """Indicator values by name."""
+        return {i.name: i.value for i in self.indicators}
+
+
+def point_key(point: dict[str, Any]) -> str:
+    """A short stable hash of a design point."""
+    text = json.dumps(point, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def run_spec(spec: RunSpec) -> RunResult:
+    """Run one spec (in any process) and return its indicators and monthly series."""
+    from reliefsim.model import ReliefModel
+
+    start = time.perf_counter()
+    model = ReliefModel(spec.scenario, households=spec.households, months=spec.months,
+                        seed=spec.seed, replication=spec.replication,
+                        overrides=spec.point or None, story=False)
+    indicators = model.run()
+    return RunResult(spec, indicators, dict(model.ledger.series), time.perf_counter() - start)
+
+
+class Progress:
+    """A one-line progress bar on stderr: runs done, rate, time left."""
+
+    def __init__(self, total: int, label: str, stream: Any = None) -> None:
+        self.total, self.label = total, label
+        self.stream = stream or sys.stderr
+        self.done = 0
+        self.start = time.perf_counter()
+
+    def step(self, n: int = 1) -> None:
+        """Count ``n`` more runs done and redraw."""
+        self.done += n
+        elapsed = time.perf_counter() - self.start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        width = 20
+        filled = int(width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        line = (f"{self.label[:24]} [{bar}] {self.done}/{self.total} runs, {rate:.2f}/s, "
+                f"{left:.0f} s left")
+        tty = getattr(self.stream, "isatty", lambda: False)()
+        if tty:
+            self.stream.write(f"\r{line} ")
+            if self.done >= self.total:
+                self.stream.write("\n")
+        elif self.done == self.total or self.done % max(1, self.total // 10) == 0:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def execute(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None
+            ) -> Iterator[RunResult]:
+    """Run specs and yield results as they finish (order not guaranteed).
+
+    Args:
+        specs: runs to do.
+        workers: local processes (1 = in this process).
+        dask: address of an existing Dask scheduler (``tcp://host:port``), or None.
+
+    Raises:
+        ReliefsimError: when the Dask scheduler cannot be reached.
+    """
+    if not specs:
+        return
+    if dask:
+        yield from _execute_dask(specs, dask)
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_spec, s) for s in specs]
+            for fut in as_completed(futures):
+                yield fut.result()
+    else:
+        for spec in specs:
+            yield run_spec(spec)
+
+
+def connect_dask(address: str) -> Any:
+    """A Dask client for an existing scheduler, or a clear error."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask is a declared dependency
+        raise ReliefsimError("--dask needs the 'distributed' package") from None
+    try:
+        return Client(address, timeout="5s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ReliefsimError(f"--dask {address}: no Dask scheduler reachable there ({exc}); "
+                             "start one with `dask scheduler` and workers with "
+                             "`dask worker tcp://HOST:8786`") from None
+
+
+def _execute_dask(specs: Sequence[RunSpec], address: str) -> Iterator[RunResult]:
+    from distributed import as_completed as dask_completed
+
+    client = connect_dask(address)
+    try:
+        futures = [client.submit(run_spec, s, pure=False) for s in specs]
+        for fut in dask_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+
+
+# ---------------------------------------------------------------- designs
+def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float]]:
+    """Parse ``--vary KEY=v1,v2,…`` (levels) or ``--vary KEY=LOW:HIGH`` (a range for sampling).
+
+    Raises:
+        ReliefsimError: for unknown keys, empty or invalid values.
+    """
+    import tomllib
+
+    from reliefsim.scenario import _check_known
+
+    out: dict[str, list[Any] | tuple[float, float]] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ReliefsimError(f"--vary {item!r}: expected KEY=v1,v2,… or KEY=LOW:HIGH")
+        _check_known(key, "--vary")
+        raw = raw.strip()
+        if not raw:
+            raise ReliefsimError(f"--vary {key}: empty range; give levels like 1.5,2.0 or a "
+                                 "range like 1.5:2.0")
+        spec = SCHEMA[key]
+        if ":" in raw and spec.kind in ("float", "int"):
+            lo_text, _, hi_text = raw.partition(":")
+            try:
+                lo, hi = float(lo_text), float(hi_text)
+            except ValueError:
+                raise ReliefsimError(f"--vary {key}={raw}: expected LOW:HIGH numbers") from None
+            if not lo < hi:
+                raise ReliefsimError(f"--vary {key}={raw}: empty range (LOW must be < HIGH)")
+            for bound in (lo, hi):
+                value = int(bound) if spec.kind == "int" else bound
+                if _check_value(value, spec) is not None:
+                    raise ReliefsimError(f"--vary {key}={raw}: expected {spec.describe()}")
+            out[key] = (lo, hi)
+            continue
+        levels = []
+        for text in raw.split(","):
+            if not text.strip():
+                raise ReliefsimError(f"--vary {key}={raw}: empty level")
+            try:
+                value = tomllib.loads(f"v = {text.strip()}")["v"]
+            except tomllib.TOMLDecodeError:
+                value = text.strip()
+            if _check_value(value, spec) is not None:
+                raise ReliefsimError(f"--vary {key}: level {text.strip()!r}: expected "
+                                     f"{spec.describe()}")
+            levels.append(value)
+        out[key] = levels
+    return out
+
+
+def design_points(vary: dict[str, list[Any] | tuple[float, float]], sample: str | None,
+                  seed: int) -> list[dict[str, Any]]:
+    """Design points: the full grid of levels, or ``lhs:N`` Latin-hypercube samples of ranges.
+
+    Levels given as lists are crossed with the sampled points.
+    """
+    grid_keys = [k for k, v in vary.items() if isinstance(v, list)]
+    range_keys = [k for k, v in vary.items() if isinstance(v, tuple)]
+    grid = [dict(zip(grid_keys, combo, strict=True))
+            for combo in itertools.product(*(vary[k] for k in grid_keys))] or [{}]
+    if not range_keys:
+        if sample:
+            raise ReliefsimError("--sample needs at least one --vary KEY=LOW:HIGH range")
+        return grid
+    if not sample:
+        raise ReliefsimError(f"--vary {range_keys[0]} gives a range: add --sample lhs:N")
+    method, _, n_text = sample.partition(":")
+    if method != "lhs" or not n_text.isdigit() or int(n_text) < 1:
+        raise ReliefsimError(f"--sample {sample!r}: expected lhs:N with N ≥ 1")
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(range_keys), seed=seed).random(int(n_text))
+    points = []
+    for row in unit:
+        p = {}
+        for k, u in zip(range_keys, row, strict=True):
+            lo, hi = vary[k]  # type: ignore[misc]
+            value = lo + u * (hi - lo)
+            p[k] = as_value(k, value)
+        points.append(p)
+    return [{**g, **p} for g in grid for p in points]
+
+
+def as_value(key: str, number: float) -> int | float:
+    """A sampled number as the scenario key's type (whole numbers for ``int`` keys)."""
+    spec = SCHEMA.get(key)
+    return int(np.rint(number)) if spec is not None and spec.kind == "int" else float(number)
+
+
+def default_workers() -> int:
+    """A sensible process count for this machine."""
+    return max(1, (os.cpu_count() or 1))
+
+
+# ---------------------------------------------------------------- statistics
+@dataclass(frozen=True)
+class Interval:
+    """A mean with its 95 % confidence interval."""
+
+    mean: float
+    low: float
+    high: float
+
+    @property
+    def half_width(self) -> float:
+        """Half the interval's width."""
+        return (self.high - self.low) / 2
+
+
+def mean_interval(values: Sequence[float]) -> Interval:
+    """Mean and 95 % t-interval of ``values`` (NaNs dropped)."""
+    from scipy import stats
+
+    x = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if len(x) == 0:
+        return Interval(float("nan"), float("nan"), float("nan"))
+    m = float(x.mean())
+    if len(x) < 2:
+        return Interval(m, float("nan"), float("nan"))
+    half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return Interval(m, m - half, m + half)
+
+
+def welch_interval(a: Sequence[float], b: Sequence[float]) -> Interval:
+    """Mean of b − a with a 95 % Welch interval, for independent samples."""
+    from scipy import stats
+
+    xa = np.asarray([v for v in a if np.isfinite(v)], dtype=float)
+    xb = np.asarray([v for v in b if np.isfinite(v)], dtype=float)
+    diff = float(xb.mean() - xa.mean())
+    va, vb = xa.var(ddof=1) / len(xa), xb.var(ddof=1) / len(xb)
+    se = float(np.sqrt(va + vb))
+    if se == 0:
+        return Interval(diff, diff, diff)
+    dof = (va + vb) ** 2 / (va**2 / (len(xa) - 1) + vb**2 / (len(xb) - 1))
+    half = float(stats.t.ppf(0.975, dof) * se)
+    return Interval(diff, diff - half, diff + half)
