@@ -56,16 +56,18 @@ def _check_count(name: str, value: int, low: int = 1) -> None:
 
 def run_all(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None,
             label: str = "runs", progress: bool = True) -> list[RunResult]:
-    """Run specs with an executor, in spec order, with a progress bar on stderr."""
-    bar = Progress(len(specs), label) if progress and specs else None
-    order = {(s.scenario.hash, s.point_key, s.replication): k for k, s in enumerate(specs)}
-    out: list[RunResult | None] = [None] * len(specs)
-    for result in execute(specs, workers, dask):
-        s = result.spec
-        out[order[(s.scenario.hash, s.point_key, s.replication)]] = result
+    """Run specs with an executor and return results in spec order (identical specs run once)."""
+    def key(s: RunSpec) -> tuple:
+        return (s.scenario.hash, s.point_key, s.replication, s.households, s.months, s.seed)
+
+    unique = list({key(s): s for s in specs}.values())
+    bar = Progress(len(unique), label) if progress and unique else None
+    done: dict[tuple, RunResult] = {}
+    for result in execute(unique, workers, dask):
+        done[key(result.spec)] = result
         if bar:
             bar.step()
-    return [r for r in out if r is not None]
+    return [done[key(s)] for s in specs]
 
 
 # ---------------------------------------------------------------- compare

@@ -166,9 +166,10 @@ def _execute_dask(specs: Sequence[RunSpec], address: str) -> Iterator[RunResult]
 
     client = connect_dask(address)
     try:
-        futures = [client.submit(run_spec, s, pure=False) for s in specs]
-        for fut in dask_completed(futures):
-            yield fut.result()
+        with client.as_current():
+            futures = [client.submit(run_spec, s, pure=False) for s in specs]
+            for fut in dask_completed(futures):
+                yield fut.result()
     finally:
         client.close()
 
