@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--out", type=Path, help="export file (default experiment-ID.csv)")
     rs.add_argument("--monthly", action="store_true", help="export monthly series too")
 
+    ap = sub.add_parser("app", help="classroom app in the browser (Mesa SolaraViz)",
+                        epilog="example:\n  reliefsim app integrated_data --port 8765",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenario", nargs="?", default="baseline")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8765)
+
     sc = sub.add_parser("scenario", help="list a scenario's parameters with units and sources",
                         epilog="example:\n  reliefsim scenario marginal_2x --grep policy.",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -169,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args)
         commands = {"classify": cmd_classify, "scenario": cmd_scenario, "compare": cmd_compare,
                     "sweep": cmd_sweep, "forecast": cmd_forecast,
-                    "sensitivity": cmd_sensitivity, "results": cmd_results}
+                    "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app}
         return commands[args.command](args)
     except ReliefsimError as exc:
         print(f"reliefsim: error: {exc}", file=sys.stderr)
@@ -352,6 +359,22 @@ def cmd_results(args: argparse.Namespace) -> int:
     tmp.replace(out)
     print(f"exported {len(frame)} rows to {out}")
     return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """``reliefsim app``: start the classroom app on localhost with ``solara run``."""
+    import subprocess
+
+    from reliefsim.scenario import find_scenario
+
+    path = find_scenario(args.scenario)
+    _scenario(str(path), [])
+    env = {**os.environ, "RELIEFSIM_APP_SCENARIO": str(path.resolve())}
+    print(f"classroom app on http://{args.host}:{args.port} (scenario {path.stem}); "
+          "Ctrl-C stops it")
+    cmd = [sys.executable, "-m", "solara", "run", "reliefsim.app", "--host", args.host,
+           "--port", str(args.port), "--production", "--no-open"]
+    return subprocess.call(cmd, env=env)
 
 
 def cmd_classify(args: argparse.Namespace) -> int:

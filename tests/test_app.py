@@ -1,0 +1,116 @@
+"""The classroom app in headless Chromium: load, step, move a slider, see the charts change."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from reliefsim.app import MAX_HOUSEHOLDS, ClassroomModel
+from reliefsim.cli import main
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def test_classroom_model_is_bounded_and_tells_stories():
+    model = ClassroomModel(households=10_000, dibao_line=1500, data_coverage=1.0)
+    assert model.pop.n == MAX_HOUSEHOLDS
+    for _ in range(3):
+        model.step()
+    status = model.status()
+    assert set(status) <= {"helped correctly", "missed", "leakage", "gradual exit",
+                           "not eligible"}
+    assert model.xy.shape == (model.pop.n, 2)
+    assert model.pop.weight.sum() == pytest.approx(model.pop.n)
+
+
+def test_app_with_unknown_scenario_is_a_clear_error(capsys):
+    assert main(["app", "no_such_scenario"]) == 2
+    assert "scenario file not found: no_such_scenario" in capsys.readouterr().err
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "reliefsim.cli", "app", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start within 90 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def numbers(page):
+    return page.locator("text=/^Month \\d+ —/").first.inner_text()
+
+
+def chart_images(page):
+    return [img.get_attribute("src") for img in page.locator("img").all()]
+
+
+def test_app_in_headless_chromium(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url, timeout=60_000)
+        page.wait_for_selector("text=Month 0", timeout=60_000)
+        assert page.locator("text=Dibao line").count() >= 1
+
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_selector("text=/^Month 1 —/", timeout=60_000)
+        before = chart_images(page)
+        first = numbers(page)
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_selector("text=/^Month 2 —/", timeout=60_000)
+        page.wait_for_timeout(500)
+        assert chart_images(page) != before                   # the charts moved on
+
+        # move the dibao-line slider to its maximum, reset the town, step again
+        slider = page.get_by_role("slider", name="Dibao line (yuan/person)")
+        assert slider.get_attribute("aria-valuenow") == "1360"
+        slider.focus()
+        page.keyboard.press("End")
+        page.wait_for_timeout(300)
+        assert slider.get_attribute("aria-valuenow") == "2500"
+        page.get_by_role("button", name="Reset").click()
+        page.wait_for_selector("text=Month 0", timeout=60_000)
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_selector("text=/^Month 1 —/", timeout=60_000)
+        after = numbers(page)
+        eligible = [int(t.split("truly eligible ")[1].split(",")[0].replace(",", ""))
+                    for t in (first, after)]
+        assert eligible[1] > eligible[0], (first, after)     # a higher line, more eligible
+
+        page.get_by_label(re.compile("Household number")).fill("3")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Household 3", timeout=30_000)
+        browser.close()
