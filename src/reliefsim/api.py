@@ -111,7 +111,8 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     if engine is not None:
         key = _key("compare", sa.hash, sb.hash, n, m, s, reps)
         exp = experiment_id(engine, key, f"compare {sa.name} vs {sb.name}", "compare",
-                            {"reps": reps, "households": n, "months": m, "seed": s})
+                            {"reps": reps, "households": n, "months": m, "seed": s,
+                             "a": sa.name, "b": sb.name})
         for r in results:
             save_result(engine, exp, r)
     rows = []

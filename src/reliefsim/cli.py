@@ -152,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--out", type=Path, help="export file (default experiment-ID.csv)")
     rs.add_argument("--monthly", action="store_true", help="export monthly series too")
 
+    rp = sub.add_parser("report", help="HTML page and PNG figures for a stored experiment",
+                        epilog="examples:\n  reliefsim report 2 --out report/\n"
+                               "  reliefsim report 5 --db postgresql+psycopg://u@h/db",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    rp.add_argument("experiment", type=int, help="experiment id (see `reliefsim results list`)")
+    rp.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
+    rp.add_argument("--out", type=Path, default=Path("report"), help="output folder")
+
     ap = sub.add_parser("app", help="classroom app in the browser (Mesa SolaraViz)",
                         epilog="example:\n  reliefsim app integrated_data --port 8765",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -176,7 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args)
         commands = {"classify": cmd_classify, "scenario": cmd_scenario, "compare": cmd_compare,
                     "sweep": cmd_sweep, "forecast": cmd_forecast,
-                    "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app}
+                    "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app,
+                    "report": cmd_report}
         return commands[args.command](args)
     except ReliefsimError as exc:
         print(f"reliefsim: error: {exc}", file=sys.stderr)
@@ -358,6 +367,16 @@ def cmd_results(args: argparse.Namespace) -> int:
         frame.to_parquet(tmp, index=False)
     tmp.replace(out)
     print(f"exported {len(frame)} rows to {out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``reliefsim report``: a self-contained HTML page plus PNG figures."""
+    from reliefsim.report_page import build_report
+    from reliefsim.store import open_store
+
+    path = build_report(open_store(args.db), args.experiment, args.out)
+    print(f"report written to {path} (figures beside it)")
     return 0
 
 

@@ -126,6 +126,10 @@ def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
     add("warnings", warnings / years, "warnings/year", "all rules; each rule firing counts once")
     for rule in WARNING_RULES:
         add(f"warnings.{rule}", ledger.total(f"warnings_{rule}", s) / years, "warnings/year", "")
+    add("warnings_visited", ledger.total("warnings_resolved", s) / years, "warnings/year",
+        "warnings whose household was visited")
+    add("warnings_helped", ledger.total("warnings_helped", s) / years, "warnings/year",
+        "warnings followed by help (enrolment, continued enrolment or one-off aid)")
     add("warning_precision",
         _share(ledger.total("warnings_helped", s), ledger.total("warnings_resolved", s)),
         "share", "warnings whose visit led to help ÷ warnings visited (Longwan 103/373 = 0.276)")
@@ -136,6 +140,9 @@ def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
     add("days_to_payment.median", weighted_quantile(days, dw, 0.5), "days",
         "onset of hardship → first payment (enrolment or temporary aid)")
     add("days_to_payment.p90", weighted_quantile(days, dw, 0.9), "days", "90th percentile")
+    for q in (10, 25, 75):
+        add(f"days_to_payment.p{q}", weighted_quantile(days, dw, q / 100), "days",
+            f"{q}th percentile")
     add("poverty_headcount", _share(m("poor_people", s), m("people", s)), "share of people",
         "disposable income per capita < metrics.poverty_line_multiple × dibao line")
     add("poverty_gap", _share(m("poverty_gap", s), m("poverty_gap_max", s)), "share",
@@ -148,6 +155,14 @@ def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
         "difference of shares", "participation among eligible − among not eligible (Ravallion)")
     add("coady_grosh_hoddinott", _share(m("transfers_bottom20", s), m("spend_total", s)) / 0.2,
         "ratio", "share of transfers to the poorest 20 % (pre-transfer income p.c.) ÷ 0.2")
+    for d in range(1, 11):
+        add(f"transfers.decile_{d}", m(f"transfers_decile_{d}", s) * 12, "yuan/year",
+            f"all transfers to pre-transfer income decile {d} (1 = poorest)")
+    months = max(ledger.months() - s, 1)
+    for i, true in enumerate(TIER_NAMES):
+        for j, enrolled in enumerate(TIER_NAMES):
+            add(f"confusion.{true}.{enrolled}", ledger.confusion[i, j] / months, "households",
+                "true tier × enrolled tier, monthly average")
     helped = m("enrolled", s)
     for dept in DEPARTMENTS:
         add(f"lookups.{dept}", m(f"lookups_{dept}", s) * 12, "look-ups/year",

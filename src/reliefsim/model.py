@@ -245,7 +245,8 @@ class ReliefModel(mesa.Model):
         cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
         pre_pc = a_true.income_pc
         alive = size > 0
-        bottom = _bottom_share(pre_pc, w * alive, 0.2)
+        decile = _deciles(pre_pc, w * alive)
+        bottom = decile < 2
         rec: dict[str, float] = {
             "households": w[alive].sum(), "people": (w * size).sum(),
             "eligible": w[eligible].sum(), "enrolled": w[enrolled].sum(),
@@ -276,6 +277,9 @@ class ReliefModel(mesa.Model):
             rec[f"missed_{tier}"] = w[missed & (true_tier == code)].sum()
         for prog in PROGRAMMES:
             rec[f"spend_{prog}"] = (w * pay[prog]).sum()
+        by_decile = np.bincount(decile, weights=w * total, minlength=10)
+        for d in range(10):
+            rec[f"transfers_decile_{d + 1}"] = by_decile[d]
         for rule in WARNING_RULES:
             rec[f"warnings_{rule}"] = w[warned[rule]].sum() if rule in warned else 0.0
         looked = 0.0
@@ -339,13 +343,13 @@ class ReliefModel(mesa.Model):
             story=self.log.events(i) if self.log is not None else [])
 
 
-def _bottom_share(values: np.ndarray, weights: np.ndarray, share: float) -> np.ndarray:
-    """Mask of the lowest ``share`` of households by ``values`` (weighted)."""
+def _deciles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted decile (0 = poorest tenth … 9) of each household by ``values``."""
     order = np.argsort(values, kind="stable")
     cum = np.cumsum(weights[order])
-    mask = np.zeros(len(values), dtype=bool)
-    mask[order[cum <= share * cum[-1]]] = True
-    return mask
+    decile = np.empty(len(values), dtype=np.int64)
+    decile[order] = np.minimum((10 * (cum - weights[order]) // max(cum[-1], 1e-12)), 9)
+    return decile
 
 
 def _describe(f: Facts, i: int) -> dict[str, Any]:

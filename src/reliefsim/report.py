@@ -51,7 +51,7 @@ def fmt(value: float, unit: str) -> str:
 def format_summary(indicators: list[Indicator], title: str) -> str:
     """The summary as aligned text, each number with its convention."""
     by_name = {i.name: i for i in indicators}
-    lines = [title, "=" * min(len(title), 78)]
+    lines = [*textwrap.wrap(title, 78), "=" * min(len(title), 78)]
     for heading, names in SECTIONS:
         lines.append("")
         lines.append(heading)

@@ -224,6 +224,13 @@ def list_experiments(engine: Engine) -> list[dict[str, Any]]:
                 for i, n, k, c, r in rows]
 
 
+def experiment_settings(engine: Engine, exp_id: int) -> dict[str, Any]:
+    """The settings an experiment was created with."""
+    with Session(engine) as session:
+        row = session.get(ExperimentRow, exp_id)
+        return dict(row.settings) if row is not None else {}
+
+
 def experiment_runs(engine: Engine, exp_id: int) -> list[dict[str, Any]]:
     """The runs of an experiment with their design points."""
     with Session(engine) as session:

@@ -1,0 +1,139 @@
+"""Report figures (matplotlib): each titled, axes labelled with units, conventions in captions.
+
+Every function takes plain data (dicts, arrays) and a path, writes one PNG and returns the path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from reliefsim.schema import DEPARTMENTS, TIER_NAMES
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def tradeoff(points: Sequence[tuple[str, float, float]], path: Path) -> Path:
+    """Missed rate against leakage of recipients, one labelled point per design."""
+    fig, ax = plt.subplots(figsize=(7.5, 5.5), constrained_layout=True)
+    xs = [100 * p[1] for p in points]
+    ys = [100 * p[2] for p in points]
+    ax.scatter(xs, ys, s=40, zorder=3)
+    for (label, _, _), x, y in zip(points, xs, ys, strict=True):
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    ax.set(title="Missed cases versus leakage across the designs",
+           xlabel="missed: truly eligible not enrolled ÷ truly eligible (%)",
+           ylabel="leakage: enrolled not eligible ÷ enrolled (%)")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def spending(series: dict[str, np.ndarray], programmes: Sequence[str], start: str,
+             path: Path) -> Path:
+    """Spending by programme, month by month, stacked."""
+    fig, ax = plt.subplots(figsize=(8, 4.8), constrained_layout=True)
+    stack = [np.asarray(series[f"spend_{p}"]) / 1e6 for p in programmes]
+    months = np.arange(len(stack[0]))
+    ax.stackplot(months, stack, labels=programmes)
+    top = float(np.max(np.sum(stack, axis=0))) if len(months) else 1.0
+    ax.set_ylim(0, 1.45 * max(top, 1e-9))
+    ax.set(title="Spending by programme", xlabel=f"month since {start}",
+           ylabel="million yuan per month")
+    ax.legend(fontsize=7, ncol=3, loc="upper left")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def confusion(matrix: np.ndarray, path: Path) -> Path:
+    """True tier × enrolled tier (thousand households, monthly average)."""
+    fig, ax = plt.subplots(figsize=(7, 5.5), constrained_layout=True)
+    shown = matrix / 1e3
+    others = shown.copy()
+    others[0, 0] = 0.0          # the big 'none × none' cell would wash out the colours
+    top = max(float(others.max()), 1e-9)
+    im = ax.imshow(np.minimum(shown, top), cmap="Blues", vmin=0, vmax=top)
+    for i in range(len(TIER_NAMES)):
+        for j in range(len(TIER_NAMES)):
+            ax.text(j, i, f"{shown[i, j]:,.1f}", ha="center", va="center", fontsize=8,
+                    color="white" if min(shown[i, j], top) > top / 2 else "black")
+    ax.set_xticks(range(5), TIER_NAMES, rotation=30, ha="right")
+    ax.set_yticks(range(5), TIER_NAMES)
+    ax.set(title="True tier × enrolled tier (thousand households)", xlabel="enrolled tier",
+           ylabel="true tier")
+    fig.colorbar(im, ax=ax, label="thousand households (none × none off the scale)")
+    return _save(fig, path)
+
+
+def funnel(warnings: float, visited: float, helped: float, path: Path) -> Path:
+    """Warnings → visited → helped, per year (as Longwan reports 373 → 103)."""
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    values = [warnings, visited, helped]
+    labels = ["warnings raised", "warnings visited", "followed by help"]
+    ax.barh(labels[::-1], values[::-1], color=["#2ca02c", "#1f77b4", "#9ecae1"])
+    for k, val in enumerate(values[::-1]):
+        ax.text(val, k, f" {val:,.0f}", va="center", fontsize=8)
+    ax.set(title="The warning funnel", xlabel="warnings per year")
+    ax.set_xlim(0, 1.2 * max(max(values), 1e-9))
+    return _save(fig, path)
+
+
+def timeliness(quantiles: dict[int, float], path: Path) -> Path:
+    """Days from onset of hardship to first payment: P10, P25, median, P75, P90."""
+    fig, ax = plt.subplots(figsize=(7, 3), constrained_layout=True)
+    q = {k: v for k, v in quantiles.items() if np.isfinite(v)}
+    if q:
+        ax.hlines(0, q.get(10, 0), q.get(90, 0), color="0.5")
+        ax.barh(0, q.get(75, 0) - q.get(25, 0), left=q.get(25, 0), height=0.4,
+                color="#9ecae1")
+        ax.vlines(q.get(50, 0), -0.2, 0.2, color="#08519c", lw=3)
+        for k, val in q.items():
+            ax.annotate(f"P{k}: {val:.0f}", (val, 0.25), ha="center", fontsize=8)
+    ax.set_yticks([])
+    ax.set_ylim(-0.6, 0.6)
+    ax.set(title="Days from onset of hardship to first payment",
+           xlabel="days (box: P25–P75, line: median, whiskers: P10–P90)")
+    return _save(fig, path)
+
+
+def cliffs(series: np.ndarray, start: str, path: Path) -> Path:
+    """Cliff falls at exit, month by month."""
+    fig, ax = plt.subplots(figsize=(8, 3.8), constrained_layout=True)
+    ax.bar(np.arange(len(series)), np.asarray(series), color="#d62728")
+    ax.set(title="Cliff falls at exit", xlabel=f"month since {start}",
+           ylabel="households per month")
+    ax.grid(alpha=0.3, axis="y")
+    return _save(fig, path)
+
+
+def lookups(per_department: dict[str, float], path: Path) -> Path:
+    """Data look-ups per department per year."""
+    fig, ax = plt.subplots(figsize=(7.5, 4), constrained_layout=True)
+    values = [per_department.get(d, 0.0) / 1e6 for d in DEPARTMENTS]
+    ax.barh(list(DEPARTMENTS)[::-1], values[::-1], color="#756bb1")
+    ax.set(title="Personal-data look-ups by department", xlabel="million look-ups per year")
+    return _save(fig, path)
+
+
+def deciles(diff: Sequence[float], low: Sequence[float], high: Sequence[float],
+            path: Path, title: str) -> Path:
+    """Change in transfers by pre-transfer income decile, with 95 % intervals."""
+    fig, ax = plt.subplots(figsize=(7.5, 4), constrained_layout=True)
+    x = np.arange(1, 11)
+    d = np.asarray(diff) / 1e6
+    err = np.vstack([d - np.asarray(low) / 1e6, np.asarray(high) / 1e6 - d])
+    ax.bar(x, d, yerr=err, capsize=3, color=np.where(d >= 0, "#2ca02c", "#d62728"))
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set(title=title, xlabel="pre-transfer income decile (1 = poorest)",
+           ylabel="change in transfers, million yuan/year", xticks=x)
+    return _save(fig, path)

@@ -1,0 +1,220 @@
+"""``reliefsim report``: a self-contained HTML page plus PNG figures for a stored experiment."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from reliefsim import figures
+from reliefsim.errors import ReliefsimError
+from reliefsim.experiment import HEADLINE, mean_interval
+from reliefsim.payments import PROGRAMMES
+from reliefsim.report import SECTIONS, fmt
+from reliefsim.schema import DEPARTMENTS, TIER_NAMES
+from reliefsim.store import (
+    experiment_runs,
+    experiment_settings,
+    list_experiments,
+    metrics_frame,
+)
+
+UNITS_BY_PREFIX = (("spend", "yuan/year"), ("gradual_exit", "yuan/year"),
+                   ("missed_money", "yuan/year"), ("days", "days"), ("lookups.", "look-ups/year"))
+
+
+def _unit(name: str) -> str:
+    for prefix, unit in UNITS_BY_PREFIX:
+        if name.startswith(prefix):
+            return unit
+    if any(k in name for k in ("rate", "leakage", "precision", "recall", "headcount", "gap",
+                               "differential")):
+        return "share"
+    if name == "coady_grosh_hoddinott":
+        return "ratio"
+    return "per year" if name in ("warnings", "cliff_falls", "applications", "visits") else ""
+
+
+def _label(point: str) -> str:
+    data = json.loads(point)
+    if not data:
+        return "as specified"
+    return ", ".join(f"{k.split('.')[-1]}={v:g}" if isinstance(v, float) else
+                     f"{k.split('.')[-1]}={v}" for k, v in data.items())
+
+
+def _img(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
+    """Write ``report.html`` and the PNG figures of experiment ``exp_id`` into ``out``.
+
+    Raises:
+        ReliefsimError: when the experiment does not exist or holds no runs.
+    """
+    info = {e["id"]: e for e in list_experiments(engine)}
+    if exp_id not in info:
+        raise ReliefsimError(f"no experiment with id {exp_id} in this store "
+                             "(see `reliefsim results list`)")
+    runs = experiment_runs(engine, exp_id)
+    if not runs:
+        raise ReliefsimError(f"experiment {exp_id} holds no finished runs yet")
+    frame = metrics_frame(engine, exp_id)
+    summary = frame[frame["month"] == -1]
+    monthly = frame[frame["month"] >= 0]
+    out.mkdir(parents=True, exist_ok=True)
+    exp = info[exp_id]
+    first_run = runs[0]
+    reference = (first_run["scenario"], json.dumps(first_run["point"], sort_keys=True))
+    ref_summary = summary[(summary["scenario"] == reference[0])
+                          & (summary["point"] == reference[1])]
+    ref_means = ref_summary.groupby("name")["value"].mean()
+    ref_monthly = monthly[(monthly["scenario"] == reference[0])
+                          & (monthly["point"] == reference[1])]
+    series = {name: grp.groupby("month")["value"].mean().to_numpy()
+              for name, grp in ref_monthly.groupby("name")}
+    start = "the start"
+    sections: list[tuple[str, Path, str]] = []
+
+    designs = summary.groupby(["scenario", "point"])
+    if designs.ngroups > 1 and exp["kind"] != "compare":
+        pts = []
+        for (scen, point), grp in designs:
+            means = grp.groupby("name")["value"].mean()
+            label = _label(point) if scen == reference[0] else f"{scen}: {_label(point)}"
+            pts.append((label, means.get("missed_rate", np.nan),
+                        means.get("leakage_of_recipients", np.nan)))
+        sections.append(("Trade-off across the design", figures.tradeoff(
+            pts, out / "tradeoff.png"), "Each point is one design, averaged over its "
+            "replications. Missed = exclusion error (share of the truly eligible not enrolled); "
+            "leakage = inclusion error of recipients (share of the enrolled not truly eligible,"
+            " gradual exit excluded)."))
+    order = [experiment_settings(engine, exp_id).get(k) for k in ("a", "b")]
+    if exp["kind"] == "compare":
+        sections.extend(_comparison(summary, out, order))
+
+    sections.append(("Spending by programme", figures.spending(
+        series, PROGRAMMES, start, out / "spending.png"),
+        "Weighted yuan per month, all months including the warm-up; temporary and disaster aid "
+        "are one-off payments."))
+    matrix = np.array([[ref_means.get(f"confusion.{t}.{e}", 0.0) for e in TIER_NAMES]
+                       for t in TIER_NAMES])
+    sections.append(("True tier × enrolled tier", figures.confusion(
+        matrix, out / "confusion.png"), "Monthly average after the warm-up. Off-diagonal cells "
+        "above the diagonal are over-tiered or leakage; the 'none' column holds missed cases."))
+    sections.append(("The warning funnel", figures.funnel(
+        ref_means.get("warnings", 0.0), ref_means.get("warnings_visited", 0.0),
+        ref_means.get("warnings_helped", 0.0), out / "funnel.png"),
+        "Warnings raised, warnings whose household was visited, and warnings followed by help "
+        "(enrolment, continued enrolment or one-off aid). Precision = helped ÷ visited; "
+        "Longwan 2025: 373 warnings, 103 households helped."))
+    sections.append(("Days from hardship to first payment", figures.timeliness(
+        {q: ref_means.get("days_to_payment.median" if q == 50 else f"days_to_payment.p{q}",
+                          np.nan) for q in (10, 25, 50, 75, 90)},
+        out / "timeliness.png"), "Onset = the month the household became truly eligible (or "
+        "its sudden hardship); payment = decision month plus casework.processing_days."))
+    sections.append(("Cliff falls at exit", figures.cliffs(
+        series.get("cliff_falls", np.zeros(1)), start, out / "cliffs.png"),
+        "Households whose disposable income per capita fell by more than metrics.cliff_share "
+        "in the month their basic living payment stopped (weighted)."))
+    sections.append(("Data look-ups per department", figures.lookups(
+        {d: ref_means.get(f"lookups.{d}", 0.0) for d in DEPARTMENTS}, out / "lookups.png"),
+        "Each linked household is looked up once a month in each linked department "
+        "(weighted): the privacy cost of the monitoring."))
+    page = _html(exp, runs, ref_means, sections, reference, summary, order)
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _pair(summary: Any, order: list[str | None]) -> tuple[str, str] | None:
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    if all(order) and set(order) <= set(scenarios):
+        return order[0], order[1]  # type: ignore[return-value]
+    return (scenarios[0], scenarios[1]) if len(scenarios) >= 2 else None
+
+
+def _comparison(summary: Any, out: Path, order: list[str | None]
+                ) -> list[tuple[str, Path, str]]:
+    pair = _pair(summary, order)
+    if pair is None:
+        return []
+    a, b = pair
+    paired = summary[summary["replication"] < 1_000_000]
+    wide = paired.pivot_table(index=["replication", "name"], columns="scenario",
+                              values="value").reset_index()
+    diff, low, high = [], [], []
+    for d in range(1, 11):
+        rows = wide[wide["name"] == f"transfers.decile_{d}"]
+        iv = mean_interval(list(rows[b] - rows[a]))
+        diff.append(iv.mean)
+        low.append(iv.low)
+        high.append(iv.high)
+    path = figures.deciles(diff, low, high, out / "deciles.png",
+                           f"Change in transfers by income decile: {b} − {a}")
+    return [(f"{b} − {a}: effect by income decile", path,
+             "Mean paired difference per decile of pre-transfer income per capita, with 95 % "
+             "intervals from the paired replications.")]
+
+
+def _comparison_table(summary: Any, order: list[str | None]) -> str:
+    pair = _pair(summary, order)
+    if pair is None:
+        return ""
+    a, b = pair
+    paired = summary[summary["replication"] < 1_000_000]
+    wide = paired.pivot_table(index=["replication", "name"], columns="scenario",
+                              values="value").reset_index()
+    rows = []
+    for name in ("spend.total", *HEADLINE[:3], "cliff_falls", "poverty_headcount"):
+        sub = wide[wide["name"] == name]
+        iv = mean_interval(list(sub[b] - sub[a]))
+        unit = _unit(name)
+        rows.append(f"<tr><td>{name}</td><td>{fmt(sub[a].mean(), unit)}</td>"
+                    f"<td>{fmt(sub[b].mean(), unit)}</td><td><b>{fmt(iv.mean, unit)}</b></td>"
+                    f"<td>[{fmt(iv.low, unit)}, {fmt(iv.high, unit)}]</td></tr>")
+    return (f"<h2>{html.escape(b)} against {html.escape(a)}</h2><p>Paired replications on "
+            "common random numbers; 95 % interval of the mean difference.</p><table><tr>"
+            f"<th>indicator</th><th>{html.escape(a)}</th><th>{html.escape(b)}</th>"
+            "<th>change</th><th>95 % interval</th></tr>" + "".join(rows) + "</table>")
+
+
+def _html(exp: dict, runs: list[dict], means: Any, sections: list[tuple[str, Path, str]],
+          reference: tuple[str, str], summary: Any, order: list[str | None]) -> str:
+    table_rows = []
+    for heading, names in SECTIONS:
+        table_rows.append(f"<tr><th colspan=2>{html.escape(heading)}</th></tr>")
+        for name in names:
+            unit = _unit(name)
+            table_rows.append(f"<tr><td>{name}</td><td>{fmt(means.get(name, np.nan), unit)}"
+                              "</td></tr>")
+    figs = "".join(
+        f"<figure><h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' "
+        f"src='data:image/png;base64,{_img(path)}'><figcaption>{html.escape(caption)}"
+        "</figcaption></figure>" for title, path, caption in sections)
+    n_points = len({json.dumps(r["point"], sort_keys=True) for r in runs})
+    comparison = ""
+    if exp["kind"] == "compare":
+        comparison = _comparison_table(summary, order)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>reliefsim report — {html.escape(exp['name'])}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border-bottom:1px solid #ddd;padding:3px 10px;
+text-align:left}}figure{{margin:2em 0}}img{{max-width:100%}}figcaption{{color:#555;font-size:90%}}
+</style></head><body>
+<h1>reliefsim report — {html.escape(exp['name'])}</h1>
+<p>Experiment {exp['id']} ({html.escape(exp['kind'])}), {len(runs)} runs, {n_points} design
+point(s), {runs[0]['households']:,} simulated households × {runs[0]['months']} months.
+Figures and the table below are for <b>{html.escape(reference[0])}</b>
+({html.escape(_label(reference[1]))}), averaged over replications. Household counts are weighted
+(real households) monthly averages after the warm-up; money is yuan per year.</p>
+{comparison}
+<h2>Headline indicators</h2><table>{''.join(table_rows)}</table>
+{figs}
+</body></html>"""

@@ -1,0 +1,52 @@
+"""`reliefsim report` on stored experiments: the HTML page, the figures, and bad input."""
+
+import re
+
+import pytest
+
+from reliefsim import api
+from reliefsim.cli import main
+from reliefsim.model import ReliefModel
+from reliefsim.report import format_summary
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('store')}/r.db"
+    api.sweep("baseline", ["policy.marginal_multiplier=1.5,2.0",
+                           "policy.exit_period_months=0,12"], reps=2, households=1200,
+              months=20, db=url, progress=False)
+    api.compare("exit_0", "exit_12", reps=4, households=1200, months=20, db=url,
+                progress=False)
+    return url
+
+
+def test_sweep_report_has_every_figure(store, tmp_path, capsys):
+    assert main(["report", "1", "--db", store, "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "report.html").read_text()
+    for name in ("tradeoff", "spending", "confusion", "funnel", "timeliness", "cliffs",
+                 "lookups"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 5_000
+    assert page.count("data:image/png;base64,") == 7           # self-contained
+    assert "leakage_of_recipients" in page and "missed_rate" in page
+    assert "Longwan" in page                                   # conventions are stated
+    assert re.search(r"4 design\s+point", page)
+
+
+def test_comparison_report_has_the_one_screen_summary(store, tmp_path):
+    assert main(["report", "2", "--db", store, "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "report.html").read_text()
+    assert "exit_12 against exit_0" in page and "95 % interval" in page
+    assert (tmp_path / "deciles.png").exists()
+
+
+def test_report_for_unknown_experiment(store, tmp_path, capsys):
+    assert main(["report", "42", "--db", store, "--out", str(tmp_path / "x")]) == 2
+    assert "no experiment with id 42" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_summary_fits_80_columns():
+    model = ReliefModel("baseline", households=500, months=14, seed=1, story=False)
+    text = format_summary(model.run(), "title")
+    assert max(len(line) for line in text.splitlines()) <= 80
