@@ -334,7 +334,7 @@ def cmd_results(args: argparse.Namespace) -> int:
     """``reliefsim results list|show|export``."""
     import pandas as pd
 
-    from reliefsim.report import format_table
+    from reliefsim.report import format_design, format_table
     from reliefsim.store import experiment_runs, list_experiments, metrics_frame, open_store
 
     engine = open_store(args.db)
@@ -346,17 +346,11 @@ def cmd_results(args: argparse.Namespace) -> int:
         raise ReliefsimError(f"results {args.action}: give an experiment id "
                              "(see `reliefsim results list`)")
     if args.action == "show":
-        runs = pd.DataFrame(experiment_runs(engine, args.experiment))
-        print(format_table(runs.drop(columns=["status"])) if len(runs) else "no runs")
-        summary = metrics_frame(engine, args.experiment, summary_only=True)
-        if len(summary):
-            from reliefsim.experiment import HEADLINE
-
-            wide = summary[summary["name"].isin(HEADLINE)].pivot_table(
-                index=["scenario", "point"], columns="name", values="value", aggfunc="mean")
-            print()
-            print("mean over replications:")
-            print(format_table(wide.reset_index()))
+        runs = experiment_runs(engine, args.experiment)
+        if not runs:
+            print("no runs")
+            return 0
+        print(format_design(runs, metrics_frame(engine, args.experiment, summary_only=True)))
         return 0
     frame = metrics_frame(engine, args.experiment, summary_only=not args.monthly)
     out = args.out or Path(f"experiment-{args.experiment}.{args.format}")

@@ -226,3 +226,35 @@ def fan_chart(table: Any, path: Path, title: str) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+DESIGN_COLUMNS = (
+    ("missed_rate", "missed", "share"), ("leakage_of_recipients", "leak/rec", "share"),
+    ("leakage_of_money", "leak/money", "share"), ("spend.total", "spend/yr", "yuan"),
+    ("cliff_falls", "cliffs/yr", "count"),
+)
+
+
+def format_design(runs: list[dict], summary: Any) -> str:
+    """Design points of an experiment and their headline means, within 80 columns."""
+    import json
+
+    points = list(dict.fromkeys((r["scenario"], json.dumps(r["point"], sort_keys=True))
+                                for r in runs))
+    first = runs[0]
+    lines = [f"{len(runs)} runs, {len(points)} design point(s), {first['households']:,} "
+             f"households × {first['months']} months, seed {first['seed']}", ""]
+    for k, (scen, point) in enumerate(points, start=1):
+        settings = ", ".join(f"{key}={val}" for key, val in json.loads(point).items())
+        lines.extend(textwrap.wrap(f"P{k}: {scen} {settings}", 78, subsequent_indent="    "))
+    lines.append("")
+    lines.append(f"{'point':<6}{'reps':>5}" + "".join(f"{h:>13}" for _, h, _ in DESIGN_COLUMNS))
+    for k, (scen, point) in enumerate(points, start=1):
+        sub = summary[(summary["scenario"] == scen) & (summary["point"] == point)]
+        means = sub.groupby("name")["value"].mean()
+        reps = sub["replication"].nunique()
+        cells = "".join(f"{fmt_short(means.get(name, float('nan')), unit):>13}"
+                        for name, _, unit in DESIGN_COLUMNS)
+        lines.append(f"{'P' + str(k):<6}{reps:>5}{cells}")
+    lines += ["", "mean over replications; shares in %, money in yuan per year (M = million)"]
+    return "\n".join(lines)
