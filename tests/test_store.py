@@ -67,7 +67,7 @@ def test_results_list_and_show(tmp_path, capsys):
     assert "sweep baseline" in capsys.readouterr().out
     assert main(["results", "show", "1", "--db", url]) == 0
     out = capsys.readouterr().out
-    assert "spend.total" in out and "replication" in out
+    assert "spend/yr" in out and "P4" in out and "design point" in out
 
 
 def test_unreachable_postgresql_is_a_clear_error():
