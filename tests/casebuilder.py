@@ -54,6 +54,7 @@ def facts(*households: dict[str, Any]) -> Facts:
         student=np.array([STUDENT_LEVELS.index(r["student"]) for r in mrows], dtype=np.int8),
         tertiary_track=np.zeros(m, dtype=bool), smartphone=np.ones(m, dtype=bool),
         benefit=np.zeros(m), benefit_months=np.zeros(m, dtype=np.int16),
+        seeking=np.zeros(m, dtype=bool),
         wages=col("wages"), pensions=col("pensions"), other_income=col("other_income"),
         financial_assets=col("financial_assets"), homes_owned=col("homes_owned", np.int8),
         floor_space_pc=col("floor_space_pc"), car=col("car", bool), rent=col("rent"),

@@ -52,6 +52,12 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
                         " repeatable")
 
 
+def _command(sub: argparse._SubParsersAction, name: str, **kwargs: str
+             ) -> argparse.ArgumentParser:
+    """A sub-command whose ``--help`` keeps the examples' line breaks."""
+    return sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+
 def _add_size_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--households", type=int, help="simulated households (run.households)")
     p.add_argument("--months", type=int, help="months to simulate (run.months)")
@@ -70,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulation and policy-impact model of tiered social assistance.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run one scenario and print its summary",
-                         epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = _command(sub, "run", help="run one scenario and print its summary",
+                         epilog=EPILOG_RUN)
     run.add_argument("scenario", help="scenario name (in scenarios/) or path to a .toml file")
     run.add_argument("--households", type=int, help="simulated households (run.households)")
     run.add_argument("--months", type=int, help="months to simulate (run.months)")
@@ -83,9 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-store", action="store_true", help="do not store the run")
     _add_scenario_options(run)
 
-    cl = sub.add_parser("classify", help="assign tiers and basic living to households in CSV",
-                        epilog=EPILOG_CLASSIFY,
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    cl = _command(sub, "classify", help="assign tiers and basic living to households in CSV",
+                        epilog=EPILOG_CLASSIFY)
     cl.add_argument("--households", required=True, type=Path, help="households.csv")
     cl.add_argument("--members", required=True, type=Path, help="members.csv")
     cl.add_argument("--scenario", default="baseline", help="scenario (default: baseline)")
@@ -93,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--output", required=True, type=Path, help="output CSV")
     _add_scenario_options(cl)
 
-    cp = sub.add_parser("compare", help="paired comparison of two scenarios (B − A, 95 % CI)",
-                        epilog=EPILOG_COMPARE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cp = _command(sub, "compare", help="paired comparison of two scenarios (B − A, 95 % CI)",
+                        epilog=EPILOG_COMPARE)
     cp.add_argument("a", help="scenario A (reference)")
     cp.add_argument("b", help="scenario B (reform)")
     cp.add_argument("--reps", type=int, default=10, help="replications (default 10)")
@@ -105,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(cp)
     _add_scenario_options(cp)
 
-    sw = sub.add_parser("sweep", help="run a design of scenario variants × replications",
-                        epilog=EPILOG_SWEEP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sw = _command(sub, "sweep", help="run a design of scenario variants × replications",
+                        epilog=EPILOG_SWEEP)
     sw.add_argument("scenario")
     sw.add_argument("--vary", action="append", default=[], metavar="KEY=LEVELS",
                     help="KEY=v1,v2,… (grid levels) or KEY=LOW:HIGH (range, with --sample)")
@@ -118,9 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(sw)
     _add_scenario_options(sw)
 
-    fc = sub.add_parser("forecast", help="spending by programme and year with P10/P50/P90",
-                        epilog=EPILOG_FORECAST,
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    fc = _command(sub, "forecast", help="spending by programme and year with P10/P50/P90",
+                        epilog=EPILOG_FORECAST)
     fc.add_argument("scenario")
     fc.add_argument("--years", type=int, default=5, help="years to forecast (default 5)")
     fc.add_argument("--reps", type=int, default=20, help="replications (default 20)")
@@ -131,9 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(fc)
     _add_scenario_options(fc)
 
-    se = sub.add_parser("sensitivity", help="Morris or Sobol indices (SALib) of indicators",
-                        epilog=EPILOG_SENSITIVITY,
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    se = _command(sub, "sensitivity", help="Morris or Sobol indices (SALib) of indicators",
+                        epilog=EPILOG_SENSITIVITY)
     se.add_argument("scenario")
     se.add_argument("--param", action="append", default=[], metavar="NAME=LOW:HIGH")
     se.add_argument("--method", default="morris", choices=("morris", "sobol"))
@@ -143,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(se)
     _add_scenario_options(se)
 
-    rs = sub.add_parser("results", help="list, show or export stored experiments",
-                        epilog=EPILOG_RESULTS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    rs = _command(sub, "results", help="list, show or export stored experiments",
+                        epilog=EPILOG_RESULTS)
     rs.add_argument("action", choices=("list", "show", "export"))
     rs.add_argument("experiment", nargs="?", type=int, help="experiment id (show, export)")
     rs.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
@@ -152,24 +155,44 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--out", type=Path, help="export file (default experiment-ID.csv)")
     rs.add_argument("--monthly", action="store_true", help="export monthly series too")
 
-    rp = sub.add_parser("report", help="HTML page and PNG figures for a stored experiment",
+    rp = _command(sub, "report", help="HTML page and PNG figures for a stored experiment",
                         epilog="examples:\n  reliefsim report 2 --out report/\n"
-                               "  reliefsim report 5 --db postgresql+psycopg://u@h/db",
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+                               "  reliefsim report 5 --db postgresql+psycopg://u@h/db")
     rp.add_argument("experiment", type=int, help="experiment id (see `reliefsim results list`)")
     rp.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
     rp.add_argument("--out", type=Path, default=Path("report"), help="output folder")
 
-    ap = sub.add_parser("app", help="classroom app in the browser (Mesa SolaraViz)",
-                        epilog="example:\n  reliefsim app integrated_data --port 8765",
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ca = _command(sub, "calibrate", help="fit parameters to published figures (MSM)",
+                        epilog="example:\n  reliefsim calibrate calibration/beijing.toml "
+                               "--workers 2")
+    ca.add_argument("calibration", type=Path, help="calibration file (targets, parameters)")
+    ca.add_argument("--scenario", default="baseline", help="scenario to calibrate")
+    ca.add_argument("--global-points", type=int, default=12,
+                    help="Latin-hypercube points of the global search (default 12)")
+    ca.add_argument("--local-iterations", type=int, default=30,
+                    help="Nelder–Mead evaluations (default 30)")
+    ca.add_argument("--write", type=Path, default=None,
+                    help="scenario file for the calibrated values (default "
+                         "scenarios/calibrated.toml, which baseline.toml includes)")
+    _add_executor_options(ca)
+
+    va = _command(sub, "validate", help="compare a scenario with published figures",
+                        epilog="example:\n  reliefsim validate baseline calibration/beijing.toml")
+    va.add_argument("scenario")
+    va.add_argument("calibration", type=Path)
+    va.add_argument("--reps", type=int, help="replications (default: the file's validation_reps)")
+    va.add_argument("--seed", type=int, help="seed (default: the file's validation_seed)")
+    _add_executor_options(va)
+    _add_scenario_options(va)
+
+    ap = _command(sub, "app", help="classroom app in the browser (Mesa SolaraViz)",
+                        epilog="example:\n  reliefsim app integrated_data --port 8765")
     ap.add_argument("scenario", nargs="?", default="baseline")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)
 
-    sc = sub.add_parser("scenario", help="list a scenario's parameters with units and sources",
-                        epilog="example:\n  reliefsim scenario marginal_2x --grep policy.",
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sc = _command(sub, "scenario", help="list a scenario's parameters with units and sources",
+                        epilog="example:\n  reliefsim scenario marginal_2x --grep policy.")
     sc.add_argument("scenario")
     sc.add_argument("--grep", default="", help="only keys containing this text")
     _add_scenario_options(sc)
@@ -185,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {"classify": cmd_classify, "scenario": cmd_scenario, "compare": cmd_compare,
                     "sweep": cmd_sweep, "forecast": cmd_forecast,
                     "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app,
-                    "report": cmd_report}
+                    "report": cmd_report, "calibrate": cmd_calibrate,
+                    "validate": cmd_validate}
         return commands[args.command](args)
     except ReliefsimError as exc:
         print(f"reliefsim: error: {exc}", file=sys.stderr)
@@ -204,7 +228,8 @@ def _scenario(name: str, overrides: list[str]):
 def cmd_run(args: argparse.Namespace) -> int:
     """``reliefsim run``: simulate, print the summary, store the run, draw the figure."""
     from reliefsim.experiment import RunSpec, run_spec
-    from reliefsim.report import demo_figure, format_summary
+    from reliefsim.figures import demo_figure
+    from reliefsim.report import format_summary
     from reliefsim.store import experiment_id, open_store, save_result
 
     scenario = _scenario(args.scenario, args.overrides)
@@ -286,7 +311,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_forecast(args: argparse.Namespace) -> int:
     """``reliefsim forecast``: table, CSV, Excel workbook and fan chart."""
     from reliefsim.api import forecast
-    from reliefsim.report import fan_chart, format_forecast
+    from reliefsim.figures import fan_chart
+    from reliefsim.report import format_forecast
     from reliefsim.scenario import parse_set
 
     args.months = None
@@ -361,6 +387,61 @@ def cmd_results(args: argparse.Namespace) -> int:
         frame.to_parquet(tmp, index=False)
     tmp.replace(out)
     print(f"exported {len(frame)} rows to {out}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``reliefsim calibrate``: global search + Nelder–Mead, write, re-check on fresh seeds."""
+    from dataclasses import replace
+
+    from reliefsim.calibrate import (
+        calibrate,
+        evaluate,
+        format_validation,
+        load_calibration,
+        write_calibrated,
+    )
+    from reliefsim.scenario import SCENARIO_DIRS
+
+    args.households = args.months = None
+    _check_executor(args)
+    spec = load_calibration(args.calibration)
+    scenario = _scenario(args.scenario, [])
+    fit = calibrate(spec, scenario, args.global_points, args.local_iterations, args.workers,
+                    args.dask, log=lambda m: print(m, file=sys.stderr))
+    print(f"calibrated after {fit.evaluations} evaluations, objective {fit.objective:.3f}:")
+    for key, value in fit.point.items():
+        print(f"  {key} = {value!r}")
+    target = args.write or next((d / "calibrated.toml" for d in SCENARIO_DIRS if d.is_dir()),
+                                Path("calibrated.toml"))
+    write_calibrated(fit, spec, target, scenario)
+    print(f"written to {target}")
+    fresh = replace(spec, reps=spec.validation_reps)
+    check = evaluate(fresh, scenario.with_overrides(fit.point, origin="calibration"), {},
+                     spec.validation_seed, args.workers, args.dask)
+    print(format_validation(check, f"re-check on fresh seeds (seed {spec.validation_seed}, "
+                                   f"{fresh.reps} replications)"))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``reliefsim validate``: each target with source, published and simulated values."""
+    from dataclasses import replace
+
+    from reliefsim.calibrate import evaluate, format_validation, load_calibration
+
+    args.households = args.months = None
+    _check_executor(args)
+    spec = load_calibration(args.calibration)
+    scenario = _scenario(args.scenario, args.overrides)
+    reps = args.reps or spec.validation_reps
+    if reps < 2:
+        raise ReliefsimError(f"--reps {reps}: expected a whole number ≥ 2")
+    seed = spec.validation_seed if args.seed is None else args.seed
+    results = evaluate(replace(spec, reps=reps), scenario, {}, seed, args.workers, args.dask)
+    print(format_validation(results, f"{scenario.name} against {args.calibration} — "
+                                     f"{spec.households:,} households × {spec.months} months, "
+                                     f"{reps} replications, seed {seed}; 95 % intervals"))
     return 0
 
 

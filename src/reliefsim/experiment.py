@@ -181,18 +181,11 @@ def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float
     Raises:
         ReliefsimError: for unknown keys, empty or invalid values.
     """
-    import tomllib
-
-    from reliefsim.scenario import _check_known
+    from reliefsim.scenario import split_assignment, toml_value
 
     out: dict[str, list[Any] | tuple[float, float]] = {}
     for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ReliefsimError(f"--vary {item!r}: expected KEY=v1,v2,… or KEY=LOW:HIGH")
-        _check_known(key, "--vary")
-        raw = raw.strip()
+        key, raw = split_assignment(item, "--vary", "KEY=v1,v2,… or KEY=LOW:HIGH")
         if not raw:
             raise ReliefsimError(f"--vary {key}: empty range; give levels like 1.5,2.0 or a "
                                  "range like 1.5:2.0")
@@ -215,10 +208,7 @@ def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float
         for text in raw.split(","):
             if not text.strip():
                 raise ReliefsimError(f"--vary {key}={raw}: empty level")
-            try:
-                value = tomllib.loads(f"v = {text.strip()}")["v"]
-            except tomllib.TOMLDecodeError:
-                value = text.strip()
+            value = toml_value(text)
             if _check_value(value, spec) is not None:
                 raise ReliefsimError(f"--vary {key}: level {text.strip()!r}: expected "
                                      f"{spec.describe()}")

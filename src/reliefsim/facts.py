@@ -14,6 +14,7 @@ import numpy as np
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "pension", "disability", "serious_illness", "chronic",
     "unable_self_care", "student", "tertiary_track", "smartphone", "benefit", "benefit_months",
+    "seeking",
 )
 HOUSEHOLD_FIELDS: tuple[str, ...] = (
     "wages", "pensions", "other_income", "financial_assets", "homes_owned", "floor_space_pc",
@@ -51,6 +52,7 @@ class Facts:
     smartphone: np.ndarray
     benefit: np.ndarray  # unemployment benefit while unemployed (yuan/month)
     benefit_months: np.ndarray  # months of unemployment benefit left
+    seeking: np.ndarray  # not working and looking for work (unemployed)
     wages: np.ndarray
     pensions: np.ndarray
     other_income: np.ndarray

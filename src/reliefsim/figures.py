@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -14,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from reliefsim.payments import PROGRAMMES
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES
 
 
@@ -43,15 +45,7 @@ def spending(series: dict[str, np.ndarray], programmes: Sequence[str], start: st
              path: Path) -> Path:
     """Spending by programme, month by month, stacked."""
     fig, ax = plt.subplots(figsize=(8, 4.8), constrained_layout=True)
-    stack = [np.asarray(series[f"spend_{p}"]) / 1e6 for p in programmes]
-    months = np.arange(len(stack[0]))
-    ax.stackplot(months, stack, labels=programmes)
-    top = float(np.max(np.sum(stack, axis=0))) if len(months) else 1.0
-    ax.set_ylim(0, 1.45 * max(top, 1e-9))
-    ax.set(title="Spending by programme", xlabel=f"month since {start}",
-           ylabel="million yuan per month")
-    ax.legend(fontsize=7, ncol=3, loc="upper left")
-    ax.grid(alpha=0.3)
+    _stacked_spending(ax, series, programmes, start)
     return _save(fig, path)
 
 
@@ -136,4 +130,82 @@ def deciles(diff: Sequence[float], low: Sequence[float], high: Sequence[float],
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set(title=title, xlabel="pre-transfer income decile (1 = poorest)",
            ylabel="change in transfers, million yuan/year", xticks=x)
+    return _save(fig, path)
+
+
+def demo_figure(series: dict[str, list[float]], warmup: int, start: str, path: Path,
+                title: str) -> Path:
+    """Four panels: caseload vs need, missed & leakage, spending by programme, warnings."""
+    s = {k: np.asarray(v, dtype=float) for k, v in series.items()}
+    months = np.arange(len(s["eligible"]))
+    when = f"month since {start}"
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+    fig.suptitle(title)
+    _lines(axes[0, 0], months, [
+        (s["eligible"] / 1e3, "truly eligible"),
+        (s["enrolled"] / 1e3, "enrolled (incl. gradual exit)"),
+        (s["missed"] / 1e3, "missed (eligible, not enrolled)"),
+        (s["leak_households"] / 1e3, "leakage (enrolled, not eligible)")],
+        "Households: need and help", when, "thousand households")
+    _lines(axes[0, 1], months, [
+        (100 * s["missed"] / np.maximum(s["eligible"], 1e-9), "missed ÷ truly eligible"),
+        (100 * s["leak_households"] / np.maximum(s["enrolled_tiered"], 1e-9),
+         "leakage ÷ enrolled (of recipients)")],
+        "Exclusion and inclusion errors", when, "%")
+    _stacked_spending(axes[1, 0], s, PROGRAMMES, start)
+    _lines(axes[1, 1], months, [
+        (s["warnings"] / 1e3, "warnings raised"), (s["applications"] / 1e3, "applications"),
+        (s["visits"] / 1e3, "home visits"), (s["backlog"] / 1e3, "cases waiting")],
+        "Finding people: warnings, applications, visits", when, "thousand per month")
+    for a in axes.flat:
+        a.axvspan(0, warmup, color="0.9", zorder=0)
+        a.grid(alpha=0.3)
+    axes[0, 0].text(0.5, 0.02, "grey: warm-up", transform=axes[0, 0].transAxes, fontsize=7)
+    return _save(fig, path)
+
+
+def _lines(ax: plt.Axes, x: np.ndarray, lines: list[tuple[np.ndarray, str]], title: str,
+           xlabel: str, ylabel: str) -> None:
+    for y, label in lines:
+        ax.plot(x, y, label=label)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend(fontsize=8)
+
+
+def _stacked_spending(ax: plt.Axes, series: dict[str, np.ndarray], programmes: Sequence[str],
+                      start: str) -> None:
+    stack = [np.asarray(series[f"spend_{p}"]) / 1e6 for p in programmes]
+    months = np.arange(len(stack[0]))
+    ax.stackplot(months, stack, labels=programmes)
+    top = float(np.max(np.sum(stack, axis=0))) if len(months) else 1.0
+    ax.set_ylim(0, 1.45 * max(top, 1e-9))
+    ax.set(title="Spending by programme", xlabel=f"month since {start}",
+           ylabel="million yuan per month")
+    ax.legend(fontsize=7, ncol=3, loc="upper left")
+    ax.grid(alpha=0.3)
+
+
+def fan_chart(table: Any, path: Path, title: str) -> Path:
+    """Total spending per year: P50 line with the P10–P90 band; P50 by programme stacked."""
+    years = list(dict.fromkeys(table["year"]))
+    x = np.arange(len(years))
+    total = table[table["programme"] == "total"]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
+    fig.suptitle(title)
+    ax = axes[0]
+    ax.fill_between(x, total["p10"] / 1e6, total["p90"] / 1e6, alpha=0.3, label="P10–P90")
+    ax.plot(x, total["p50"] / 1e6, marker="o", label="P50")
+    ax.set(title="Total spending", xlabel="year", ylabel="million yuan per year",
+           xticks=x, xticklabels=years)
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    ax = axes[1]
+    progs = [p for p in dict.fromkeys(table["programme"]) if p != "total"]
+    stack = [table[table["programme"] == p]["p50"].to_numpy() / 1e6 for p in progs]
+    ax.stackplot(x, stack, labels=progs)
+    ax.set(title="By programme (P50)", xlabel="year", ylabel="million yuan per year",
+           xticks=x, xticklabels=years)
+    top = float(np.max(np.sum(stack, axis=0)))
+    ax.set_ylim(0, 1.5 * max(top, 1e-9))
+    ax.legend(fontsize=7, ncol=3, loc="upper left")
     return _save(fig, path)

@@ -103,6 +103,25 @@ def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
     add("missed_money", 12 * m("missed_money", s), "yuan/year",
         "what missed households should have got (basic living + special)")
     for tier in TIER_NAMES[1:]:
+        add(f"enrolled.{tier}", m(f"enrolled_{tier}", s), "households",
+            f"enrolled as {tier} (excl. gradual exit at tier none); monthly average")
+    low_income = sum(m(f"enrolled_{t}", s) for t in ("destitute", "dibao", "marginal"))
+    add("caseload.low_income_households", low_income, "households",
+        "enrolled destitute + dibao + marginal (Beijing's 'dibao, destitute and low-income')")
+    add("caseload.low_income_people", m("low_income_people", s), "people",
+        "members of households enrolled as destitute, dibao or marginal (or in gradual exit)")
+    add("takeup_rate", _share(m("enrolled_eligible", s), eligible), "share",
+        "truly eligible households enrolled ÷ truly eligible (1 − missed rate)")
+    add("unemployment_rate", _share(m("unemployed", s), m("employed", s) + m("unemployed", s)),
+        "share", "job seekers ÷ (workers + job seekers), people")
+    add("che_rate", _share(m("che_households", s), m("households", s)), "share",
+        "households whose 12-month medical out-of-pocket ≥ 40 % of capacity to pay "
+        "(income − dibao line × size)")
+    add("dibao_churn_quarterly",
+        _share(1.5 * (m("dibao_entries", s) + m("dibao_exits", s)), m("enrolled_dibao", s)),
+        "share per quarter", "dibao entries and exits per quarter (average of the two) ÷ "
+        "dibao caseload")
+    for tier in TIER_NAMES[1:]:
         add(f"missed_rate.{tier}", _share(m(f"missed_{tier}", s), m(f"true_{tier}", s)),
             "share", f"truly {tier} households not enrolled ÷ truly {tier}")
     add("leakage_of_recipients", _share(m("leak_households", s), m("enrolled_tiered", s)),

@@ -18,7 +18,7 @@ from reliefsim.monitoring import Monitor
 from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments
 from reliefsim.population import Population, synthesize
 from reliefsim.rng import Streams
-from reliefsim.rules import DIBAO, NONE, Assessment, assess, employment_participants
+from reliefsim.rules import DIBAO, MARGINAL, NONE, Assessment, assess, employment_participants
 from reliefsim.scenario import Scenario, Values, add_months, load_scenario
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES, WARNING_RULES
 from reliefsim.shocks import apply_shocks
@@ -77,6 +77,7 @@ class ReliefModel(mesa.Model):
                         for s in range(self.n_streets)]
         self.spell_start = np.full(n, -1, dtype=np.int32)
         self.spell_warned = np.zeros(n, dtype=bool)
+        self.medical_ring = np.zeros((12, n))
         self.prev_disposable_pc = np.zeros(n)
         self.prev_basic = np.zeros(n)
         self._enrol_initial(v)
@@ -247,7 +248,22 @@ class ReliefModel(mesa.Model):
         alive = size > 0
         decile = _deciles(pre_pc, w * alive)
         bottom = decile < 2
+        # catastrophic health expenditure: 12-month out-of-pocket ≥ 40 % of capacity to pay
+        self.medical_ring[t % 12] = self.truth.medical_oop
+        capacity = (self.truth.income_ring.sum(axis=0)
+                    - 12 * v.policy.dibao_line * size)
+        che = alive & (self.medical_ring.sum(axis=0) >= 0.4 * np.maximum(capacity, 1.0)) & (
+            self.medical_ring.sum(axis=0) > 0)
+        f = self.truth
+        member_w = w[f.hh] * f.alive
+        old, new = out.old_tier, out.new_tier
+        wv = w[out.visited]
         rec: dict[str, float] = {
+            "employed": (member_w * f.works).sum(), "unemployed": (member_w * f.seeking).sum(),
+            "che_households": w[che].sum(),
+            "dibao_entries": wv[(new == DIBAO) & (old != DIBAO)].sum(),
+            "dibao_exits": wv[(old == DIBAO) & (new != DIBAO)].sum(),
+            "low_income_people": (w * size)[(case.tier >= MARGINAL) | in_exit].sum(),
             "households": w[alive].sum(), "people": (w * size).sum(),
             "eligible": w[eligible].sum(), "enrolled": w[enrolled].sum(),
             "enrolled_tiered": w[tiered & ~in_exit].sum(),

@@ -20,7 +20,8 @@ from reliefsim.schema import DEPARTMENTS, WARNING_RULES
 
 DEPARTMENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "medical_insurance": (("serious_illness", "chronic"), ("medical_oop",)),
-    "human_resources": (("works", "wage", "pension", "benefit", "benefit_months"), ()),
+    "human_resources": (("works", "wage", "pension", "benefit", "benefit_months", "seeking"),
+                        ()),
     "public_security": (("alive", "age"), ("car",)),
     "education": (("student", "tertiary_track"), ("education",)),
     "disability_federation": (("disability", "unable_self_care"), ("care", "rehab")),

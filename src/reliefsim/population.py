@@ -82,7 +82,8 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     chronic = (age >= 60) & (rng.random(m) < pop.chronic_share_60plus)
     self_care = (((age >= 75) & (rng.random(m) < pop.unable_self_care_share_75plus))
                  | ((disability == 2) & (rng.random(m) < 0.3)))
-    tertiary_track = rng.random(m) < pop.tertiary_enrolment
+    # students in tertiary education live in their parents' household, not on their own
+    tertiary_track = (rng.random(m) < pop.tertiary_enrolment) & (pos > 0)
     phone_share = np.select([age < 60, age < 70, age < 80],
                             [pop.smartphone_share_under60, pop.smartphone_share_60_69,
                              pop.smartphone_share_70_79], pop.smartphone_share_80plus)
@@ -96,13 +97,17 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     np.minimum.at(first_able, hh[can_work], np.flatnonzero(can_work))
     pick = idle & (first_able < m) & (rng.random(k) < pop.earner_share)
     works[first_able[pick]] = True
+    # the able who do not work are unemployed job seekers or out of the labour force
+    seeking = can_work & ~works & (rng.random(m) < pop.seeking_share)
+    # someone living alone who can work but does not is looking for work
+    seeking |= can_work & ~works & (size[hh] == 1)
     return {
         "hh": hh, "age": age, "alive": np.ones(m, dtype=bool), "works": works, "wage": wage,
         "pension": pension, "disability": disability, "serious_illness": serious,
         "chronic": chronic, "unable_self_care": self_care,
         "student": student_level(age, tertiary_track), "tertiary_track": tertiary_track,
         "smartphone": smartphone, "benefit": np.zeros(m),
-        "benefit_months": np.zeros(m, dtype=np.int16),
+        "benefit_months": np.zeros(m, dtype=np.int16), "seeking": seeking,
     }
 
 

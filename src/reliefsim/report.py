@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from reliefsim.metrics import Indicator
 from reliefsim.payments import PROGRAMMES
@@ -62,61 +59,6 @@ def format_summary(indicators: list[Indicator], title: str) -> str:
                 lines.extend(textwrap.wrap(ind.convention, 76, initial_indent="      ",
                                            subsequent_indent="      "))
     return "\n".join(lines)
-
-
-def demo_figure(series: dict[str, list[float]], warmup: int, start: str, path: Path,
-                title: str) -> Path:
-    """Four panels: caseload vs need, missed & leakage, spending by programme, warnings."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    s = series
-    months = np.arange(len(s["eligible"]))
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
-    fig.suptitle(title)
-    ax = axes[0, 0]
-    ax.plot(months, np.array(s["eligible"]) / 1e3, label="truly eligible")
-    ax.plot(months, np.array(s["enrolled"]) / 1e3, label="enrolled (incl. gradual exit)")
-    ax.plot(months, np.array(s["missed"]) / 1e3, label="missed (eligible, not enrolled)")
-    ax.plot(months, np.array(s["leak_households"]) / 1e3, label="leakage (enrolled, not eligible)")
-    ax.set(title="Households: need and help", xlabel=f"month since {start}",
-           ylabel="thousand households")
-    ax.legend(fontsize=8)
-    ax = axes[0, 1]
-    elig = np.maximum(np.array(s["eligible"]), 1e-9)
-    tiered = np.maximum(np.array(s["enrolled_tiered"]), 1e-9)
-    ax.plot(months, 100 * np.array(s["missed"]) / elig, label="missed ÷ truly eligible")
-    ax.plot(months, 100 * np.array(s["leak_households"]) / tiered,
-            label="leakage ÷ enrolled (of recipients)")
-    ax.set(title="Exclusion and inclusion errors", xlabel=f"month since {start}",
-           ylabel="%")
-    ax.legend(fontsize=8)
-    ax = axes[1, 0]
-    stack = [np.array(s[f"spend_{p}"]) / 1e6 for p in PROGRAMMES]
-    ax.stackplot(months, stack, labels=PROGRAMMES)
-    top = float(np.max(np.sum(stack, axis=0))) if len(months) else 1.0
-    ax.set_ylim(0, 1.5 * max(top, 1e-9))
-    ax.set(title="Spending by programme", xlabel=f"month since {start}",
-           ylabel="million yuan per month")
-    ax.legend(fontsize=7, ncol=3, loc="upper left")
-    ax = axes[1, 1]
-    ax.plot(months, np.array(s["warnings"]) / 1e3, label="warnings raised")
-    ax.plot(months, np.array(s["applications"]) / 1e3, label="applications")
-    ax.plot(months, np.array(s["visits"]) / 1e3, label="home visits")
-    ax.plot(months, np.array(s["backlog"]) / 1e3, label="cases waiting")
-    ax.set(title="Finding people: warnings, applications, visits", xlabel=f"month since {start}",
-           ylabel="thousand per month")
-    ax.legend(fontsize=8)
-    for a in axes.flat:
-        a.axvspan(0, warmup, color="0.9", zorder=0)
-        a.grid(alpha=0.3)
-    axes[0, 0].text(0.5, 0.02, "grey: warm-up", transform=axes[0, 0].transAxes, fontsize=7)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
 
 
 def format_table(frame: Any, width: int = 80) -> str:
@@ -192,40 +134,6 @@ def format_forecast(table: Any, scenario: str, reps: int) -> str:
         lines.append(f"{prog:<14}{p50}")
         lines.append(f"{'  P10–P90':<14}{band}")
     return "\n".join(lines)
-
-
-def fan_chart(table: Any, path: Path, title: str) -> Path:
-    """Total spending per year: P50 line with the P10–P90 band; P50 by programme stacked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    years = list(dict.fromkeys(table["year"]))
-    x = np.arange(len(years))
-    total = table[table["programme"] == "total"]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
-    fig.suptitle(title)
-    ax = axes[0]
-    ax.fill_between(x, total["p10"] / 1e6, total["p90"] / 1e6, alpha=0.3, label="P10–P90")
-    ax.plot(x, total["p50"] / 1e6, marker="o", label="P50")
-    ax.set(title="Total spending", xlabel="year", ylabel="million yuan per year",
-           xticks=x, xticklabels=years)
-    ax.set_ylim(bottom=0)
-    ax.legend()
-    ax = axes[1]
-    progs = [p for p in dict.fromkeys(table["programme"]) if p != "total"]
-    stack = [table[table["programme"] == p]["p50"].to_numpy() / 1e6 for p in progs]
-    ax.stackplot(x, stack, labels=progs)
-    ax.set(title="By programme (P50)", xlabel="year", ylabel="million yuan per year",
-           xticks=x, xticklabels=years)
-    top = float(np.max(np.sum(stack, axis=0)))
-    ax.set_ylim(0, 1.5 * max(top, 1e-9))
-    ax.legend(fontsize=7, ncol=3, loc="upper left")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
 
 
 DESIGN_COLUMNS = (

@@ -211,16 +211,31 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ReliefsimError(f"--set {item!r}: expected KEY=VALUE, e.g. policy.dibao_line=1400")
-        _check_known(key, "--set")
-        try:
-            out[key] = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            out[key] = raw.strip()
+        key, raw = split_assignment(item, "--set", "KEY=VALUE, e.g. policy.dibao_line=1400")
+        out[key] = toml_value(raw)
     return out
+
+
+def split_assignment(item: str, flag: str, expected: str) -> tuple[str, str]:
+    """Split ``KEY=TEXT`` and check that KEY is a scenario key.
+
+    Raises:
+        ReliefsimError: without ``=``, or for an unknown key (with a "did you mean").
+    """
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ReliefsimError(f"{flag} {item!r}: expected {expected}")
+    _check_known(key, flag)
+    return key, raw.strip()
+
+
+def toml_value(text: str) -> Any:
+    """A command-line value read as TOML (``1.5``, ``true``, ``[1, 2]``); bare words as strings."""
+    try:
+        return tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
 
 
 def load_scenario(name: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -273,10 +288,31 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Param], s
                 raise ReliefsimError(f"{path}: 'extends' names {base}, which does not exist "
                                      f"in {path.parent} or in scenarios/") from None
         params, text = _read_chain(base_path, (*seen, path))
+    includes = data.pop("include", [])
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        raise ReliefsimError(f"{path}: 'include' must be a list of file names")
     text += f"\n# ---- {path.name}\n{raw_text}"
     for key, leaf in _leaves(data, "", path):
         _check_known(key, str(path))
         params[key] = _merge(params.get(key), key, leaf, path)
+    for name in includes:
+        inc = path.parent / name
+        if not inc.is_file():
+            raise ReliefsimError(f"{path}: 'include' names {name}, which does not exist in "
+                                 f"{path.parent}")
+        try:
+            inc_text = inc.read_text(encoding="utf-8")
+            inc_data = tomllib.loads(inc_text)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ReliefsimError(f"{inc}: cannot read included file ({exc})") from None
+        inc_data.pop("description", None)
+        if "extends" in inc_data or "include" in inc_data:
+            raise ReliefsimError(f"{inc}: an included file holds values only (no 'extends' "
+                                 "or 'include')")
+        text += f"\n# ---- {inc.name} (included by {path.name})\n{inc_text}"
+        for key, leaf in _leaves(inc_data, "", inc):
+            _check_known(key, str(inc))
+            params[key] = _merge(params.get(key), key, leaf, inc)
     return params, text
 
 

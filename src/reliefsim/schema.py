@@ -153,6 +153,7 @@ def _build() -> dict[str, Spec]:
         "population.head_age_max": Spec("int", 16, 110),
         "population.employment_rate": _share(),
         "population.earner_share": _share(),
+        "population.seeking_share": _share(),
         "population.wage_median": _money(1e6),
         "population.wage_sigma": Spec("float", 0.0, 5.0),
         "population.minimum_wage": _money(1e5),

@@ -91,9 +91,10 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     u_job = streams.uniform("job", t, m)
     job_loss = f.works & ((u_job < s.job_loss) | ~capable | (f.student > 0))
     rate = s.reemployment * np.where(employment_boost, 1.0 + v.special.employment_uplift, 1.0)
-    reemployed = capable & ~f.works & (f.student == 0) & (u_job < rate)
+    reemployed = capable & f.seeking & ~f.works & (f.student == 0) & (u_job < rate)
     f.works = (f.works & ~job_loss) | reemployed
     lost = job_loss & f.alive & (f.age < p.retirement_age)
+    f.seeking = (f.seeking | (lost & capable)) & ~f.works & capable & (f.student == 0)
     f.benefit_months = np.where(lost, s.unemployment_benefit_months,
                                 np.maximum(f.benefit_months - (~f.works), 0)).astype(np.int16)
     f.benefit = np.where(lost, s.unemployment_benefit, f.benefit)
