@@ -100,6 +100,7 @@ def test_bad_scenario_files_name_file_key_and_expectation(tmp_path, text, messag
 
 def test_new_parameter_without_source_is_rejected(tmp_path):
     text = (Path(__file__).parents[1] / "scenarios" / "baseline.toml").read_text()
+    text = text.replace('include = ["calibrated/beijing.toml"]', "")
     text = text.replace('[metrics.cliff_share]\nvalue = 0.2\nunit = "share of disposable income'
                         ' per capita"\nsource = "assumption"',
                         '[metrics.cliff_share]\nvalue = 0.2\nunit = "share"')
@@ -124,3 +125,15 @@ def test_extends_cycle_is_reported(tmp_path):
     write(tmp_path, "b.toml", 'extends = "a.toml"\n')
     with pytest.raises(ReliefsimError, match="cycle"):
         load_scenario(tmp_path / "a.toml")
+
+
+def test_include_overrides_the_files_own_values_and_missing_include_is_reported(tmp_path):
+    base = load_scenario("baseline")
+    assert base.params["population.wage_median"].source.startswith("calibrated")
+    write(tmp_path, "values.toml", "[policy.exit_period_months]\nvalue = 9\n")
+    path = write(tmp_path, "mine.toml", 'extends = "baseline.toml"\ninclude = ["values.toml"]\n'
+                 "[policy]\nexit_period_months = 3\n")
+    assert load_scenario(path).value("policy.exit_period_months") == 9
+    bad = write(tmp_path, "bad.toml", 'extends = "baseline.toml"\ninclude = ["nope.toml"]\n')
+    with pytest.raises(ReliefsimError, match="'include' names nope.toml"):
+        load_scenario(bad)

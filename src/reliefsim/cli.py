@@ -173,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Nelder–Mead evaluations (default 30)")
     ca.add_argument("--write", type=Path, default=None,
                     help="scenario file for the calibrated values (default "
-                         "scenarios/calibrated.toml, which baseline.toml includes)")
+                         "scenarios/calibrated/NAME.toml; baseline.toml includes "
+                         "calibrated/beijing.toml)")
     _add_executor_options(ca)
 
     va = _command(sub, "validate", help="compare a scenario with published figures",
@@ -217,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reliefsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
 
 
 def _scenario(name: str, overrides: list[str]):
@@ -412,8 +416,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"calibrated after {fit.evaluations} evaluations, objective {fit.objective:.3f}:")
     for key, value in fit.point.items():
         print(f"  {key} = {value!r}")
-    target = args.write or next((d / "calibrated.toml" for d in SCENARIO_DIRS if d.is_dir()),
-                                Path("calibrated.toml"))
+    name = f"{args.calibration.stem}.toml"
+    target = args.write or next((d / "calibrated" / name for d in SCENARIO_DIRS if d.is_dir()),
+                                Path(name))
     write_calibrated(fit, spec, target, scenario)
     print(f"written to {target}")
     fresh = replace(spec, reps=spec.validation_reps)
