@@ -354,9 +354,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                         households=args.households, months=args.months, seed=args.seed,
                         overrides=parse_set(args.overrides), workers=args.workers,
                         dask=args.dask)
-    conf = "(conf = 95 % bootstrap half-width)"
-    print(f"{args.method} sensitivity of {args.scenario} {conf}")
-    print(format_table(table))
+    print(f"{args.method} sensitivity of {args.scenario}: *_conf = 95 % confidence "
+          "half-width")
+    for indicator, rows in table.groupby("indicator", sort=False):
+        print(f"\n{indicator}")
+        print(format_table(rows.drop(columns=["indicator"])))
     return 0
 
 
