@@ -135,5 +135,5 @@ def test_include_overrides_the_files_own_values_and_missing_include_is_reported(
                  "[policy]\nexit_period_months = 3\n")
     assert load_scenario(path).value("policy.exit_period_months") == 9
     bad = write(tmp_path, "bad.toml", 'extends = "baseline.toml"\ninclude = ["nope.toml"]\n')
-    with pytest.raises(ReliefsimError, match="'include' names nope.toml"):
+    with pytest.raises(ReliefsimError, match=r"'include' names nope\.toml"):
         load_scenario(bad)

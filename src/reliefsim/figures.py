@@ -32,8 +32,12 @@ def tradeoff(points: Sequence[tuple[str, float, float]], path: Path) -> Path:
     xs = [100 * p[1] for p in points]
     ys = [100 * p[2] for p in points]
     ax.scatter(xs, ys, s=40, zorder=3)
+    middle = (min(xs) + max(xs)) / 2 if xs else 0.0
     for (label, _, _), x, y in zip(points, xs, ys, strict=True):
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+        right = x > middle          # labels point inwards so that none leaves the axes
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(-5 if right else 5, 4),
+                    ha="right" if right else "left", fontsize=7)
+    ax.margins(0.12)
     ax.set(title="Missed cases versus leakage across the designs",
            xlabel="missed: truly eligible not enrolled ÷ truly eligible (%)",
            ylabel="leakage: enrolled not eligible ÷ enrolled (%)")
