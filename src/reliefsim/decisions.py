@@ -14,7 +14,7 @@ import numpy as np
 from reliefsim.caseload import Caseload
 from reliefsim.facts import Facts
 from reliefsim.population import Population
-from reliefsim.rules import NONE, TIER_CODE, assess, disaster_grant, temporary_cap
+from reliefsim.rules import NONE, TIER_CODE, Assessment, assess, disaster_grant, temporary_cap
 from reliefsim.scenario import Values
 from reliefsim.schema import ENROLLABLE_TIERS
 
@@ -56,7 +56,10 @@ class Hardship:
 
 @dataclass
 class Outcome:
-    """What the month's visits decided (arrays over the visited households, in visit order)."""
+    """What the month's visits decided (arrays over the visited households, in visit order).
+
+    ``assessment`` is the assessment of the whole admin view after the visits.
+    """
 
     visited: np.ndarray
     accurate: np.ndarray
@@ -68,6 +71,7 @@ class Outcome:
     new_tier: np.ndarray
     exits: np.ndarray
     gradual: np.ndarray
+    assessment: Assessment
 
 
 def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
@@ -127,7 +131,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     exits = falling & (new == NONE) & ~gradual
     case.rejected[visited[~helped]] = t
     return Outcome(visited, accurate, helped, newly, temporary, disaster, old, new, exits,
-                   gradual)
+                   gradual, a)
 
 
 def _one_off_aid(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ from reliefsim.schema import DEPARTMENTS, TIER_NAMES, WARNING_RULES
 from reliefsim.shocks import apply_shocks
 from reliefsim.story import HouseholdView, StoryLog
 
+STAGES: tuple[str, ...] = ("shocks", "monitoring", "casework", "rules", "benefits", "metrics")
+"""The stages of a month, as timed in :attr:`ReliefModel.stage_seconds`."""
+
 
 class ReliefModel(mesa.Model):
     """The tiered social-assistance system of a city, month by month.
@@ -40,6 +44,10 @@ class ReliefModel(mesa.Model):
         overrides: ``{dotted key: value}`` applied to the scenario.
         population: a ready population (e.g. imported microdata) instead of a synthetic one.
         story: keep the per-household event log (``household(i).story``).
+
+    Attributes:
+        stage_seconds: wall-clock seconds spent so far in each stage of the month
+            (:data:`STAGES`: shocks, monitoring, casework, rules, benefits, metrics).
     """
 
     def __init__(self, scenario: Scenario | str | Path = "baseline", *,
@@ -72,6 +80,8 @@ class ReliefModel(mesa.Model):
         self.ledger = Ledger()
         self.log = StoryLog() if story else None
         self.month = 0
+        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
+        self._lap_start = 0.0
         self.n_streets = max(int(self.pop.street.max()) + 1, int(v.population.streets))
         self.offices = [StreetOffice(self, s, v.casework.visits_per_month)
                         for s in range(self.n_streets)]
@@ -104,8 +114,15 @@ class ReliefModel(mesa.Model):
         self.prev_true_tier = a.tier.copy()
 
     # ------------------------------------------------------------------ the month
+    def _lap(self, stage: str) -> None:
+        """Add the time since the last lap to ``stage``."""
+        now = time.perf_counter()
+        self.stage_seconds[stage] += now - self._lap_start
+        self._lap_start = now
+
     def step(self) -> None:
         """Simulate one month."""
+        self._lap_start = time.perf_counter()
         t = self.month
         v = self.scenario.values(t)
         calendar_month = int(add_months(self.scenario.start, t)[5:])
@@ -117,17 +134,22 @@ class ReliefModel(mesa.Model):
         boost = employment_participants(admin, v, case.tier)
         ev = apply_shocks(pop, v, self.streams, t, boost)
         f.push_month(t, items, window)
+        self._lap("shocks")
         a_true = assess(f, v)
+        self._lap("rules")
         job_gap = np.where(((np.bincount(f.hh, weights=ev.job_loss, minlength=pop.n) > 0)
                             & (f.income() == 0)), v.policy.dibao_line * a_true.size, 0.0)
         lookback = v.casework.temporary_lookback_months
         self.hardship.add(t, ev.hospital_cost + ev.disaster_cost + job_gap, lookback,
                           ev.disaster)
         self._track_spells(a_true, t)
+        self._lap("shocks")
 
         # 2. monitoring: the admin view of linked data, warnings
         self.monitor.observe(f, admin, v, t)
+        self._lap("monitoring")
         a_admin = assess(admin, v)
+        self._lap("rules")
         enrolled = case.enrolled(t)
         warned = self.monitor.warnings(admin, a_admin, v, t, enrolled, self.book.open)
         any_warning = np.zeros(pop.n, dtype=bool)
@@ -135,6 +157,7 @@ class ReliefModel(mesa.Model):
             self.book.add(mask, rule, t, warnings=1)
             any_warning |= mask
         self.spell_warned |= any_warning & (self.spell_start >= 0)
+        self._lap("monitoring")
 
         # 3. reviews due, early reviews on linked-data changes, applications
         due = (case.tier > NONE) & (case.next_review <= t)
@@ -162,9 +185,10 @@ class ReliefModel(mesa.Model):
                     self.streams.uniform("visit", t, pop.n), t,
                     self.monitor.linked["emergency_management"])
         self._record_visits(out, t, v)
+        self._lap("casework")
 
-        # 5. payments
-        a_admin = assess(admin, v)
+        # 5. payments (the admin view has not changed since the visits' assessment)
+        a_admin = out.assessment
         pay = monthly_payments(f, admin, a_admin, case, v, t, calendar_month)
         pending = self.book.open & self.book.applied
         temporary_pending = np.where(
@@ -174,6 +198,7 @@ class ReliefModel(mesa.Model):
         pay["disaster"] = np.zeros(pop.n)
         np.add.at(pay["temporary"], out.visited, out.temporary)
         np.add.at(pay["disaster"], out.visited, out.disaster)
+        self._lap("benefits")
         self._measure(t, v, a_true, pay, out, warned, applying, temporary_pending,
                       calendar_month, shock_before)
         self._log_month(t, ev, warned, applying, out, pay)
@@ -183,6 +208,7 @@ class ReliefModel(mesa.Model):
         if self.month >= self.months_total:
             self._close_spells()
             self.running = False
+        self._lap("metrics")
 
     # ------------------------------------------------------------------ bookkeeping
     def _track_spells(self, a_true: Assessment, t: int) -> None:
