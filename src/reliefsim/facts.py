@@ -82,13 +82,21 @@ class Facts:
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
-        return np.bincount(self.hh, weights=member_mask & self.alive,
-                           minlength=self.n_households)
+        counted = np.flatnonzero(member_mask & self.alive)
+        return np.bincount(self.hh[counted], minlength=self.n_households).astype(np.float64)
 
     def member_sum(self, values: np.ndarray) -> np.ndarray:
         """Per household, the sum of ``values`` over living members."""
         return np.bincount(self.hh, weights=np.where(self.alive, values, 0.0),
                            minlength=self.n_households)
+
+    def sum_members(self, members: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per household, the sum of ``values`` over the given member indices (ascending).
+
+        The same sums as :meth:`member_sum` of an array that is ``values`` at ``members`` and 0
+        elsewhere (adding 0.0 never changes a sum), at the cost of the members given only.
+        """
+        return np.bincount(self.hh[members], weights=values, minlength=self.n_households)
 
     def income(self) -> np.ndarray:
         """Household monthly income before any disregard (wages + pensions + other)."""
@@ -96,9 +104,13 @@ class Facts:
 
     def refresh_incomes(self) -> None:
         """Recompute household wages and pensions (with unemployment benefit) from the members."""
-        self.wages = self.member_sum(np.where(self.works, self.wage, 0.0))
-        benefit = np.where(~self.works & (self.benefit_months > 0), self.benefit, 0.0)
-        self.pensions = self.member_sum(self.pension + benefit)
+        alive = self.alive
+        earning = np.flatnonzero(self.works & alive)
+        self.wages = self.sum_members(earning, self.wage[earning])
+        pension = np.where(alive, self.pension, 0.0)
+        claim = np.flatnonzero(~self.works & (self.benefit_months > 0) & alive)
+        pension[claim] += self.benefit[claim]
+        self.pensions = np.bincount(self.hh, weights=pension, minlength=self.n_households)
 
     def push_month(self, t: int, items: tuple[str, ...], window: int) -> None:
         """Record this month's income and rigid expenditure in the rings and update the sums."""

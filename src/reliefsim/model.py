@@ -137,8 +137,9 @@ class ReliefModel(mesa.Model):
         self._lap("shocks")
         a_true = assess(f, v)
         self._lap("rules")
-        job_gap = np.where(((np.bincount(f.hh, weights=ev.job_loss, minlength=pop.n) > 0)
-                            & (f.income() == 0)), v.policy.dibao_line * a_true.size, 0.0)
+        lost_job = np.zeros(pop.n, dtype=bool)
+        lost_job[f.hh[ev.job_loss]] = True
+        job_gap = np.where(lost_job & (f.income() == 0), v.policy.dibao_line * a_true.size, 0.0)
         lookback = v.casework.temporary_lookback_months
         self.hardship.add(t, ev.hospital_cost + ev.disaster_cost + job_gap, lookback,
                           ev.disaster)

@@ -129,14 +129,18 @@ def monthly_flows(f: Facts, v: Values, rng: np.random.Generator | None) -> None:
     s = v.shocks
     m = len(f.age)
     z = rng.standard_normal(m) if rng is not None else np.zeros(m)
-    oop = np.where(f.serious_illness, s.serious_oop_median * np.exp(s.oop_sigma * z),
-                   np.where(f.chronic, s.chronic_oop_median * np.exp(s.oop_sigma * z), 0.0))
-    f.medical_oop = f.member_sum(oop)
+    alive = f.alive
+    ill = f.serious_illness
+    sick = np.flatnonzero((ill | f.chronic) & alive)
+    spread = np.exp(s.oop_sigma * z[sick])
+    oop = np.where(ill[sick], s.serious_oop_median * spread, s.chronic_oop_median * spread)
+    f.medical_oop = f.sum_members(sick, oop)
     f.care = s.care_cost * f.count(f.unable_self_care)
     f.rehab = s.rehab_cost * f.count(f.disability == 2)
     cost = np.array([0.0, s.education_cost.primary, s.education_cost.secondary,
                      s.education_cost.tertiary])
-    f.education = f.member_sum(cost[f.student])
+    pupils = np.flatnonzero((f.student > 0) & alive)
+    f.education = f.sum_members(pupils, cost[f.student[pupils]])
 
 
 def _households(rng: np.random.Generator, v: Values, k: int) -> dict[str, np.ndarray]:
