@@ -116,15 +116,17 @@ class Facts:
         """Record this month's income and rigid expenditure in the rings and update the sums."""
         slot = t % self.income_ring.shape[0]
         self.income_ring[slot] = self.income()
-        self.rigid_ring[slot] = sum((getattr(self, ITEM_FIELDS[i]) for i in items),
-                                    np.zeros(self.n_households))
+        rigid = self.rigid_ring[slot]
+        rigid.fill(0.0)
+        for item in items:
+            rigid += getattr(self, ITEM_FIELDS[item])
         self.update_windows(t, window)
 
     def update_windows(self, t: int, window: int) -> None:
         """Recompute the window sums from the rings (the last ``window`` months up to ``t``)."""
         slots = [(t - k) % self.income_ring.shape[0] for k in range(window)]
-        self.income_window = self.income_ring[slots].sum(axis=0)
-        self.rigid_window = self.rigid_ring[slots].sum(axis=0)
+        self.income_window = _sum_rows(self.income_ring, slots)
+        self.rigid_window = _sum_rows(self.rigid_ring, slots)
 
     def copy(self) -> Facts:
         """A deep copy (every array copied)."""
@@ -147,3 +149,13 @@ class Facts:
                 np.copyto(getattr(self, name), getattr(source, name), where=mmask)
         for name in household_fields:
             np.copyto(getattr(self, name), getattr(source, name), where=households)
+
+
+def _sum_rows(ring: np.ndarray, slots: list[int]) -> np.ndarray:
+    """``ring[slots].sum(axis=0)``, row after row in the same order, without the gathered copy."""
+    if not slots:
+        return np.zeros(ring.shape[1])
+    out = ring[slots[0]].copy()
+    for slot in slots[1:]:
+        out += ring[slot]
+    return out
