@@ -368,11 +368,32 @@ class ReliefModel(mesa.Model):
 
 def _bottom_share(values: np.ndarray, weights: np.ndarray, share: float) -> np.ndarray:
     """Mask of the lowest ``share`` of households by ``values`` (weighted)."""
-    order = np.argsort(values, kind="stable")
+    order = stable_argsort(values)
     cum = np.cumsum(weights[order])
     mask = np.zeros(len(values), dtype=bool)
     mask[order[cum <= share * cum[-1]]] = True
     return mask
+
+
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for float64, by a radix sort on 16-bit digits.
+
+    Floats are mapped to unsigned integers in the same order (negative numbers bit-flipped;
+    −0.0 and 0.0 to one key, as they compare equal), then sorted digit by digit with NumPy's
+    stable (radix) sort of 16-bit keys, least significant first. Arrays with NaN fall back to
+    NumPy's own stable sort.
+    """
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if len(values) < 4096 or np.isnan(values).any():
+        return np.argsort(values, kind="stable")
+    keys = (values + 0.0).view(np.uint64)  # + 0.0 turns −0.0 into 0.0
+    sign = np.uint64(1 << 63)
+    keys = np.where(keys & sign, ~keys, keys | sign)
+    order = np.argsort(keys.astype(np.uint16), kind="stable")
+    for shift in (16, 32, 48):
+        digit = (keys[order] >> np.uint64(shift)).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
 
 
 def _describe(f: Facts, i: int) -> dict[str, Any]:

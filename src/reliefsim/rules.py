@@ -93,13 +93,16 @@ def dibao_addons(f: Facts, v: Values) -> np.ndarray:
     """Per household: Σ over members of the largest applicable add-on share × dibao line."""
     p = v.policy
     a = p.addon_share
-    share = np.zeros(len(f.age))
-    for applies, s in ((f.age >= p.old_age, a.elderly),
-                       (f.disability == SEVERE, a.severe_disability),
-                       (f.serious_illness, a.serious_illness),
-                       (f.age < p.working_age_min, a.child)):
-        share = np.where(applies, np.maximum(share, s), share)
-    return f.member_sum(share) * p.dibao_line
+    conditions = ((f.age >= p.old_age, a.elderly),
+                  (f.disability == SEVERE, a.severe_disability),
+                  (f.serious_illness, a.serious_illness),
+                  (f.age < p.working_age_min, a.child))
+    some = np.logical_or.reduce([applies for applies, _ in conditions]) & f.alive
+    members = np.flatnonzero(some)  # members with no add-on count 0.0 and are left out
+    share = np.zeros(len(members))
+    for applies, s in conditions:
+        share = np.where(applies[members], np.maximum(share, s), share)
+    return f.sum_members(members, share) * p.dibao_line
 
 
 def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.ndarray:
