@@ -380,20 +380,20 @@ def stable_argsort(values: np.ndarray) -> np.ndarray:
 
     Floats are mapped to unsigned integers in the same order (negative numbers bit-flipped;
     −0.0 and 0.0 to one key, as they compare equal), then sorted digit by digit with NumPy's
-    stable (radix) sort of 16-bit keys, least significant first. Arrays with NaN fall back to
-    NumPy's own stable sort.
+    stable (radix) sort of 16-bit keys, least significant first (``np.lexsort``). Arrays with
+    NaN fall back to NumPy's own stable sort.
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
     if len(values) < 4096 or np.isnan(values).any():
         return np.argsort(values, kind="stable")
     keys = (values + 0.0).view(np.uint64)  # + 0.0 turns −0.0 into 0.0
-    sign = np.uint64(1 << 63)
-    keys = np.where(keys & sign, ~keys, keys | sign)
-    order = np.argsort(keys.astype(np.uint16), kind="stable")
-    for shift in (16, 32, 48):
-        digit = (keys[order] >> np.uint64(shift)).astype(np.uint16)
-        order = order[np.argsort(digit, kind="stable")]
-    return order
+    if (values < 0).any():
+        sign = np.uint64(1 << 63)
+        keys = np.where(keys & sign, ~keys, keys | sign)
+    digits = keys.view(np.uint16).reshape(-1, 4)  # little-endian: column 0 is the lowest
+    if digits.strides[1] != 2 or not np.little_endian:
+        return np.argsort(values, kind="stable")
+    return np.lexsort((digits[:, 0], digits[:, 1], digits[:, 2], digits[:, 3]))
 
 
 def _describe(f: Facts, i: int) -> dict[str, Any]:
