@@ -116,19 +116,29 @@ def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.nda
     """
     p = v.policy
     size, ipc = a.size, a.income_pc
-    destitute_line = p.destitute_multiplier * p.dibao_line
-    destitute = (np.maximum(destitute_line - ipc, 0.0) * size
-                 + p.care_allowance * f.count(f.unable_self_care.astype(bool)))
-    dibao = (np.maximum((p.dibao_line - ipc) * size, p.dibao_min_payment * size)
-             + dibao_addons(f, v))
-    lower = p.marginal_basic_share * p.dibao_line * size
-    return np.select([tier == DESTITUTE, tier == DIBAO, (tier == MARGINAL) | (tier == RIGID)],
-                     [destitute, dibao, lower], 0.0)
+    out = np.zeros(len(tier))
+    # each tier's formula over its own households only (the same arithmetic element by element)
+    d = np.flatnonzero(tier == DESTITUTE)
+    if len(d):
+        destitute_line = p.destitute_multiplier * p.dibao_line
+        care = f.count(f.unable_self_care.astype(bool))
+        out[d] = (np.maximum(destitute_line - ipc[d], 0.0) * size[d]
+                  + p.care_allowance * care[d])
+    b = np.flatnonzero(tier == DIBAO)
+    if len(b):
+        out[b] = (np.maximum((p.dibao_line - ipc[b]) * size[b], p.dibao_min_payment * size[b])
+                  + dibao_addons(f, v)[b])
+    low = np.flatnonzero((tier == MARGINAL) | (tier == RIGID))
+    if len(low):
+        out[low] = p.marginal_basic_share * p.dibao_line * size[low]
+    return out
 
 
 def in_tiers(tier: np.ndarray, names: list[str]) -> np.ndarray:
     """Mask of households whose tier is one of ``names``."""
-    return np.isin(tier, [TIER_CODE[n] for n in names])
+    listed = np.zeros(len(TIER_NAMES), dtype=bool)
+    listed[[TIER_CODE[n] for n in names]] = True
+    return listed[tier]
 
 
 def medical_assistance(f: Facts, v: Values, tier: np.ndarray, paid_this_year: np.ndarray,
@@ -140,8 +150,11 @@ def medical_assistance(f: Facts, v: Values, tier: np.ndarray, paid_this_year: np
     rate = np.zeros(len(TIER_NAMES))
     for name in s.medical_tiers:
         rate[TIER_CODE[name]] = s.medical_rate[name]
-    room = np.maximum(s.medical_cap_year * size - paid_this_year, 0.0)
-    return np.minimum(rate[tier] * f.medical_oop, room)
+    out = np.zeros(len(tier))
+    covered = np.flatnonzero((rate > 0)[tier])  # elsewhere min(0 × cost, room ≥ 0) = 0
+    room = np.maximum(s.medical_cap_year * size[covered] - paid_this_year[covered], 0.0)
+    out[covered] = np.minimum(rate[tier[covered]] * f.medical_oop[covered], room)
+    return out
 
 
 def education_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
@@ -150,8 +163,9 @@ def education_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     if not s.education:
         return np.zeros(len(tier))
     g = s.education_grant
-    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[f.student]
-    return np.where(in_tiers(tier, s.education_tiers), f.member_sum(grant), 0.0)
+    pupils = np.flatnonzero((f.student > 0) & f.alive)  # a grant of 0.0 adds nothing
+    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[f.student[pupils]]
+    return np.where(in_tiers(tier, s.education_tiers), f.sum_members(pupils, grant), 0.0)
 
 
 def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
@@ -159,9 +173,12 @@ def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     s = v.special
     if not s.housing:
         return np.zeros(len(tier))
-    uncovered = np.maximum(f.rent - s.rent_share_of_income * f.income(), 0.0)
-    return np.where(in_tiers(tier, s.housing_tiers) & (f.rent > 0),
-                    s.housing_rate * uncovered, 0.0)
+    out = np.zeros(len(tier))
+    renting = np.flatnonzero(in_tiers(tier, s.housing_tiers) & (f.rent > 0))
+    income = f.wages[renting] + f.pensions[renting] + f.other_income[renting]
+    uncovered = np.maximum(f.rent[renting] - s.rent_share_of_income * income, 0.0)
+    out[renting] = s.housing_rate * uncovered
+    return out
 
 
 def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
@@ -169,9 +186,14 @@ def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray
     s, p = v.special, v.policy
     if not s.employment:
         return np.zeros(len(f.age), dtype=bool)
-    enrolled = in_tiers(tier, s.employment_tiers)[f.hh]
-    return (enrolled & f.alive & ~f.works & ~no_labour_capacity(f, v)
-            & (f.age >= p.working_age_min) & (f.age < p.old_age) & (f.student == 0))
+    out = np.zeros(len(f.age), dtype=bool)
+    m = np.flatnonzero(in_tiers(tier, s.employment_tiers)[f.hh])  # members of listed tiers
+    age = f.age[m]
+    out[m] = (f.alive[m] & ~f.works[m]
+              & ~((age >= p.old_age) | (age < p.working_age_min) | (f.disability[m] == SEVERE)
+                  | f.serious_illness[m])
+              & (age >= p.working_age_min) & (age < p.old_age) & (f.student[m] == 0))
+    return out
 
 
 def heating_assistance(v: Values, tier: np.ndarray, calendar_month: int) -> np.ndarray:
