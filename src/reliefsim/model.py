@@ -254,8 +254,8 @@ class ReliefModel(mesa.Model):
         true_tier = a_true.tier
         eligible = true_tier > NONE
         in_exit = case.in_exit(t)
-        enrolled = case.enrolled(t)
         tiered = case.tier > NONE
+        enrolled = tiered | in_exit
         missed = eligible & ~enrolled
         not_eligible = ~eligible & ~in_exit
         total = sum(pay.values())
@@ -273,38 +273,51 @@ class ReliefModel(mesa.Model):
         pre_pc = a_true.income_pc
         alive = size > 0
         bottom = _bottom_share(pre_pc, w * alive, 0.2)
+        # the same elements summed in the same order as w[mask].sum() / (w * x)[mask].sum()
+        people = w * size
+        spent = w * total
+        living = np.flatnonzero(alive)
+        people_living = people[living]
+        lacking = np.flatnonzero(missed)
+        visits = w[out.visited].sum()
+        by_rule = {rule: w[mask].sum() for rule, mask in warned.items()}
         rec: dict[str, float] = {
-            "households": w[alive].sum(), "people": (w * size).sum(),
+            "households": w[living].sum(), "people": people.sum(),
             "eligible": w[eligible].sum(), "enrolled": w[enrolled].sum(),
             "enrolled_tiered": w[tiered & ~in_exit].sum(),
             "enrolled_eligible": w[enrolled & eligible].sum(),
-            "in_exit": w[in_exit].sum(), "missed": w[missed].sum(),
-            "missed_money": (w * entitlement(self.truth, a_true, v, calendar_month))[missed].sum(),
+            "in_exit": w[in_exit].sum(), "missed": w[lacking].sum(),
+            "missed_money": (w[lacking] * entitlement(self.truth, a_true, v,
+                                                      calendar_month)[lacking]).sum(),
             "leak_households": w[tiered & not_eligible].sum(),
             "over_tiered": w[tiered & eligible & ~in_exit & (case.tier > true_tier)].sum(),
             "leak_money": (w * np.where(not_eligible, monthly - pay["gradual_exit"], 0.0)).sum()
             + (w * (temp_leak + disaster_leak)).sum(),
-            "spend_total": (w * total).sum(),
-            "visits": w[out.visited].sum(),
-            "visit_cost": w[out.visited].sum() * v.casework.visit_cost,
+            "spend_total": spent.sum(),
+            "visits": visits,
+            "visit_cost": visits * v.casework.visit_cost,
             "backlog": w[self.book.open].sum(), "applications": w[applying].sum(),
-            "warnings": sum(w[m].sum() for m in warned.values()),
+            "warnings": sum(by_rule.values()),
             "warnings_resolved": self.warnings_resolved,
             "warnings_helped": self.warnings_helped,
-            "poor_people": (w * size)[alive & (disposable_pc < line)].sum(),
-            "poverty_gap": (w * size * np.maximum(line - disposable_pc, 0.0))[alive].sum(),
-            "poverty_gap_max": (w * size * line)[alive].sum(),
+            "poor_people": people[alive & (disposable_pc < line)].sum(),
+            "poverty_gap": (people_living
+                            * np.maximum(line - disposable_pc[living], 0.0)).sum(),
+            "poverty_gap_max": (people_living * line).sum(),
             "cliff_falls": w[cliff].sum(),
-            "transfers_bottom20": (w * total)[bottom].sum(),
+            "transfers_bottom20": spent[bottom].sum(),
         }
+        true_sums = _group_sums(w, true_tier, len(TIER_NAMES))
+        enrolled_sums = _group_sums(w, case.tier, len(TIER_NAMES))
+        missed_sums = _group_sums(w[lacking], true_tier[lacking], len(TIER_NAMES))
         for code, tier in enumerate(TIER_NAMES):
-            rec[f"true_{tier}"] = w[true_tier == code].sum()
-            rec[f"enrolled_{tier}"] = w[case.tier == code].sum()
-            rec[f"missed_{tier}"] = w[missed & (true_tier == code)].sum()
+            rec[f"true_{tier}"] = true_sums[code]
+            rec[f"enrolled_{tier}"] = enrolled_sums[code]
+            rec[f"missed_{tier}"] = missed_sums[code]
         for prog in PROGRAMMES:
             rec[f"spend_{prog}"] = (w * pay[prog]).sum()
         for rule in WARNING_RULES:
-            rec[f"warnings_{rule}"] = w[warned[rule]].sum() if rule in warned else 0.0
+            rec[f"warnings_{rule}"] = by_rule[rule] if rule in warned else 0.0
         looked = 0.0
         for dept in DEPARTMENTS:
             rec[f"lookups_{dept}"] = self.monitor.lookups[dept]
@@ -313,7 +326,8 @@ class ReliefModel(mesa.Model):
         rec["lookups_total"] = looked
         self.ledger.add(t, rec)
         if t >= self.warmup:
-            np.add.at(self.ledger.confusion, (true_tier, case.tier), w)
+            cell = true_tier.astype(np.intp) * len(TIER_NAMES) + case.tier
+            np.add.at(self.ledger.confusion.reshape(-1), cell, w)  # cell by cell, in order
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now
         self.last_payments = pay
@@ -364,6 +378,14 @@ class ReliefModel(mesa.Model):
             true_tier=TIER_NAMES[a_true.tier[i]], enrolled_tier=TIER_NAMES[self.case.tier[i]],
             weight=float(self.pop.weight[i]),
             story=self.log.events(i) if self.log is not None else [])
+
+
+def _group_sums(w: np.ndarray, codes: np.ndarray, n: int) -> list[float]:
+    """``[w[codes == k].sum() for k in range(n)]`` with one stable sort instead of n masks."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes[order], minlength=n))))
+    grouped = w[order]
+    return [grouped[bounds[k]:bounds[k + 1]].sum() for k in range(n)]
 
 
 def _bottom_share(values: np.ndarray, weights: np.ndarray, share: float) -> np.ndarray:
