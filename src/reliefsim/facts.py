@@ -132,23 +132,41 @@ class Facts:
         """A deep copy (every array copied)."""
         return Facts(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
+    def members_of(self, households: np.ndarray) -> np.ndarray:
+        """Indices of all members of the given households (ascending household indices)."""
+        if getattr(self, "_starts", None) is None or len(self._starts) != self.n_households:
+            counts = np.bincount(self.hh, minlength=self.n_households)
+            self._counts = counts
+            self._starts = np.cumsum(counts) - counts
+        counts = self._counts[households]
+        first = self._starts[households]
+        offset = np.cumsum(counts) - counts
+        return np.arange(int(counts.sum())) + np.repeat(first - offset, counts)
+
     def reveal(self, source: Facts, households: np.ndarray,
                member_fields: tuple[str, ...] = MEMBER_FIELDS,
-               household_fields: tuple[str, ...] = HOUSEHOLD_FIELDS + RING_FIELDS) -> None:
+               household_fields: tuple[str, ...] = HOUSEHOLD_FIELDS + RING_FIELDS,
+               members: np.ndarray | None = None) -> None:
         """Overwrite some fields of the given households with ``source``'s values.
 
         Args:
             source: facts to copy from (e.g. the truth, or a lagged snapshot of it).
-            households: boolean mask over households.
+            households: boolean mask over households, or ascending household indices.
             member_fields: member-level field names to copy.
             household_fields: household-level field names (rings copy whole columns).
+            members: the members of ``households`` (indices), if already known.
         """
+        idx = np.flatnonzero(households) if households.dtype == bool else households
         if member_fields:
-            mmask = households[self.hh]
+            midx = self.members_of(idx) if members is None else members
             for name in member_fields:
-                np.copyto(getattr(self, name), getattr(source, name), where=mmask)
+                getattr(self, name)[midx] = getattr(source, name)[midx]
         for name in household_fields:
-            np.copyto(getattr(self, name), getattr(source, name), where=households)
+            target, values = getattr(self, name), getattr(source, name)
+            if target.ndim == 2:
+                target[:, idx] = values[:, idx]
+            else:
+                target[idx] = values[idx]
 
 
 def _sum_rows(ring: np.ndarray, slots: list[int]) -> np.ndarray:

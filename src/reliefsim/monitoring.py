@@ -47,6 +47,16 @@ class Monitor:
         self.linked = {d: streams.uniform(f"linkage-{d}", -1, n)
                        < v.departments[d].coverage for d in DEPARTMENTS}
         self.any_linked = np.logical_or.reduce(list(self.linked.values()))
+        self.rigid_linked = np.logical_or.reduce([self.linked[d] for d in RIGID_DEPARTMENTS])
+        # linkage is fixed for the run: who each department reveals, and the look-ups it counts
+        self._reveal: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._looked: dict[str, float] = {}
+        for d in DEPARTMENTS:
+            linked = self.linked[d]
+            households = np.flatnonzero(linked)
+            self._reveal[d] = (None if len(households) == n
+                               else (households, pop.facts.members_of(households)))
+            self._looked[d] = float(self.weight[linked].sum())
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
         self.lookups = {d: 0.0 for d in DEPARTMENTS}
@@ -57,8 +67,9 @@ class Monitor:
         self.prev_works: np.ndarray | None = None
 
     def _snapshot(self, truth: Facts) -> dict[str, np.ndarray]:
+        """This month's true arrays, by reference: the shocks replace them, never change them."""
         names = {n for member, house in DEPARTMENT_FIELDS.values() for n in member + house}
-        return {n: getattr(truth, n).copy() for n in names}
+        return {n: getattr(truth, n) for n in names}
 
     def observe(self, truth: Facts, admin: Facts, v: Values, t: int) -> None:
         """Refresh the admin view of linked households from (lagged) true facts; count look-ups."""
@@ -74,8 +85,13 @@ class Monitor:
             lag = min(v.departments[dept].lag_months, len(self.snapshots) - 1)
             source = truth if lag == 0 else _FactsView(self.snapshots[-1 - lag])
             members, house = DEPARTMENT_FIELDS[dept]
-            admin.reveal(source, linked, members, house)  # type: ignore[arg-type]
-            self.lookups[dept] += float(self.weight[linked].sum())
+            who = self._reveal[dept]
+            if who is None:  # every household linked: copy whole columns
+                for name in members + house:
+                    np.copyto(getattr(admin, name), getattr(source, name))
+            else:
+                admin.reveal(source, who[0], members, house, members=who[1])  # type: ignore[arg-type]
+            self.lookups[dept] += self._looked[dept]
         admin.refresh_incomes()
         admin.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
 
@@ -114,11 +130,12 @@ class Monitor:
             raised["disaster_hit"] = lk["emergency_management"] & (admin.damage > 0) & monitored
         if w.death_of_earner and self.prev_alive is not None and self.prev_works is not None:
             gone = self.prev_alive & ~admin.alive & self.prev_works
-            raised["death_of_earner"] = lk["public_security"] & monitored & (
-                np.bincount(admin.hh, weights=gone, minlength=len(income)) > 0)
+            bereaved = np.zeros(len(income), dtype=bool)
+            bereaved[admin.hh[gone]] = True
+            raised["death_of_earner"] = lk["public_security"] & monitored & bereaved
         if w.rigid_ratio:
-            linked = np.logical_or.reduce([lk[d] for d in RIGID_DEPARTMENTS])
-            raised["rigid_ratio"] = (linked & ~enrolled & a.assets_ok & rigid_test(admin, v)
+            raised["rigid_ratio"] = (self.rigid_linked & ~enrolled & a.assets_ok
+                                     & rigid_test(admin, v)
                                      & (a.income_pc < v.policy.rigid_income_cap))
         if w.screening and t % w.screening_months == 0:
             raised["screening"] = self.any_linked & ~enrolled & (a.tier != NONE)
