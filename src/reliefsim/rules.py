@@ -89,20 +89,28 @@ def assess(f: Facts, v: Values) -> Assessment:
     return Assessment(tier, income_pc, ok, size)
 
 
-def dibao_addons(f: Facts, v: Values) -> np.ndarray:
-    """Per household: Σ over members of the largest applicable add-on share × dibao line."""
+def dibao_addons(f: Facts, v: Values, households: np.ndarray | None = None) -> np.ndarray:
+    """Per household: Σ over members of the largest applicable add-on share × dibao line.
+
+    Args:
+        f: facts.
+        v: scenario values in force.
+        households: only these household indices (ascending); the result is then aligned
+            with them. Default: every household.
+    """
     p = v.policy
     a = p.addon_share
-    conditions = ((f.age >= p.old_age, a.elderly),
-                  (f.disability == SEVERE, a.severe_disability),
-                  (f.serious_illness, a.serious_illness),
-                  (f.age < p.working_age_min, a.child))
-    some = np.logical_or.reduce([applies for applies, _ in conditions]) & f.alive
-    members = np.flatnonzero(some)  # members with no add-on count 0.0 and are left out
-    share = np.zeros(len(members))
-    for applies, s in conditions:
-        share = np.where(applies[members], np.maximum(share, s), share)
-    return f.sum_members(members, share) * p.dibao_line
+    members = (np.flatnonzero(f.alive) if households is None
+               else (m := f.members_of(households))[f.alive[m]])
+    age = f.age[members]
+    share = np.zeros(len(members))  # members with no add-on add 0.0, which changes no sum
+    for applies, s in ((age >= p.old_age, a.elderly),
+                       (f.disability[members] == SEVERE, a.severe_disability),
+                       (f.serious_illness[members], a.serious_illness),
+                       (age < p.working_age_min, a.child)):
+        share = np.where(applies, np.maximum(share, s), share)
+    total = f.sum_members(members, share) * p.dibao_line
+    return total if households is None else total[households]
 
 
 def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.ndarray:
@@ -127,7 +135,7 @@ def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.nda
     b = np.flatnonzero(tier == DIBAO)
     if len(b):
         out[b] = (np.maximum((p.dibao_line - ipc[b]) * size[b], p.dibao_min_payment * size[b])
-                  + dibao_addons(f, v)[b])
+                  + dibao_addons(f, v, b))
     low = np.flatnonzero((tier == MARGINAL) | (tier == RIGID))
     if len(low):
         out[low] = p.marginal_basic_share * p.dibao_line * size[low]
