@@ -102,8 +102,26 @@ class Facts:
         """Household monthly income before any disregard (wages + pensions + other)."""
         return self.wages + self.pensions + self.other_income
 
-    def refresh_incomes(self) -> None:
-        """Recompute household wages and pensions (with unemployment benefit) from the members."""
+    def refresh_incomes(self, households: np.ndarray | None = None) -> None:
+        """Recompute household wages and pensions (with unemployment benefit) from the members.
+
+        Args:
+            households: only these household indices (ascending); the others keep their sums.
+        """
+        if households is not None:
+            members = self.members_of(households)
+            local = np.repeat(np.arange(len(households)), self._counts[households])
+            alive, works = self.alive[members], self.works[members]
+            earning = works & alive
+            self.wages[households] = np.bincount(local[earning],
+                                                 weights=self.wage[members][earning],
+                                                 minlength=len(households))
+            pension = np.where(alive, self.pension[members], 0.0)
+            claim = ~works & (self.benefit_months[members] > 0) & alive
+            pension[claim] += self.benefit[members][claim]
+            self.pensions[households] = np.bincount(local, weights=pension,
+                                                    minlength=len(households))
+            return
         alive = self.alive
         earning = np.flatnonzero(self.works & alive)
         self.wages = self.sum_members(earning, self.wage[earning])

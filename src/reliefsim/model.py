@@ -73,7 +73,9 @@ class ReliefModel(mesa.Model):
         n = self.pop.n
         self.truth: Facts = self.pop.facts
         self.admin: Facts = self.truth.copy()
-        self.monitor = Monitor(self.pop, v, self.streams)
+        lags = {d: max(scenario.values(t).departments[d].lag_months
+                       for t in range(self.months_total)) for d in DEPARTMENTS}
+        self.monitor = Monitor(self.pop, v, self.streams, lags)
         self.case = Caseload(n)
         self.book = CaseBook(n, list(v.casework.queue_order))
         self.hardship = Hardship.empty(n)

@@ -35,13 +35,19 @@ RIGID_DEPARTMENTS = ("medical_insurance", "disability_federation", "housing", "e
 class Monitor:
     """Linkage masks, lagged snapshots of the truth, the admin view's refresh and the warnings.
 
+    Lagged snapshots hold references to the true arrays of past months (the shocks replace
+    those arrays, never change them in place). A snapshot keeps only the fields some linked
+    department may still read at its age.
+
     Args:
         pop: the population (true facts).
         v: scenario values at the start.
         streams: common-random-number streams.
+        lags: the largest lag of each department over the run (default: the lags in ``v``).
     """
 
-    def __init__(self, pop: Population, v: Values, streams: Streams) -> None:
+    def __init__(self, pop: Population, v: Values, streams: Streams,
+                 lags: dict[str, int] | None = None) -> None:
         n = pop.n
         self.weight = pop.weight
         self.linked = {d: streams.uniform(f"linkage-{d}", -1, n)
@@ -59,6 +65,12 @@ class Monitor:
             self._looked[d] = float(self.weight[linked].sum())
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
+        lags = lags or {d: v.departments[d].lag_months for d in DEPARTMENTS}
+        self._keep: dict[str, int] = {}  # field → oldest snapshot age anybody may read
+        for d in DEPARTMENTS:
+            if self.linked[d].any():
+                for name in DEPARTMENT_FIELDS[d][0] + DEPARTMENT_FIELDS[d][1]:
+                    self._keep[name] = max(self._keep.get(name, 0), min(lags[d], self.max_lag))
         self.lookups = {d: 0.0 for d in DEPARTMENTS}
         self.last_warned = {r: np.full(n, -10_000, dtype=np.int32) for r in WARNING_RULES}
         self.prev_income = np.zeros(n)
@@ -78,6 +90,9 @@ class Monitor:
         self.prev_alive = admin.alive.copy()
         self.prev_works = admin.works.copy()
         self.snapshots.append(self._snapshot(truth) if self.max_lag else {})
+        for age, snapshot in enumerate(reversed(self.snapshots)):
+            for name in [n for n in snapshot if self._keep.get(n, 0) < age]:
+                del snapshot[name]
         for dept in DEPARTMENTS:
             linked = self.linked[dept]
             if not linked.any():
