@@ -110,7 +110,7 @@ class Facts:
         """
         if households is not None:
             members = self.members_of(households)
-            local = np.repeat(np.arange(len(households)), self._counts[households])
+            local = np.repeat(np.arange(len(households)), self.member_counts()[households])
             alive, works = self.alive[members], self.works[members]
             earning = works & alive
             self.wages[households] = np.bincount(local[earning],
@@ -152,14 +152,30 @@ class Facts:
 
     def members_of(self, households: np.ndarray) -> np.ndarray:
         """Indices of all members of the given households (ascending household indices)."""
+        counts = self.member_counts()[households]
+        first = self._starts[households]
+        offset = np.cumsum(counts) - counts
+        return np.arange(int(counts.sum())) + np.repeat(first - offset, counts)
+
+    def member_counts(self) -> np.ndarray:
+        """Members (living or not) per household; they never change during a run."""
         if getattr(self, "_starts", None) is None or len(self._starts) != self.n_households:
             counts = np.bincount(self.hh, minlength=self.n_households)
             self._counts = counts
             self._starts = np.cumsum(counts) - counts
-        counts = self._counts[households]
-        first = self._starts[households]
-        offset = np.cumsum(counts) - counts
-        return np.arange(int(counts.sum())) + np.repeat(first - offset, counts)
+        return self._counts
+
+    def any_member(self, households: np.ndarray, test: np.ndarray) -> np.ndarray:
+        """Per given household, whether ``test`` holds for any of its members.
+
+        Args:
+            households: ascending household indices.
+            test: one boolean per member of those households (in ``members_of`` order).
+        """
+        owner = np.repeat(np.arange(len(households)), self.member_counts()[households])
+        out = np.zeros(len(households), dtype=bool)
+        out[owner[test]] = True
+        return out
 
     def reveal(self, source: Facts, households: np.ndarray,
                member_fields: tuple[str, ...] = MEMBER_FIELDS,

@@ -57,8 +57,11 @@ def assets_ok(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
                           where=size > 0)
     financial = assets_pc <= p.asset_limit_months * p.dibao_line
     homes = (f.homes_owned <= 1) | ((f.homes_owned == 2) & (f.floor_space_pc < p.floor_space_avg))
-    excuse = f.count(f.serious_illness | (f.disability == SEVERE)) > 0
-    car = ~f.car.astype(bool) | excuse
+    car = ~f.car.astype(bool)
+    owners = np.flatnonzero(~car)  # a car is excused by a seriously ill or disabled member
+    m = f.members_of(owners)
+    car[owners] = f.any_member(owners, (f.serious_illness[m] | (f.disability[m] == SEVERE))
+                               & f.alive[m])
     return financial & homes & car
 
 
@@ -78,14 +81,22 @@ def assess(f: Facts, v: Values) -> Assessment:
     size = f.size()
     income_pc = assessed_income_pc(f, v, size)
     ok = assets_ok(f, v, size) & (size > 0)
-    all_incapable = f.count(~no_labour_capacity(f, v)) == 0
-    destitute = (all_incapable & ~f.has_capable_supporter.astype(bool)
-                 & (income_pc < p.destitute_multiplier * p.dibao_line) & ok)
+    # destitute: no living member with labour capacity — looked at only where it can matter
+    poor = np.flatnonzero(~f.has_capable_supporter.astype(bool)
+                          & (income_pc < p.destitute_multiplier * p.dibao_line) & ok)
+    m = f.members_of(poor)
+    age = f.age[m]
+    capable = f.alive[m] & ~((age >= p.old_age) | (age < p.working_age_min)
+                             | (f.disability[m] == SEVERE) | f.serious_illness[m])
+    destitute = poor[~f.any_member(poor, capable)]
     dibao = (income_pc < p.dibao_line) & ok
     marginal = (income_pc < p.marginal_multiplier * p.dibao_line) & ok
     rigid = (income_pc < p.rigid_income_cap) & ok & rigid_test(f, v)
-    tier = np.select([destitute, dibao, marginal, rigid], [DESTITUTE, DIBAO, MARGINAL, RIGID],
-                     NONE).astype(np.int8)
+    tier = np.zeros(len(size), dtype=np.int8)  # the first tier that applies wins
+    tier[rigid] = RIGID
+    tier[marginal] = MARGINAL
+    tier[dibao] = DIBAO
+    tier[destitute] = DESTITUTE
     return Assessment(tier, income_pc, ok, size)
 
 
