@@ -125,10 +125,12 @@ class Facts:
         alive = self.alive
         earning = np.flatnonzero(self.works & alive)
         self.wages = self.sum_members(earning, self.wage[earning])
-        pension = np.where(alive, self.pension, 0.0)
-        claim = np.flatnonzero(~self.works & (self.benefit_months > 0) & alive)
-        pension[claim] += self.benefit[claim]
-        self.pensions = np.bincount(self.hh, weights=pension, minlength=self.n_households)
+        claim = ~self.works & (self.benefit_months > 0)
+        paid = np.flatnonzero(alive & (claim | (self.pension != 0)))  # the rest add 0.0
+        pension = self.pension[paid]
+        claiming = claim[paid]
+        pension[claiming] += self.benefit[paid[claiming]]
+        self.pensions = self.sum_members(paid, pension)
 
     def push_month(self, t: int, items: tuple[str, ...], window: int) -> None:
         """Record this month's income and rigid expenditure in the rings and update the sums."""

@@ -78,6 +78,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     cand = _below(u_death, bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
     cand = cand[alive[cand]]
     dead = cand[u_death[cand] < death_prob(age[cand])]
+    del u_death
     died = np.zeros(m, dtype=bool)
     died[dead] = True
     earner_died = np.zeros(f.n_households, dtype=bool)
@@ -111,6 +112,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     recovered = np.zeros(m, dtype=bool)
     recovered[c] = ac & ic & (uc < s.serious_illness_recovery)
     f.serious_illness = ill = (ill | onset) & ~recovered
+    del u_ill
     c = _below(streams.uniform("chronic", t, m), s.chronic_onset_60plus)
     chronic_onset = np.zeros(m, dtype=bool)
     chronic_onset[c] = alive[c] & ~f.chronic[c] & old60[c]
@@ -120,6 +122,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     dis_hazard = np.where(old60[c], s.disability_onset_60plus, s.disability_onset_under60)
     disability_onset = np.zeros(m, dtype=bool)
     disability_onset[c] = alive[c] & (f.disability[c] < 2) & (u_dis[c] < dis_hazard)
+    del u_dis
     disability = f.disability.astype(np.int8)
     disability[disability_onset] = 2
     f.disability = disability
@@ -142,6 +145,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     reemployed = np.zeros(m, dtype=bool)
     reemployed[c] = capable[c] & ~works[c] & ~in_school[c] & (u_job[c] < rate)
     f.works = works = (works & ~job_loss) | reemployed
+    del u_job
     lost = np.flatnonzero(job_loss)
     lost = lost[alive[lost] & (age[lost] < ret)]
     benefit_months = f.benefit_months - ~works
@@ -175,7 +179,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     level_u = streams.uniform("disaster-level", t, f.n_households)
     hit = np.flatnonzero(u_hit < s.disaster_share_hit)
     hit = hit[struck[pop.district[hit]]]
-    hit = hit[f.size()[hit] > 0] if len(hit) else hit
+    hit = hit[f.any_member(hit, alive[f.members_of(hit)])]  # households with anybody left
     cum = np.cumsum(s.disaster_damage_probs)
     damage = np.zeros(f.n_households, dtype=np.int8)
     damage[hit] = (1 + np.searchsorted(cum, level_u[hit], side="right")).clip(1, 3)
