@@ -93,7 +93,10 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     # most households with someone able to work have an earner: the first able member works
     idle = np.bincount(hh, weights=works, minlength=k) == 0
     first_able = np.full(k, m)
-    np.minimum.at(first_able, hh[can_work], np.flatnonzero(can_work))
+    able = np.flatnonzero(can_work)  # members are in household order: the first is the least
+    lead = np.ones(len(able), dtype=bool)
+    lead[1:] = hh[able[1:]] != hh[able[:-1]]
+    first_able[hh[able[lead]]] = able[lead]
     pick = idle & (first_able < m) & (rng.random(k) < pop.earner_share)
     works[first_able[pick]] = True
     return {
@@ -193,14 +196,18 @@ def build_facts(house: dict[str, np.ndarray], members: dict[str, np.ndarray],
     f.refresh_incomes()
     f.financial_assets = v.population.assets_months_median * f.income() * house["asset_factor"]
     monthly_flows(f, v, rng)
-    for t in range(RING_MONTHS):
-        f.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+    # every past month like this one: the same row in every slot, windows summed at the end
+    f.push_month(0, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+    f.income_ring[1:] = f.income_ring[0]
+    f.rigid_ring[1:] = f.rigid_ring[0]
+    f.update_windows(RING_MONTHS - 1, v.policy.rigid_window_months)
     return f
 
 
 def _select(columns: dict[str, np.ndarray], keep: np.ndarray, hh: np.ndarray | None = None
             ) -> dict[str, np.ndarray]:
-    return {name: col[keep if hh is None else keep[hh]] for name, col in columns.items()}
+    rows = np.flatnonzero(keep if hh is None else keep[hh])
+    return {name: col[rows] for name, col in columns.items()}
 
 
 def synthesize(v: Values, n: int, streams: Streams) -> Population:
