@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +283,10 @@ class ReliefModel(mesa.Model):
         people_living = people[living]
         lacking = np.flatnonzero(missed)
         visits = w[out.visited].sum()
+        # entitlements are needed for missed households only (the rules are per household)
+        missed_tier = np.zeros_like(true_tier)
+        missed_tier[lacking] = true_tier[lacking]
+        a_missed = replace(a_true, tier=missed_tier)
         by_rule = {rule: w[mask].sum() for rule, mask in warned.items()}
         rec: dict[str, float] = {
             "households": w[living].sum(), "people": people.sum(),
@@ -289,7 +294,7 @@ class ReliefModel(mesa.Model):
             "enrolled_tiered": w[tiered & ~in_exit].sum(),
             "enrolled_eligible": w[enrolled & eligible].sum(),
             "in_exit": w[in_exit].sum(), "missed": w[lacking].sum(),
-            "missed_money": (w[lacking] * entitlement(self.truth, a_true, v,
+            "missed_money": (w[lacking] * entitlement(self.truth, a_missed, v,
                                                       calendar_month)[lacking]).sum(),
             "leak_households": w[tiered & not_eligible].sum(),
             "over_tiered": w[tiered & eligible & ~in_exit & (case.tier > true_tier)].sum(),

@@ -182,9 +182,13 @@ def education_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     if not s.education:
         return np.zeros(len(tier))
     g = s.education_grant
-    pupils = np.flatnonzero((f.student > 0) & f.alive)  # a grant of 0.0 adds nothing
+    listed = np.flatnonzero(in_tiers(tier, s.education_tiers))
+    members = f.members_of(listed)
+    pupils = members[(f.student[members] > 0) & f.alive[members]]  # a grant of 0.0 adds nothing
     grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[f.student[pupils]]
-    return np.where(in_tiers(tier, s.education_tiers), f.sum_members(pupils, grant), 0.0)
+    out = np.zeros(len(tier))
+    out[listed] = f.sum_members(pupils, grant)[listed]
+    return out
 
 
 def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
