@@ -152,6 +152,15 @@ class Facts:
         """A deep copy (every array copied)."""
         return Facts(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
+    def subset(self, households: np.ndarray) -> Facts:
+        """The given households (ascending indices) and their members, as facts of their own."""
+        members = self.members_of(households)
+        data = {name: getattr(self, name)[members] for name in MEMBER_FIELDS}
+        data.update({name: getattr(self, name)[households] for name in HOUSEHOLD_FIELDS})
+        data.update({name: getattr(self, name)[:, households] for name in RING_FIELDS})
+        hh = np.repeat(np.arange(len(households)), self.member_counts()[households])
+        return Facts(hh=hh, **data)
+
     def members_of(self, households: np.ndarray) -> np.ndarray:
         """Indices of all members of the given households (ascending household indices)."""
         counts = self.member_counts()[households]

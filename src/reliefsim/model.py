@@ -187,7 +187,8 @@ class ReliefModel(mesa.Model):
         visited = np.concatenate([o.chosen for o in self.offices])
         out = visit(pop, admin, case, self.hardship, self.book.applied, visited, v,
                     self.streams.uniform("visit", t, pop.n), t,
-                    self.monitor.linked["emergency_management"])
+                    self.monitor.linked["emergency_management"], before=a_admin,
+                    changed=applying)
         self._record_visits(out, t, v)
         self._lap("casework")
 

@@ -100,6 +100,27 @@ def assess(f: Facts, v: Values) -> Assessment:
     return Assessment(tier, income_pc, ok, size)
 
 
+def reassess(f: Facts, v: Values, previous: Assessment, households: np.ndarray) -> Assessment:
+    """``assess(f, v)`` when only the given households changed since ``previous`` was made.
+
+    The rules are per household, so the others keep their previous results.
+
+    Args:
+        f: facts.
+        v: scenario values in force (the same as for ``previous``).
+        previous: the assessment of ``f`` before the changes.
+        households: ascending indices of the households whose facts changed.
+    """
+    fresh = assess(f.subset(households), v)
+    out = []
+    for old, new in ((previous.tier, fresh.tier), (previous.income_pc, fresh.income_pc),
+                     (previous.assets_ok, fresh.assets_ok), (previous.size, fresh.size)):
+        merged = old.copy()
+        merged[households] = new
+        out.append(merged)
+    return Assessment(*out)
+
+
 def dibao_addons(f: Facts, v: Values, households: np.ndarray | None = None) -> np.ndarray:
     """Per household: Σ over members of the largest applicable add-on share × dibao line.
 
