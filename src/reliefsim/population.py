@@ -119,8 +119,12 @@ def able_to_work(age: np.ndarray, disability: np.ndarray, serious_illness: np.nd
 
 def student_level(age: np.ndarray, tertiary_track: np.ndarray) -> np.ndarray:
     """School level by age: primary 6-11, secondary 12-17, tertiary 18-22 (if on that track)."""
-    return np.select([(age >= 6) & (age < 12), (age >= 12) & (age < 18),
-                      (age >= 18) & (age < 23) & tertiary_track], [1, 2, 3], 0).astype(np.int8)
+    level = np.zeros(len(age), dtype=np.int8)
+    young = np.flatnonzero(age < 23)  # nobody older is at school
+    a = age[young]
+    level[young] = np.select([(a >= 6) & (a < 12), (a >= 12) & (a < 18),
+                              (a >= 18) & tertiary_track[young]], [1, 2, 3], 0)
+    return level
 
 
 def monthly_flows(f: Facts, v: Values, rng: np.random.Generator | None) -> None:
