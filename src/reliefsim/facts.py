@@ -82,8 +82,10 @@ class Facts:
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
-        counted = np.flatnonzero(member_mask & self.alive)
-        return np.bincount(self.hh[counted], minlength=self.n_households).astype(np.float64)
+        counts = self.member_counts()
+        running = np.zeros(len(self.hh) + 1, dtype=np.int32)  # members are in household order
+        np.cumsum(member_mask & self.alive, out=running[1:])
+        return (running[self._starts + counts] - running[self._starts]).astype(np.float64)
 
     def member_sum(self, values: np.ndarray) -> np.ndarray:
         """Per household, the sum of ``values`` over living members."""
