@@ -12,7 +12,7 @@ import numpy as np
 
 from reliefsim import behaviour
 from reliefsim.caseload import Caseload
-from reliefsim.casework import CaseBook, StreetOffice, order_queues
+from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, order_queues, plan_visits
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
@@ -88,6 +88,10 @@ class ReliefModel(mesa.Model):
         self.n_streets = max(int(self.pop.street.max()) + 1, int(v.population.streets))
         self.offices = [StreetOffice(self, s, v.casework.visits_per_month)
                         for s in range(self.n_streets)]
+        self.visit_plan = VisitPlan(np.zeros(0, dtype=np.int64),
+                                    np.zeros(self.n_streets + 1, dtype=np.int64),
+                                    np.zeros(self.n_streets, dtype=np.int64),
+                                    v.casework.visits_per_month)
         self.spell_start = np.full(n, -1, dtype=np.int32)
         self.spell_warned = np.zeros(n, dtype=bool)
         self.prev_disposable_pc = np.zeros(n)
@@ -178,13 +182,13 @@ class ReliefModel(mesa.Model):
         shock_before = self.hardship.recent(t, lookback)
         order, bounds = order_queues(self.book, pop.street, self.n_streets)
         u_cap = self.streams.uniform("capacity", t, self.n_streets)
-        for office in self.offices:
-            s = office.street
-            queue = order[bounds[s]:bounds[s + 1]]
-            office.capacity = v.casework.visits_per_month
-            office.take(queue, pop.weight[queue], u_cap[s])
+        taken = plan_visits(order, bounds, pop.weight[order], v.casework.visits_per_month,
+                            u_cap)
+        self.visit_plan = VisitPlan(order, bounds, taken, v.casework.visits_per_month)
         self.agents.do("step")
-        visited = np.concatenate([o.chosen for o in self.offices])
+        # every office's chosen prefix, street after street
+        visited = order[np.arange(len(order)) - np.repeat(bounds[:-1], np.diff(bounds))
+                        < np.repeat(taken, np.diff(bounds))]
         out = visit(pop, admin, case, self.hardship, self.book.applied, visited, v,
                     self.streams.uniform("visit", t, pop.n), t,
                     self.monitor.linked["emergency_management"], before=a_admin,
