@@ -130,6 +130,7 @@ class ReliefModel(mesa.Model):
     def step(self) -> None:
         """Simulate one month."""
         self._lap_start = time.perf_counter()
+        self.last_payments: dict[str, np.ndarray] = {}  # released while the month is computed
         t = self.month
         v = self.scenario.values(t)
         calendar_month = int(add_months(self.scenario.start, t)[5:])
