@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 TARGET_SECONDS = 60.0
-TARGET_RSS_MB = 2048.0
+TARGET_RSS_MB = 2e9 / 2**20  # 2 GB (10⁹ bytes each) in MiB, the stricter reading
 TARGET_RATIO = 11.0
 TARGET_STORE = 0.05
 
@@ -155,7 +155,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"each size in a fresh process, on one core; {time.strftime('%Y-%m-%d %H:%M')}\n")
     print(f"{'households':>10} {'months':>6} {'set-up s':>8} {'months s':>8} {'wall s':>7} "
-          f"{'hh-months/s':>12} {'peak RSS MB':>11} {'cost ratio':>10}")
+          f"{'hh-months/s':>12} {'peak RSS MiB':>12} {'cost ratio':>10}")
     rows = []
     for n in (int(x) for x in args.sizes.split(",")):
         r = in_subprocess("run", n, args.months, args.seed, args.scenario)
@@ -164,7 +164,7 @@ def main() -> None:
                  else "")
         rows.append(r)
         print(f"{n:>10,} {args.months:>6} {r['setup']:>8.1f} {r['run']:>8.1f} {r['wall']:>7.1f} "
-              f"{n * args.months / r['wall']:>12,.0f} {r['rss_mb']:>11,.0f} {ratio:>10}",
+              f"{n * args.months / r['wall']:>12,.0f} {r['rss_mb']:>12,.0f} {ratio:>10}",
               flush=True)
     biggest = rows[-1]
     spent = sum(biggest["stages"].values())
@@ -197,7 +197,7 @@ def main() -> None:
     if million:
         print(f"  1,000,000 × 120 in ≤ {TARGET_SECONDS:.0f} s: {million['wall']:.1f} s — "
               f"{ok(million['wall'] <= TARGET_SECONDS)}")
-        print(f"  peak RSS ≤ {TARGET_RSS_MB:,.0f} MB: {million['rss_mb']:,.0f} MB — "
+        print(f"  peak RSS ≤ 2 GB ({TARGET_RSS_MB:,.0f} MiB): {million['rss_mb']:,.0f} MiB — "
               f"{ok(million['rss_mb'] <= TARGET_RSS_MB)}")
     for a, b in itertools.pairwise(rows):
         k = b["households"] / a["households"]
