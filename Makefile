@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint app clean
+.PHONY: demo test lint app bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)  ## the whole suite, plus ruff
 
 app: $(STAMP)  ## the classroom app on http://127.0.0.1:8765
 	$(BIN)/reliefsim app
+
+bench: $(STAMP)  ## performance table: 10k/100k/1M households x 120 months, store, sweep
+	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -139,3 +139,13 @@ def test_run_prints_summary_stores_run_and_draws_figure(tmp_path):
 def test_help_has_examples():
     result = run_cli("run", "--help")
     assert "examples:" in result.stdout and "--set" in result.stdout
+
+
+def test_run_profile_prints_time_by_stage(capsys):
+    assert main(["run", "baseline", "--households", "1500", "--months", "6", "--seed", "3",
+                 "--no-store", "--profile"]) == 0
+    out = capsys.readouterr().out
+    assert "where the month's time goes (1,500 households × 6 months)" in out
+    for stage in ("shocks", "monitoring", "casework", "rules", "benefits", "metrics"):
+        assert any(line.split()[:1] == [stage] and line.split()[1].replace(".", "").isdigit()
+                   for line in out.splitlines()), stage

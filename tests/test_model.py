@@ -155,3 +155,11 @@ def test_weights_represent_the_city_and_oversample_the_poor():
     digest = hashlib.sha256(model.truth.age.tobytes()).hexdigest()
     again = ReliefModel("baseline", households=5000, months=1, seed=9, story=False)
     assert hashlib.sha256(again.truth.age.tobytes()).hexdigest() == digest
+
+
+def test_stage_seconds_cover_every_stage_of_the_month():
+    model = ReliefModel("baseline", households=1000, months=3, seed=2, story=False)
+    model.run()
+    assert set(model.stage_seconds) == {"shocks", "monitoring", "casework", "rules",
+                                        "benefits", "metrics"}
+    assert all(s > 0 for s in model.stage_seconds.values())

@@ -54,13 +54,19 @@ def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.n
     resources data are not linked) and other income by ``behaviour.misreport_share``.
     """
     admin.reveal(pop.facts, applying, MEMBER_FIELDS, HOUSEHOLD_FIELDS + RING_FIELDS)
-    cheat = applying & pop.misreporter
+    # Until now every household's wages and pensions are the sums over its members (refreshed
+    # after the linked-data update; applicants' copied from the truth, refreshed the same way),
+    # so only the cheats' households need their sums recomputed.
+    cheats = np.flatnonzero(applying & pop.misreporter)
+    if len(cheats) == 0:
+        return
     keep = 1.0 - v.behaviour.misreport_share
-    member_cheat = (cheat & ~hr_linked)[admin.hh]
-    admin.wage = np.where(member_cheat, admin.wage * keep, admin.wage)
-    admin.other_income = np.where(cheat, admin.other_income * keep, admin.other_income)
-    before = admin.income()
-    admin.refresh_incomes()
-    ratio = np.divide(admin.income(), before, out=np.ones(pop.n), where=before > 0)
-    admin.income_ring[:, cheat] *= ratio[cheat]
-    admin.income_window = np.where(cheat, admin.income_window * ratio, admin.income_window)
+    unlinked = admin.members_of(cheats[~hr_linked[cheats]])
+    admin.wage[unlinked] = admin.wage[unlinked] * keep
+    admin.other_income[cheats] = admin.other_income[cheats] * keep
+    before = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]
+    admin.refresh_incomes(cheats)
+    after = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]
+    ratio = np.divide(after, before, out=np.ones(len(cheats)), where=before > 0)
+    admin.income_ring[:, cheats] *= ratio
+    admin.income_window[cheats] = admin.income_window[cheats] * ratio

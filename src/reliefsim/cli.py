@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="results store URL (default: sqlite:///reliefsim.db)")
     run.add_argument("--figure", type=Path, help="write the four-panel figure to this PNG")
     run.add_argument("--no-store", action="store_true", help="do not store the run")
+    run.add_argument("--profile", action="store_true",
+                     help="also print where the month's time goes, by stage")
     _add_scenario_options(run)
 
     cl = _command(sub, "classify", help="assign tiers and basic living to households in CSV",
@@ -233,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``reliefsim run``: simulate, print the summary, store the run, draw the figure."""
     from reliefsim.experiment import RunSpec, run_spec
     from reliefsim.figures import demo_figure
-    from reliefsim.report import format_summary
+    from reliefsim.report import format_stages, format_summary
     from reliefsim.store import experiment_id, open_store, save_result
 
     scenario = _scenario(args.scenario, args.overrides)
@@ -253,6 +255,9 @@ def cmd_run(args: argparse.Namespace) -> int:
              f"from {scenario.start} (summary over months {warmup}+), seed {spec.seed}")
     print(format_summary(result.indicators, title))
     print(f"\n({result.seconds:.1f} s)")
+    if args.profile:
+        print("\n" + format_stages(result.stage_seconds, spec.months, spec.households,
+                                   result.seconds))
     if engine is not None:
         exp = experiment_id(engine, f"run-{time.time_ns()}", f"run {scenario.name}", "run",
                             {"households": spec.households, "months": spec.months})

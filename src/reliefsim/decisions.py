@@ -14,7 +14,15 @@ import numpy as np
 from reliefsim.caseload import Caseload
 from reliefsim.facts import Facts
 from reliefsim.population import Population
-from reliefsim.rules import NONE, TIER_CODE, assess, disaster_grant, temporary_cap
+from reliefsim.rules import (
+    NONE,
+    TIER_CODE,
+    Assessment,
+    assess,
+    disaster_grant,
+    reassess,
+    temporary_cap,
+)
 from reliefsim.scenario import Values
 from reliefsim.schema import ENROLLABLE_TIERS
 
@@ -56,7 +64,10 @@ class Hardship:
 
 @dataclass
 class Outcome:
-    """What the month's visits decided (arrays over the visited households, in visit order)."""
+    """What the month's visits decided (arrays over the visited households, in visit order).
+
+    ``assessment`` is the assessment of the whole admin view after the visits.
+    """
 
     visited: np.ndarray
     accurate: np.ndarray
@@ -68,11 +79,13 @@ class Outcome:
     new_tier: np.ndarray
     exits: np.ndarray
     gradual: np.ndarray
+    assessment: Assessment
 
 
 def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
           applied: np.ndarray, visited: np.ndarray, v: Values, u: np.ndarray, t: int,
-          em_linked: np.ndarray) -> Outcome:
+          em_linked: np.ndarray, before: Assessment | None = None,
+          changed: np.ndarray | None = None) -> Outcome:
     """Verify and decide the visited households.
 
     Args:
@@ -86,6 +99,9 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
         u: this month's visit-accuracy uniforms (length H).
         t: month index.
         em_linked: households linked to emergency-management data.
+        before: an assessment of the admin view made earlier this month (optional).
+        changed: mask of the households whose admin facts changed since ``before``; with it,
+            only those and the visited ones are assessed again.
     """
     n = pop.n
     lookback = v.casework.temporary_lookback_months
@@ -94,7 +110,10 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     seen[visited[accurate]] = True
     caught = seen & pop.misreporter & applied
     admin.reveal(pop.facts, seen)
-    a = assess(admin, v)
+    if before is None or changed is None:
+        a = assess(admin, v)
+    else:
+        a = reassess(admin, v, before, np.flatnonzero(changed | seen))
 
     old = case.tier[visited].copy()
     new = a.tier[visited]
@@ -127,7 +146,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     exits = falling & (new == NONE) & ~gradual
     case.rejected[visited[~helped]] = t
     return Outcome(visited, accurate, helped, newly, temporary, disaster, old, new, exits,
-                   gradual)
+                   gradual, a)
 
 
 def _one_off_aid(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,

@@ -60,12 +60,16 @@ class RunSpec:
 
 @dataclass
 class RunResult:
-    """What a worker sends back: indicators (with units and conventions), monthly series."""
+    """What a worker sends back: indicators (with units and conventions), monthly series.
+
+    ``stage_seconds`` is the time spent in each stage of the month (see ``reliefsim.model``).
+    """
 
     spec: RunSpec
     indicators: list[Indicator]
     monthly: dict[str, list[float]]
     seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, float]:
@@ -88,7 +92,8 @@ def run_spec(spec: RunSpec) -> RunResult:
                         seed=spec.seed, replication=spec.replication,
                         overrides=spec.point or None, story=False)
     indicators = model.run()
-    return RunResult(spec, indicators, dict(model.ledger.series), time.perf_counter() - start)
+    return RunResult(spec, indicators, dict(model.ledger.series), time.perf_counter() - start,
+                     dict(model.stage_seconds))
 
 
 class Progress:

@@ -84,56 +84,145 @@ class Facts:
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
-        return np.bincount(self.hh, weights=member_mask & self.alive,
-                           minlength=self.n_households)
+        counts = self.member_counts()
+        running = np.zeros(len(self.hh) + 1, dtype=np.int32)  # members are in household order
+        np.cumsum(member_mask & self.alive, out=running[1:])
+        return (running[self._starts + counts] - running[self._starts]).astype(np.float64)
 
     def member_sum(self, values: np.ndarray) -> np.ndarray:
         """Per household, the sum of ``values`` over living members."""
         return np.bincount(self.hh, weights=np.where(self.alive, values, 0.0),
                            minlength=self.n_households)
 
+    def sum_members(self, members: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per household, the sum of ``values`` over the given member indices (ascending).
+
+        The same sums as :meth:`member_sum` of an array that is ``values`` at ``members`` and 0
+        elsewhere (adding 0.0 never changes a sum), at the cost of the members given only.
+        """
+        return np.bincount(self.hh[members], weights=values, minlength=self.n_households)
+
     def income(self) -> np.ndarray:
         """Household monthly income before any disregard (wages + pensions + other)."""
         return self.wages + self.pensions + self.other_income
 
-    def refresh_incomes(self) -> None:
-        """Recompute household wages and pensions (with unemployment benefit) from the members."""
-        self.wages = self.member_sum(np.where(self.works, self.wage, 0.0))
-        benefit = np.where(~self.works & (self.benefit_months > 0), self.benefit, 0.0)
-        self.pensions = self.member_sum(self.pension + benefit)
+    def refresh_incomes(self, households: np.ndarray | None = None) -> None:
+        """Recompute household wages and pensions (with unemployment benefit) from the members.
+
+        Args:
+            households: only these household indices (ascending); the others keep their sums.
+        """
+        if households is not None:
+            members = self.members_of(households)
+            local = np.repeat(np.arange(len(households)), self.member_counts()[households])
+            alive, works = self.alive[members], self.works[members]
+            earning = works & alive
+            self.wages[households] = np.bincount(local[earning],
+                                                 weights=self.wage[members][earning],
+                                                 minlength=len(households))
+            pension = np.where(alive, self.pension[members], 0.0)
+            claim = ~works & (self.benefit_months[members] > 0) & alive
+            pension[claim] += self.benefit[members][claim]
+            self.pensions[households] = np.bincount(local, weights=pension,
+                                                    minlength=len(households))
+            return
+        alive = self.alive
+        earning = np.flatnonzero(self.works & alive)
+        self.wages = self.sum_members(earning, self.wage[earning])
+        claim = ~self.works & (self.benefit_months > 0)
+        paid = np.flatnonzero(alive & (claim | (self.pension != 0)))  # the rest add 0.0
+        pension = self.pension[paid]
+        claiming = claim[paid]
+        pension[claiming] += self.benefit[paid[claiming]]
+        self.pensions = self.sum_members(paid, pension)
 
     def push_month(self, t: int, items: tuple[str, ...], window: int) -> None:
         """Record this month's income and rigid expenditure in the rings and update the sums."""
         slot = t % self.income_ring.shape[0]
         self.income_ring[slot] = self.income()
-        self.rigid_ring[slot] = sum((getattr(self, ITEM_FIELDS[i]) for i in items),
-                                    np.zeros(self.n_households))
+        rigid = self.rigid_ring[slot]
+        rigid.fill(0.0)
+        for item in items:
+            rigid += getattr(self, ITEM_FIELDS[item])
         self.update_windows(t, window)
 
     def update_windows(self, t: int, window: int) -> None:
         """Recompute the window sums from the rings (the last ``window`` months up to ``t``)."""
         slots = [(t - k) % self.income_ring.shape[0] for k in range(window)]
-        self.income_window = self.income_ring[slots].sum(axis=0)
-        self.rigid_window = self.rigid_ring[slots].sum(axis=0)
+        self.income_window = _sum_rows(self.income_ring, slots)
+        self.rigid_window = _sum_rows(self.rigid_ring, slots)
 
     def copy(self) -> Facts:
         """A deep copy (every array copied)."""
         return Facts(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
+    def subset(self, households: np.ndarray) -> Facts:
+        """The given households (ascending indices) and their members, as facts of their own."""
+        members = self.members_of(households)
+        data = {name: getattr(self, name)[members] for name in MEMBER_FIELDS}
+        data.update({name: getattr(self, name)[households] for name in HOUSEHOLD_FIELDS})
+        data.update({name: getattr(self, name)[:, households] for name in RING_FIELDS})
+        hh = np.repeat(np.arange(len(households)), self.member_counts()[households])
+        return Facts(hh=hh, **data)
+
+    def members_of(self, households: np.ndarray) -> np.ndarray:
+        """Indices of all members of the given households (ascending household indices)."""
+        counts = self.member_counts()[households]
+        first = self._starts[households]
+        offset = np.cumsum(counts) - counts
+        return np.arange(int(counts.sum())) + np.repeat(first - offset, counts)
+
+    def member_counts(self) -> np.ndarray:
+        """Members (living or not) per household; they never change during a run."""
+        if getattr(self, "_starts", None) is None or len(self._starts) != self.n_households:
+            counts = np.bincount(self.hh, minlength=self.n_households)
+            self._counts = counts
+            self._starts = np.cumsum(counts) - counts
+        return self._counts
+
+    def any_member(self, households: np.ndarray, test: np.ndarray) -> np.ndarray:
+        """Per given household, whether ``test`` holds for any of its members.
+
+        Args:
+            households: ascending household indices.
+            test: one boolean per member of those households (in ``members_of`` order).
+        """
+        owner = np.repeat(np.arange(len(households)), self.member_counts()[households])
+        out = np.zeros(len(households), dtype=bool)
+        out[owner[test]] = True
+        return out
+
     def reveal(self, source: Facts, households: np.ndarray,
                member_fields: tuple[str, ...] = MEMBER_FIELDS,
-               household_fields: tuple[str, ...] = HOUSEHOLD_FIELDS + RING_FIELDS) -> None:
+               household_fields: tuple[str, ...] = HOUSEHOLD_FIELDS + RING_FIELDS,
+               members: np.ndarray | None = None) -> None:
         """Overwrite some fields of the given households with ``source``'s values.
 
         Args:
             source: facts to copy from (e.g. the truth, or a lagged snapshot of it).
-            households: boolean mask over households.
+            households: boolean mask over households, or ascending household indices.
             member_fields: member-level field names to copy.
             household_fields: household-level field names (rings copy whole columns).
+            members: the members of ``households`` (indices), if already known.
         """
+        idx = np.flatnonzero(households) if households.dtype == bool else households
         if member_fields:
-            mmask = households[self.hh]
+            midx = self.members_of(idx) if members is None else members
             for name in member_fields:
-                np.copyto(getattr(self, name), getattr(source, name), where=mmask)
+                getattr(self, name)[midx] = getattr(source, name)[midx]
         for name in household_fields:
-            np.copyto(getattr(self, name), getattr(source, name), where=households)
+            target, values = getattr(self, name), getattr(source, name)
+            if target.ndim == 2:
+                target[:, idx] = values[:, idx]
+            else:
+                target[idx] = values[idx]
+
+
+def _sum_rows(ring: np.ndarray, slots: list[int]) -> np.ndarray:
+    """``ring[slots].sum(axis=0)``, row after row in the same order, without the gathered copy."""
+    if not slots:
+        return np.zeros(ring.shape[1])
+    out = ring[slots[0]].copy()
+    for slot in slots[1:]:
+        out += ring[slot]
+    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import numpy as np
 
 from reliefsim import behaviour
 from reliefsim.caseload import Caseload
-from reliefsim.casework import CaseBook, StreetOffice, order_queues
+from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, order_queues, plan_visits
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
@@ -23,6 +25,9 @@ from reliefsim.scenario import Scenario, Values, add_months, load_scenario
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES, WARNING_RULES
 from reliefsim.shocks import apply_shocks
 from reliefsim.story import HouseholdView, StoryLog
+
+STAGES: tuple[str, ...] = ("shocks", "monitoring", "casework", "rules", "benefits", "metrics")
+"""The stages of a month, as timed in :attr:`ReliefModel.stage_seconds`."""
 
 
 class ReliefModel(mesa.Model):
@@ -40,6 +45,10 @@ class ReliefModel(mesa.Model):
         overrides: ``{dotted key: value}`` applied to the scenario.
         population: a ready population (e.g. imported microdata) instead of a synthetic one.
         story: keep the per-household event log (``household(i).story``).
+
+    Attributes:
+        stage_seconds: wall-clock seconds spent so far in each stage of the month
+            (:data:`STAGES`: shocks, monitoring, casework, rules, benefits, metrics).
     """
 
     def __init__(self, scenario: Scenario | str | Path = "baseline", *,
@@ -65,16 +74,24 @@ class ReliefModel(mesa.Model):
         n = self.pop.n
         self.truth: Facts = self.pop.facts
         self.admin: Facts = self.truth.copy()
-        self.monitor = Monitor(self.pop, v, self.streams)
+        lags = {d: max(scenario.values(t).departments[d].lag_months
+                       for t in range(self.months_total)) for d in DEPARTMENTS}
+        self.monitor = Monitor(self.pop, v, self.streams, lags)
         self.case = Caseload(n)
         self.book = CaseBook(n, list(v.casework.queue_order))
         self.hardship = Hardship.empty(n)
         self.ledger = Ledger()
         self.log = StoryLog() if story else None
         self.month = 0
+        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
+        self._lap_start = 0.0
         self.n_streets = max(int(self.pop.street.max()) + 1, int(v.population.streets))
         self.offices = [StreetOffice(self, s, v.casework.visits_per_month)
                         for s in range(self.n_streets)]
+        self.visit_plan = VisitPlan(np.zeros(0, dtype=np.int64),
+                                    np.zeros(self.n_streets + 1, dtype=np.int64),
+                                    np.zeros(self.n_streets, dtype=np.int64),
+                                    v.casework.visits_per_month)
         self.spell_start = np.full(n, -1, dtype=np.int32)
         self.spell_warned = np.zeros(n, dtype=bool)
         self.medical_ring = np.zeros((12, n))
@@ -105,8 +122,16 @@ class ReliefModel(mesa.Model):
         self.prev_true_tier = a.tier.copy()
 
     # ------------------------------------------------------------------ the month
+    def _lap(self, stage: str) -> None:
+        """Add the time since the last lap to ``stage``."""
+        now = time.perf_counter()
+        self.stage_seconds[stage] += now - self._lap_start
+        self._lap_start = now
+
     def step(self) -> None:
         """Simulate one month."""
+        self._lap_start = time.perf_counter()
+        self.last_payments: dict[str, np.ndarray] = {}  # released while the month is computed
         t = self.month
         v = self.scenario.values(t)
         calendar_month = int(add_months(self.scenario.start, t)[5:])
@@ -118,17 +143,23 @@ class ReliefModel(mesa.Model):
         boost = employment_participants(admin, v, case.tier)
         ev = apply_shocks(pop, v, self.streams, t, boost)
         f.push_month(t, items, window)
+        self._lap("shocks")
         a_true = assess(f, v)
-        job_gap = np.where(((np.bincount(f.hh, weights=ev.job_loss, minlength=pop.n) > 0)
-                            & (f.income() == 0)), v.policy.dibao_line * a_true.size, 0.0)
+        self._lap("rules")
+        lost_job = np.zeros(pop.n, dtype=bool)
+        lost_job[f.hh[ev.job_loss]] = True
+        job_gap = np.where(lost_job & (f.income() == 0), v.policy.dibao_line * a_true.size, 0.0)
         lookback = v.casework.temporary_lookback_months
         self.hardship.add(t, ev.hospital_cost + ev.disaster_cost + job_gap, lookback,
                           ev.disaster)
         self._track_spells(a_true, t)
+        self._lap("shocks")
 
         # 2. monitoring: the admin view of linked data, warnings
         self.monitor.observe(f, admin, v, t)
+        self._lap("monitoring")
         a_admin = assess(admin, v)
+        self._lap("rules")
         enrolled = case.enrolled(t)
         warned = self.monitor.warnings(admin, a_admin, v, t, enrolled, self.book.open)
         any_warning = np.zeros(pop.n, dtype=bool)
@@ -136,6 +167,7 @@ class ReliefModel(mesa.Model):
             self.book.add(mask, rule, t, warnings=1)
             any_warning |= mask
         self.spell_warned |= any_warning & (self.spell_start >= 0)
+        self._lap("monitoring")
 
         # 3. reviews due, early reviews on linked-data changes, applications
         due = (case.tier > NONE) & (case.next_review <= t)
@@ -152,20 +184,22 @@ class ReliefModel(mesa.Model):
         shock_before = self.hardship.recent(t, lookback)
         order, bounds = order_queues(self.book, pop.street, self.n_streets)
         u_cap = self.streams.uniform("capacity", t, self.n_streets)
-        for office in self.offices:
-            s = office.street
-            queue = order[bounds[s]:bounds[s + 1]]
-            office.capacity = v.casework.visits_per_month
-            office.take(queue, pop.weight[queue], u_cap[s])
+        taken = plan_visits(order, bounds, pop.weight[order], v.casework.visits_per_month,
+                            u_cap)
+        self.visit_plan = VisitPlan(order, bounds, taken, v.casework.visits_per_month)
         self.agents.do("step")
-        visited = np.concatenate([o.chosen for o in self.offices])
+        # every office's chosen prefix, street after street
+        visited = order[np.arange(len(order)) - np.repeat(bounds[:-1], np.diff(bounds))
+                        < np.repeat(taken, np.diff(bounds))]
         out = visit(pop, admin, case, self.hardship, self.book.applied, visited, v,
                     self.streams.uniform("visit", t, pop.n), t,
-                    self.monitor.linked["emergency_management"])
+                    self.monitor.linked["emergency_management"], before=a_admin,
+                    changed=applying)
         self._record_visits(out, t, v)
+        self._lap("casework")
 
-        # 5. payments
-        a_admin = assess(admin, v)
+        # 5. payments (the admin view has not changed since the visits' assessment)
+        a_admin = out.assessment
         pay = monthly_payments(f, admin, a_admin, case, v, t, calendar_month)
         pending = self.book.open & self.book.applied
         temporary_pending = np.where(
@@ -175,6 +209,7 @@ class ReliefModel(mesa.Model):
         pay["disaster"] = np.zeros(pop.n)
         np.add.at(pay["temporary"], out.visited, out.temporary)
         np.add.at(pay["disaster"], out.visited, out.disaster)
+        self._lap("benefits")
         self._measure(t, v, a_true, pay, out, warned, applying, temporary_pending,
                       calendar_month, shock_before)
         self._log_month(t, ev, warned, applying, out, pay)
@@ -184,6 +219,7 @@ class ReliefModel(mesa.Model):
         if self.month >= self.months_total:
             self._close_spells()
             self.running = False
+        self._lap("metrics")
 
     # ------------------------------------------------------------------ bookkeeping
     def _track_spells(self, a_true: Assessment, t: int) -> None:
@@ -228,8 +264,8 @@ class ReliefModel(mesa.Model):
         true_tier = a_true.tier
         eligible = true_tier > NONE
         in_exit = case.in_exit(t)
-        enrolled = case.enrolled(t)
         tiered = case.tier > NONE
+        enrolled = tiered | in_exit
         missed = eligible & ~enrolled
         not_eligible = ~eligible & ~in_exit
         total = sum(pay.values())
@@ -258,46 +294,63 @@ class ReliefModel(mesa.Model):
         member_w = w[f.hh] * f.alive
         old, new = out.old_tier, out.new_tier
         wv = w[out.visited]
+        # the same elements summed in the same order as w[mask].sum() / (w * x)[mask].sum()
+        people = w * size
+        spent = w * total
+        living = np.flatnonzero(alive)
+        people_living = people[living]
+        lacking = np.flatnonzero(missed)
+        visits = w[out.visited].sum()
+        # entitlements are needed for missed households only (the rules are per household)
+        missed_tier = np.zeros_like(true_tier)
+        missed_tier[lacking] = true_tier[lacking]
+        a_missed = replace(a_true, tier=missed_tier)
+        by_rule = {rule: w[mask].sum() for rule, mask in warned.items()}
         rec: dict[str, float] = {
             "employed": (member_w * f.works).sum(), "unemployed": (member_w * f.seeking).sum(),
             "che_households": w[che].sum(),
             "dibao_entries": wv[(new == DIBAO) & (old != DIBAO)].sum(),
             "dibao_exits": wv[(old == DIBAO) & (new != DIBAO)].sum(),
             "low_income_people": (w * size)[(case.tier >= MARGINAL) | in_exit].sum(),
-            "households": w[alive].sum(), "people": (w * size).sum(),
+            "households": w[living].sum(), "people": people.sum(),
             "eligible": w[eligible].sum(), "enrolled": w[enrolled].sum(),
             "enrolled_tiered": w[tiered & ~in_exit].sum(),
             "enrolled_eligible": w[enrolled & eligible].sum(),
-            "in_exit": w[in_exit].sum(), "missed": w[missed].sum(),
-            "missed_money": (w * entitlement(self.truth, a_true, v, calendar_month))[missed].sum(),
+            "in_exit": w[in_exit].sum(), "missed": w[lacking].sum(),
+            "missed_money": (w[lacking] * entitlement(self.truth, a_missed, v,
+                                                      calendar_month)[lacking]).sum(),
             "leak_households": w[tiered & not_eligible].sum(),
             "over_tiered": w[tiered & eligible & ~in_exit & (case.tier > true_tier)].sum(),
             "leak_money": (w * np.where(not_eligible, monthly - pay["gradual_exit"], 0.0)).sum()
             + (w * (temp_leak + disaster_leak)).sum(),
-            "spend_total": (w * total).sum(),
-            "visits": w[out.visited].sum(),
-            "visit_cost": w[out.visited].sum() * v.casework.visit_cost,
+            "spend_total": spent.sum(),
+            "visits": visits,
+            "visit_cost": visits * v.casework.visit_cost,
             "backlog": w[self.book.open].sum(), "applications": w[applying].sum(),
-            "warnings": sum(w[m].sum() for m in warned.values()),
+            "warnings": sum(by_rule.values()),
             "warnings_resolved": self.warnings_resolved,
             "warnings_helped": self.warnings_helped,
-            "poor_people": (w * size)[alive & (disposable_pc < line)].sum(),
-            "poverty_gap": (w * size * np.maximum(line - disposable_pc, 0.0))[alive].sum(),
-            "poverty_gap_max": (w * size * line)[alive].sum(),
+            "poor_people": people[alive & (disposable_pc < line)].sum(),
+            "poverty_gap": (people_living
+                            * np.maximum(line - disposable_pc[living], 0.0)).sum(),
+            "poverty_gap_max": (people_living * line).sum(),
             "cliff_falls": w[cliff].sum(),
-            "transfers_bottom20": (w * total)[bottom].sum(),
+            "transfers_bottom20": spent[bottom].sum(),
         }
+        true_sums = _group_sums(w, true_tier, len(TIER_NAMES))
+        enrolled_sums = _group_sums(w, case.tier, len(TIER_NAMES))
+        missed_sums = _group_sums(w[lacking], true_tier[lacking], len(TIER_NAMES))
         for code, tier in enumerate(TIER_NAMES):
-            rec[f"true_{tier}"] = w[true_tier == code].sum()
-            rec[f"enrolled_{tier}"] = w[case.tier == code].sum()
-            rec[f"missed_{tier}"] = w[missed & (true_tier == code)].sum()
+            rec[f"true_{tier}"] = true_sums[code]
+            rec[f"enrolled_{tier}"] = enrolled_sums[code]
+            rec[f"missed_{tier}"] = missed_sums[code]
         for prog in PROGRAMMES:
             rec[f"spend_{prog}"] = (w * pay[prog]).sum()
         by_decile = np.bincount(decile, weights=w * total, minlength=10)
         for d in range(10):
             rec[f"transfers_decile_{d + 1}"] = by_decile[d]
         for rule in WARNING_RULES:
-            rec[f"warnings_{rule}"] = w[warned[rule]].sum() if rule in warned else 0.0
+            rec[f"warnings_{rule}"] = by_rule[rule] if rule in warned else 0.0
         looked = 0.0
         for dept in DEPARTMENTS:
             rec[f"lookups_{dept}"] = self.monitor.lookups[dept]
@@ -306,7 +359,8 @@ class ReliefModel(mesa.Model):
         rec["lookups_total"] = looked
         self.ledger.add(t, rec)
         if t >= self.warmup:
-            np.add.at(self.ledger.confusion, (true_tier, case.tier), w)
+            cell = true_tier.astype(np.intp) * len(TIER_NAMES) + case.tier
+            np.add.at(self.ledger.confusion.reshape(-1), cell, w)  # cell by cell, in order
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now
         self.last_payments = pay
@@ -359,13 +413,44 @@ class ReliefModel(mesa.Model):
             story=self.log.events(i) if self.log is not None else [])
 
 
+def _group_sums(w: np.ndarray, codes: np.ndarray, n: int) -> list[float]:
+    """``[w[codes == k].sum() for k in range(n)]``, the non-zero codes taken from their few rows.
+
+    Each sum adds the same elements in the same order as the mask would select them.
+    """
+    rows = np.flatnonzero(codes)
+    w_rows, c_rows = w[rows], codes[rows]
+    return [w[codes == 0].sum()] + [w_rows[c_rows == k].sum() for k in range(1, n)]
+
+
 def _deciles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted decile (0 = poorest tenth … 9) of each household by ``values``."""
-    order = np.argsort(values, kind="stable")
+    order = stable_argsort(values)
     cum = np.cumsum(weights[order])
     decile = np.empty(len(values), dtype=np.int64)
     decile[order] = np.minimum((10 * (cum - weights[order]) // max(cum[-1], 1e-12)), 9)
     return decile
+
+
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for float64, by a radix sort on 16-bit digits.
+
+    Floats are mapped to unsigned integers in the same order (negative numbers bit-flipped;
+    −0.0 and 0.0 to one key, as they compare equal), then sorted digit by digit with NumPy's
+    stable (radix) sort of 16-bit keys, least significant first (``np.lexsort``). Arrays with
+    NaN fall back to NumPy's own stable sort.
+    """
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if len(values) < 4096 or np.isnan(values).any():
+        return np.argsort(values, kind="stable")
+    keys = (values + 0.0).view(np.uint64)  # + 0.0 turns −0.0 into 0.0
+    if (values < 0).any():
+        sign = np.uint64(1 << 63)
+        keys = np.where(keys & sign, ~keys, keys | sign)
+    digits = keys.view(np.uint16).reshape(-1, 4)  # little-endian: column 0 is the lowest
+    if digits.strides[1] != 2 or not np.little_endian:
+        return np.argsort(values, kind="stable")
+    return np.lexsort((digits[:, 0], digits[:, 1], digits[:, 2], digits[:, 3]))
 
 
 def _describe(f: Facts, i: int) -> dict[str, Any]:

@@ -36,20 +36,42 @@ RIGID_DEPARTMENTS = ("medical_insurance", "disability_federation", "housing", "e
 class Monitor:
     """Linkage masks, lagged snapshots of the truth, the admin view's refresh and the warnings.
 
+    Lagged snapshots hold references to the true arrays of past months (the shocks replace
+    those arrays, never change them in place). A snapshot keeps only the fields some linked
+    department may still read at its age.
+
     Args:
         pop: the population (true facts).
         v: scenario values at the start.
         streams: common-random-number streams.
+        lags: the largest lag of each department over the run (default: the lags in ``v``).
     """
 
-    def __init__(self, pop: Population, v: Values, streams: Streams) -> None:
+    def __init__(self, pop: Population, v: Values, streams: Streams,
+                 lags: dict[str, int] | None = None) -> None:
         n = pop.n
         self.weight = pop.weight
         self.linked = {d: streams.uniform(f"linkage-{d}", -1, n)
                        < v.departments[d].coverage for d in DEPARTMENTS}
         self.any_linked = np.logical_or.reduce(list(self.linked.values()))
+        self.rigid_linked = np.logical_or.reduce([self.linked[d] for d in RIGID_DEPARTMENTS])
+        # linkage is fixed for the run: who each department reveals, and the look-ups it counts
+        self._reveal: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._looked: dict[str, float] = {}
+        for d in DEPARTMENTS:
+            linked = self.linked[d]
+            households = np.flatnonzero(linked)
+            self._reveal[d] = (None if len(households) == n
+                               else (households, pop.facts.members_of(households)))
+            self._looked[d] = float(self.weight[linked].sum())
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
+        lags = lags or {d: v.departments[d].lag_months for d in DEPARTMENTS}
+        self._keep: dict[str, int] = {}  # field → oldest snapshot age anybody may read
+        for d in DEPARTMENTS:
+            if self.linked[d].any():
+                for name in DEPARTMENT_FIELDS[d][0] + DEPARTMENT_FIELDS[d][1]:
+                    self._keep[name] = max(self._keep.get(name, 0), min(lags[d], self.max_lag))
         self.lookups = {d: 0.0 for d in DEPARTMENTS}
         self.last_warned = {r: np.full(n, -10_000, dtype=np.int32) for r in WARNING_RULES}
         self.prev_income = np.zeros(n)
@@ -58,8 +80,9 @@ class Monitor:
         self.prev_works: np.ndarray | None = None
 
     def _snapshot(self, truth: Facts) -> dict[str, np.ndarray]:
+        """This month's true arrays, by reference: the shocks replace them, never change them."""
         names = {n for member, house in DEPARTMENT_FIELDS.values() for n in member + house}
-        return {n: getattr(truth, n).copy() for n in names}
+        return {n: getattr(truth, n) for n in names}
 
     def observe(self, truth: Facts, admin: Facts, v: Values, t: int) -> None:
         """Refresh the admin view of linked households from (lagged) true facts; count look-ups."""
@@ -68,6 +91,9 @@ class Monitor:
         self.prev_alive = admin.alive.copy()
         self.prev_works = admin.works.copy()
         self.snapshots.append(self._snapshot(truth) if self.max_lag else {})
+        for age, snapshot in enumerate(reversed(self.snapshots)):
+            for name in [n for n in snapshot if self._keep.get(n, 0) < age]:
+                del snapshot[name]
         for dept in DEPARTMENTS:
             linked = self.linked[dept]
             if not linked.any():
@@ -75,8 +101,13 @@ class Monitor:
             lag = min(v.departments[dept].lag_months, len(self.snapshots) - 1)
             source = truth if lag == 0 else _FactsView(self.snapshots[-1 - lag])
             members, house = DEPARTMENT_FIELDS[dept]
-            admin.reveal(source, linked, members, house)  # type: ignore[arg-type]
-            self.lookups[dept] += float(self.weight[linked].sum())
+            who = self._reveal[dept]
+            if who is None:  # every household linked: copy whole columns
+                for name in members + house:
+                    np.copyto(getattr(admin, name), getattr(source, name))
+            else:
+                admin.reveal(source, who[0], members, house, members=who[1])  # type: ignore[arg-type]
+            self.lookups[dept] += self._looked[dept]
         admin.refresh_incomes()
         admin.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
 
@@ -115,11 +146,12 @@ class Monitor:
             raised["disaster_hit"] = lk["emergency_management"] & (admin.damage > 0) & monitored
         if w.death_of_earner and self.prev_alive is not None and self.prev_works is not None:
             gone = self.prev_alive & ~admin.alive & self.prev_works
-            raised["death_of_earner"] = lk["public_security"] & monitored & (
-                np.bincount(admin.hh, weights=gone, minlength=len(income)) > 0)
+            bereaved = np.zeros(len(income), dtype=bool)
+            bereaved[admin.hh[gone]] = True
+            raised["death_of_earner"] = lk["public_security"] & monitored & bereaved
         if w.rigid_ratio:
-            linked = np.logical_or.reduce([lk[d] for d in RIGID_DEPARTMENTS])
-            raised["rigid_ratio"] = (linked & ~enrolled & a.assets_ok & rigid_test(admin, v)
+            raised["rigid_ratio"] = (self.rigid_linked & ~enrolled & a.assets_ok
+                                     & rigid_test(admin, v)
                                      & (a.income_pc < v.policy.rigid_income_cap))
         if w.screening and t % w.screening_months == 0:
             raised["screening"] = self.any_linked & ~enrolled & (a.tier != NONE)

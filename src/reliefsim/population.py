@@ -94,7 +94,10 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     # most households with someone able to work have an earner: the first able member works
     idle = np.bincount(hh, weights=works, minlength=k) == 0
     first_able = np.full(k, m)
-    np.minimum.at(first_able, hh[can_work], np.flatnonzero(can_work))
+    able = np.flatnonzero(can_work)  # members are in household order: the first is the least
+    lead = np.ones(len(able), dtype=bool)
+    lead[1:] = hh[able[1:]] != hh[able[:-1]]
+    first_able[hh[able[lead]]] = able[lead]
     pick = idle & (first_able < m) & (rng.random(k) < pop.earner_share)
     works[first_able[pick]] = True
     # the able who do not work are unemployed job seekers or out of the labour force
@@ -121,8 +124,12 @@ def able_to_work(age: np.ndarray, disability: np.ndarray, serious_illness: np.nd
 
 def student_level(age: np.ndarray, tertiary_track: np.ndarray) -> np.ndarray:
     """School level by age: primary 6-11, secondary 12-17, tertiary 18-22 (if on that track)."""
-    return np.select([(age >= 6) & (age < 12), (age >= 12) & (age < 18),
-                      (age >= 18) & (age < 23) & tertiary_track], [1, 2, 3], 0).astype(np.int8)
+    level = np.zeros(len(age), dtype=np.int8)
+    young = np.flatnonzero(age < 23)  # nobody older is at school
+    a = age[young]
+    level[young] = np.select([(a >= 6) & (a < 12), (a >= 12) & (a < 18),
+                              (a >= 18) & tertiary_track[young]], [1, 2, 3], 0)
+    return level
 
 
 def monthly_flows(f: Facts, v: Values, rng: np.random.Generator | None) -> None:
@@ -134,14 +141,18 @@ def monthly_flows(f: Facts, v: Values, rng: np.random.Generator | None) -> None:
     s = v.shocks
     m = len(f.age)
     z = rng.standard_normal(m) if rng is not None else np.zeros(m)
-    oop = np.where(f.serious_illness, s.serious_oop_median * np.exp(s.oop_sigma * z),
-                   np.where(f.chronic, s.chronic_oop_median * np.exp(s.oop_sigma * z), 0.0))
-    f.medical_oop = f.member_sum(oop)
+    alive = f.alive
+    ill = f.serious_illness
+    sick = np.flatnonzero((ill | f.chronic) & alive)
+    spread = np.exp(s.oop_sigma * z[sick])
+    oop = np.where(ill[sick], s.serious_oop_median * spread, s.chronic_oop_median * spread)
+    f.medical_oop = f.sum_members(sick, oop)
     f.care = s.care_cost * f.count(f.unable_self_care)
     f.rehab = s.rehab_cost * f.count(f.disability == 2)
     cost = np.array([0.0, s.education_cost.primary, s.education_cost.secondary,
                      s.education_cost.tertiary])
-    f.education = f.member_sum(cost[f.student])
+    pupils = np.flatnonzero((f.student > 0) & alive)
+    f.education = f.sum_members(pupils, cost[f.student[pupils]])
 
 
 def _households(rng: np.random.Generator, v: Values, k: int) -> dict[str, np.ndarray]:
@@ -194,14 +205,18 @@ def build_facts(house: dict[str, np.ndarray], members: dict[str, np.ndarray],
     f.refresh_incomes()
     f.financial_assets = v.population.assets_months_median * f.income() * house["asset_factor"]
     monthly_flows(f, v, rng)
-    for t in range(RING_MONTHS):
-        f.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+    # every past month like this one: the same row in every slot, windows summed at the end
+    f.push_month(0, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+    f.income_ring[1:] = f.income_ring[0]
+    f.rigid_ring[1:] = f.rigid_ring[0]
+    f.update_windows(RING_MONTHS - 1, v.policy.rigid_window_months)
     return f
 
 
 def _select(columns: dict[str, np.ndarray], keep: np.ndarray, hh: np.ndarray | None = None
             ) -> dict[str, np.ndarray]:
-    return {name: col[keep if hh is None else keep[hh]] for name, col in columns.items()}
+    rows = np.flatnonzero(keep if hh is None else keep[hh])
+    return {name: col[rows] for name, col in columns.items()}
 
 
 def synthesize(v: Values, n: int, streams: Streams) -> Population:

@@ -45,6 +45,31 @@ def fmt(value: float, unit: str) -> str:
     return f"{value:,.0f} {unit}"
 
 
+def format_stages(stage_seconds: dict[str, float], months: int, households: int,
+                  total: float | None = None) -> str:
+    """Where the month's time goes: seconds, share and milliseconds per month by stage.
+
+    Args:
+        stage_seconds: seconds per stage, summed over the run.
+        months: months simulated.
+        households: simulated households.
+        total: wall-clock seconds of the whole run (set-up included), shown when given.
+    """
+    spent = sum(stage_seconds.values())
+    lines = [f"where the month's time goes ({households:,} households × {months} months)",
+             f"{'stage':<12} {'seconds':>9} {'share':>7} {'ms/month':>9}"]
+    for stage, seconds in stage_seconds.items():
+        share = seconds / spent if spent > 0 else 0.0
+        lines.append(f"{stage:<12} {seconds:>9.2f} {share:>7.1%} "
+                     f"{1000 * seconds / max(months, 1):>9.1f}")
+    lines.append(f"{'all stages':<12} {spent:>9.2f} {1.0 if spent > 0 else 0.0:>7.1%} "
+                 f"{1000 * spent / max(months, 1):>9.1f}")
+    if total is not None:
+        lines.append(f"(whole run {total:.2f} s, of which set-up and bookkeeping "
+                     f"{max(total - spent, 0.0):.2f} s)")
+    return "\n".join(lines)
+
+
 def format_summary(indicators: list[Indicator], title: str) -> str:
     """The summary as aligned text, each number with its convention."""
     by_name = {i.name: i for i in indicators}

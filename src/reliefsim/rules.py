@@ -57,8 +57,9 @@ def assets_ok(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
                           where=size > 0)
     financial = assets_pc <= p.asset_limit_months * p.dibao_line
     homes = (f.homes_owned <= 1) | ((f.homes_owned == 2) & (f.floor_space_pc < p.floor_space_avg))
-    excuse = f.count(f.serious_illness | (f.disability == SEVERE)) > 0
-    car = ~f.car.astype(bool) | excuse
+    car = ~f.car.astype(bool)
+    excused = np.flatnonzero((f.serious_illness | (f.disability == SEVERE)) & f.alive)
+    car[f.hh[excused]] = True  # a car is excused by a seriously ill or disabled member
     return financial & homes & car
 
 
@@ -78,28 +79,68 @@ def assess(f: Facts, v: Values) -> Assessment:
     size = f.size()
     income_pc = assessed_income_pc(f, v, size)
     ok = assets_ok(f, v, size) & (size > 0)
-    all_incapable = f.count(~no_labour_capacity(f, v)) == 0
-    destitute = (all_incapable & ~f.has_capable_supporter.astype(bool)
-                 & (income_pc < p.destitute_multiplier * p.dibao_line) & ok)
+    # destitute: no living member with labour capacity — looked at only where it can matter
+    poor = np.flatnonzero(~f.has_capable_supporter.astype(bool)
+                          & (income_pc < p.destitute_multiplier * p.dibao_line) & ok)
+    m = f.members_of(poor)
+    age = f.age[m]
+    capable = f.alive[m] & ~((age >= p.old_age) | (age < p.working_age_min)
+                             | (f.disability[m] == SEVERE) | f.serious_illness[m])
+    destitute = poor[~f.any_member(poor, capable)]
     dibao = (income_pc < p.dibao_line) & ok
     marginal = (income_pc < p.marginal_multiplier * p.dibao_line) & ok
     rigid = (income_pc < p.rigid_income_cap) & ok & rigid_test(f, v)
-    tier = np.select([destitute, dibao, marginal, rigid], [DESTITUTE, DIBAO, MARGINAL, RIGID],
-                     NONE).astype(np.int8)
+    tier = np.zeros(len(size), dtype=np.int8)  # the first tier that applies wins
+    tier[rigid] = RIGID
+    tier[marginal] = MARGINAL
+    tier[dibao] = DIBAO
+    tier[destitute] = DESTITUTE
     return Assessment(tier, income_pc, ok, size)
 
 
-def dibao_addons(f: Facts, v: Values) -> np.ndarray:
-    """Per household: Σ over members of the largest applicable add-on share × dibao line."""
+def reassess(f: Facts, v: Values, previous: Assessment, households: np.ndarray) -> Assessment:
+    """``assess(f, v)`` when only the given households changed since ``previous`` was made.
+
+    The rules are per household, so the others keep their previous results.
+
+    Args:
+        f: facts.
+        v: scenario values in force (the same as for ``previous``).
+        previous: the assessment of ``f`` before the changes.
+        households: ascending indices of the households whose facts changed.
+    """
+    fresh = assess(f.subset(households), v)
+    out = []
+    for old, new in ((previous.tier, fresh.tier), (previous.income_pc, fresh.income_pc),
+                     (previous.assets_ok, fresh.assets_ok), (previous.size, fresh.size)):
+        merged = old.copy()
+        merged[households] = new
+        out.append(merged)
+    return Assessment(*out)
+
+
+def dibao_addons(f: Facts, v: Values, households: np.ndarray | None = None) -> np.ndarray:
+    """Per household: Σ over members of the largest applicable add-on share × dibao line.
+
+    Args:
+        f: facts.
+        v: scenario values in force.
+        households: only these household indices (ascending); the result is then aligned
+            with them. Default: every household.
+    """
     p = v.policy
     a = p.addon_share
-    share = np.zeros(len(f.age))
-    for applies, s in ((f.age >= p.old_age, a.elderly),
-                       (f.disability == SEVERE, a.severe_disability),
-                       (f.serious_illness, a.serious_illness),
-                       (f.age < p.working_age_min, a.child)):
+    members = (np.flatnonzero(f.alive) if households is None
+               else (m := f.members_of(households))[f.alive[m]])
+    age = f.age[members]
+    share = np.zeros(len(members))  # members with no add-on add 0.0, which changes no sum
+    for applies, s in ((age >= p.old_age, a.elderly),
+                       (f.disability[members] == SEVERE, a.severe_disability),
+                       (f.serious_illness[members], a.serious_illness),
+                       (age < p.working_age_min, a.child)):
         share = np.where(applies, np.maximum(share, s), share)
-    return f.member_sum(share) * p.dibao_line
+    total = f.sum_members(members, share) * p.dibao_line
+    return total if households is None else total[households]
 
 
 def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.ndarray:
@@ -113,19 +154,29 @@ def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.nda
     """
     p = v.policy
     size, ipc = a.size, a.income_pc
-    destitute_line = p.destitute_multiplier * p.dibao_line
-    destitute = (np.maximum(destitute_line - ipc, 0.0) * size
-                 + p.care_allowance * f.count(f.unable_self_care.astype(bool)))
-    dibao = (np.maximum((p.dibao_line - ipc) * size, p.dibao_min_payment * size)
-             + dibao_addons(f, v))
-    lower = p.marginal_basic_share * p.dibao_line * size
-    return np.select([tier == DESTITUTE, tier == DIBAO, (tier == MARGINAL) | (tier == RIGID)],
-                     [destitute, dibao, lower], 0.0)
+    out = np.zeros(len(tier))
+    # each tier's formula over its own households only (the same arithmetic element by element)
+    d = np.flatnonzero(tier == DESTITUTE)
+    if len(d):
+        destitute_line = p.destitute_multiplier * p.dibao_line
+        care = f.count(f.unable_self_care.astype(bool))
+        out[d] = (np.maximum(destitute_line - ipc[d], 0.0) * size[d]
+                  + p.care_allowance * care[d])
+    b = np.flatnonzero(tier == DIBAO)
+    if len(b):
+        out[b] = (np.maximum((p.dibao_line - ipc[b]) * size[b], p.dibao_min_payment * size[b])
+                  + dibao_addons(f, v, b))
+    low = np.flatnonzero((tier == MARGINAL) | (tier == RIGID))
+    if len(low):
+        out[low] = p.marginal_basic_share * p.dibao_line * size[low]
+    return out
 
 
 def in_tiers(tier: np.ndarray, names: list[str]) -> np.ndarray:
     """Mask of households whose tier is one of ``names``."""
-    return np.isin(tier, [TIER_CODE[n] for n in names])
+    listed = np.zeros(len(TIER_NAMES), dtype=bool)
+    listed[[TIER_CODE[n] for n in names]] = True
+    return listed[tier]
 
 
 def medical_assistance(f: Facts, v: Values, tier: np.ndarray, paid_this_year: np.ndarray,
@@ -137,8 +188,11 @@ def medical_assistance(f: Facts, v: Values, tier: np.ndarray, paid_this_year: np
     rate = np.zeros(len(TIER_NAMES))
     for name in s.medical_tiers:
         rate[TIER_CODE[name]] = s.medical_rate[name]
-    room = np.maximum(s.medical_cap_year * size - paid_this_year, 0.0)
-    return np.minimum(rate[tier] * f.medical_oop, room)
+    out = np.zeros(len(tier))
+    covered = np.flatnonzero((rate > 0)[tier])  # elsewhere min(0 × cost, room ≥ 0) = 0
+    room = np.maximum(s.medical_cap_year * size[covered] - paid_this_year[covered], 0.0)
+    out[covered] = np.minimum(rate[tier[covered]] * f.medical_oop[covered], room)
+    return out
 
 
 def education_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
@@ -147,8 +201,13 @@ def education_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     if not s.education:
         return np.zeros(len(tier))
     g = s.education_grant
-    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[f.student]
-    return np.where(in_tiers(tier, s.education_tiers), f.member_sum(grant), 0.0)
+    listed = np.flatnonzero(in_tiers(tier, s.education_tiers))
+    members = f.members_of(listed)
+    pupils = members[(f.student[members] > 0) & f.alive[members]]  # a grant of 0.0 adds nothing
+    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[f.student[pupils]]
+    out = np.zeros(len(tier))
+    out[listed] = f.sum_members(pupils, grant)[listed]
+    return out
 
 
 def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
@@ -156,9 +215,12 @@ def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     s = v.special
     if not s.housing:
         return np.zeros(len(tier))
-    uncovered = np.maximum(f.rent - s.rent_share_of_income * f.income(), 0.0)
-    return np.where(in_tiers(tier, s.housing_tiers) & (f.rent > 0),
-                    s.housing_rate * uncovered, 0.0)
+    out = np.zeros(len(tier))
+    renting = np.flatnonzero(in_tiers(tier, s.housing_tiers) & (f.rent > 0))
+    income = f.wages[renting] + f.pensions[renting] + f.other_income[renting]
+    uncovered = np.maximum(f.rent[renting] - s.rent_share_of_income * income, 0.0)
+    out[renting] = s.housing_rate * uncovered
+    return out
 
 
 def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
@@ -166,9 +228,14 @@ def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray
     s, p = v.special, v.policy
     if not s.employment:
         return np.zeros(len(f.age), dtype=bool)
-    enrolled = in_tiers(tier, s.employment_tiers)[f.hh]
-    return (enrolled & f.alive & ~f.works & ~no_labour_capacity(f, v)
-            & (f.age >= p.working_age_min) & (f.age < p.old_age) & (f.student == 0))
+    out = np.zeros(len(f.age), dtype=bool)
+    m = np.flatnonzero(in_tiers(tier, s.employment_tiers)[f.hh])  # members of listed tiers
+    age = f.age[m]
+    out[m] = (f.alive[m] & ~f.works[m]
+              & ~((age >= p.old_age) | (age < p.working_age_min) | (f.disability[m] == SEVERE)
+                  | f.serious_illness[m])
+              & (age >= p.working_age_min) & (age < p.old_age) & (f.student[m] == 0))
+    return out
 
 
 def heating_assistance(v: Values, tier: np.ndarray, calendar_month: int) -> np.ndarray:

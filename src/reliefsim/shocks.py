@@ -37,9 +37,19 @@ def _monthly(annual: float) -> float:
     return (1.0 + annual) ** (1.0 / 12.0)
 
 
+def _below(u: np.ndarray, bound: float) -> np.ndarray:
+    """Indices where ``u < bound``: the only members an event with probability ≤ bound can hit."""
+    return np.flatnonzero(u < bound)
+
+
 def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
                  employment_boost: np.ndarray) -> Events:
     """Advance the true facts by one month and return the month's events.
+
+    Every uniform block is drawn in full; each event is then decided only for the members whose
+    draw falls below the largest probability the event can have (the rest cannot be hit), with
+    exactly the same arithmetic as over the whole block. The true facts' arrays are replaced,
+    never changed in place, so lagged snapshots may keep references to them.
 
     Args:
         pop: the population (its ``facts`` are changed in place).
@@ -51,62 +61,119 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     f: Facts = pop.facts
     s, p = v.shocks, v.population
     m = len(f.age)
-    alive = f.alive.copy()
+    hh = f.hh
+    alive = f.alive
 
     # ageing and death (Gompertz annual probability, converted to monthly)
-    f.age = f.age + 1.0 / 12.0
-    annual_q = np.minimum(s.mortality_gompertz_a * np.exp(s.mortality_gompertz_b * f.age), 1.0)
-    died = alive & (streams.uniform("death", t, m) < 1.0 - (1.0 - annual_q) ** (1.0 / 12.0))
-    earner_died = np.bincount(f.hh, weights=died & f.works, minlength=f.n_households) > 0
-    f.alive = alive & ~died
-    f.works = f.works & f.alive
+    age = f.age + 1.0 / 12.0
+    f.age = age
+
+    def death_prob(a: np.ndarray) -> np.ndarray:
+        annual_q = np.minimum(s.mortality_gompertz_a * np.exp(s.mortality_gompertz_b * a), 1.0)
+        return 1.0 - (1.0 - annual_q) ** (1.0 / 12.0)
+
+    u_death = streams.uniform("death", t, m)
+    oldest = np.array([age.max() + 1.0]) if m else np.zeros(1)
+    bound = float(death_prob(oldest)[0]) * (1.0 + 1e-9) + 1e-300
+    cand = _below(u_death, bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
+    cand = cand[alive[cand]]
+    dead = cand[u_death[cand] < death_prob(age[cand])]
+    del u_death
+    died = np.zeros(m, dtype=bool)
+    died[dead] = True
+    earner_died = np.zeros(f.n_households, dtype=bool)
+    earner_died[hh[dead[f.works[dead]]]] = True
+    f.alive = alive = alive & ~died
+    works = f.works & alive
 
     # retirement: stop work, receive a pension at least the basic one
-    retiring = f.alive & (f.age >= p.retirement_age) & (f.age - 1.0 / 12.0 < p.retirement_age)
-    f.pension = np.where(retiring & (f.pension == 0), np.maximum(p.basic_pension, 0.55 * f.wage),
-                         f.pension) * np.where(f.pension > 0, _monthly(s.pension_uprating_annual),
-                                               1.0)
-    f.works = f.works & ~retiring
+    ret = p.retirement_age
+    near = np.flatnonzero((age >= ret) & (age < ret + 1.0))
+    near = near[alive[near] & (age[near] - 1.0 / 12.0 < ret)]
+    retiring = np.zeros(m, dtype=bool)
+    retiring[near] = True
+    old_pension = f.pension
+    pension = old_pension * _monthly(s.pension_uprating_annual)
+    first = near[old_pension[near] == 0]
+    pension[first] = np.maximum(p.basic_pension, 0.55 * f.wage[first])
+    f.pension = pension
+    works &= ~retiring
 
     # health
+    old60 = age >= 60
     u_ill = streams.uniform("illness", t, m)
-    hazard = np.where(f.age >= 60, s.serious_illness_60plus, s.serious_illness_under60)
-    onset = f.alive & ~f.serious_illness & (u_ill < hazard)
-    recovered = f.alive & f.serious_illness & (u_ill < s.serious_illness_recovery)
-    f.serious_illness = (f.serious_illness | onset) & ~recovered
-    chronic_onset = (f.alive & ~f.chronic & (f.age >= 60)
-                     & (streams.uniform("chronic", t, m) < s.chronic_onset_60plus))
+    c = _below(u_ill, max(s.serious_illness_60plus, s.serious_illness_under60,
+                          s.serious_illness_recovery))
+    ill = f.serious_illness
+    uc, ac, ic = u_ill[c], alive[c], ill[c]
+    hazard = np.where(old60[c], s.serious_illness_60plus, s.serious_illness_under60)
+    onset = np.zeros(m, dtype=bool)
+    onset[c] = ac & ~ic & (uc < hazard)
+    recovered = np.zeros(m, dtype=bool)
+    recovered[c] = ac & ic & (uc < s.serious_illness_recovery)
+    f.serious_illness = ill = (ill | onset) & ~recovered
+    del u_ill
+    c = _below(streams.uniform("chronic", t, m), s.chronic_onset_60plus)
+    chronic_onset = np.zeros(m, dtype=bool)
+    chronic_onset[c] = alive[c] & ~f.chronic[c] & old60[c]
     f.chronic = f.chronic | chronic_onset
     u_dis = streams.uniform("disability", t, m)
-    dis_hazard = np.where(f.age >= 60, s.disability_onset_60plus, s.disability_onset_under60)
-    disability_onset = f.alive & (f.disability < 2) & (u_dis < dis_hazard)
-    f.disability = np.where(disability_onset, 2, f.disability).astype(np.int8)
-    self_care_loss = (f.alive & ~f.unable_self_care & (f.age >= 75)
-                      & (streams.uniform("self-care", t, m) < s.self_care_loss_75plus))
+    c = _below(u_dis, max(s.disability_onset_60plus, s.disability_onset_under60))
+    dis_hazard = np.where(old60[c], s.disability_onset_60plus, s.disability_onset_under60)
+    disability_onset = np.zeros(m, dtype=bool)
+    disability_onset[c] = alive[c] & (f.disability[c] < 2) & (u_dis[c] < dis_hazard)
+    del u_dis
+    disability = f.disability.astype(np.int8)
+    disability[disability_onset] = 2
+    f.disability = disability
+    c = _below(streams.uniform("self-care", t, m), s.self_care_loss_75plus)
+    self_care_loss = np.zeros(m, dtype=bool)
+    self_care_loss[c] = alive[c] & ~f.unable_self_care[c] & (age[c] >= 75)
     f.unable_self_care = f.unable_self_care | self_care_loss
 
     # work and pay
-    capable = f.alive & able_to_work(f.age, f.disability, f.serious_illness, v)
-    f.student = student_level(f.age, f.tertiary_track)
+    capable = alive & able_to_work(age, disability, ill, v)
+    f.student = student = student_level(age, f.tertiary_track)
+    in_school = student > 0
     u_job = streams.uniform("job", t, m)
-    job_loss = f.works & ((u_job < s.job_loss) | ~capable | (f.student > 0))
-    rate = s.reemployment * np.where(employment_boost, 1.0 + v.special.employment_uplift, 1.0)
-    reemployed = capable & f.seeking & ~f.works & (f.student == 0) & (u_job < rate)
-    f.works = (f.works & ~job_loss) | reemployed
-    lost = job_loss & f.alive & (f.age < p.retirement_age)
-    f.seeking = (f.seeking | (lost & capable)) & ~f.works & capable & (f.student == 0)
-    f.benefit_months = np.where(lost, s.unemployment_benefit_months,
-                                np.maximum(f.benefit_months - (~f.works), 0)).astype(np.int16)
-    f.benefit = np.where(lost, s.unemployment_benefit, f.benefit)
+    r = s.reemployment
+    r_boost = s.reemployment * (1.0 + v.special.employment_uplift)
+    c = _below(u_job, max(s.job_loss, r, r_boost))
+    job_loss = works & (~capable | in_school)
+    job_loss[c] |= works[c] & (u_job[c] < s.job_loss)
+    rate = np.where(employment_boost[c], r_boost, r)
+    reemployed = np.zeros(m, dtype=bool)
+    reemployed[c] = capable[c] & f.seeking[c] & ~works[c] & ~in_school[c] & (u_job[c] < rate)
+    f.works = works = (works & ~job_loss) | reemployed
+    del u_job
+    lost = np.flatnonzero(job_loss)
+    lost = lost[alive[lost] & (age[lost] < ret)]
+    # job losers look for work; seekers stop seeking once they work or cannot
+    seeking = f.seeking.copy()
+    seeking[lost[capable[lost]]] = True
+    f.seeking = seeking & ~works & capable & ~in_school
+    benefit_months = f.benefit_months - ~works
+    np.maximum(benefit_months, 0, out=benefit_months)
+    benefit_months[lost] = s.unemployment_benefit_months
+    f.benefit_months = benefit_months.astype(np.int16, copy=False)
+    if len(lost):
+        f.benefit = f.benefit.copy()
+        f.benefit[lost] = s.unemployment_benefit
     growth = np.log(_monthly(s.wage_growth_annual))
-    f.wage = f.wage * np.exp(growth + s.wage_sd_monthly * streams("wage", t).standard_normal(m))
+    z = streams("wage", t).standard_normal(m)
+    z *= s.wage_sd_monthly
+    z += growth
+    np.exp(z, out=z)
+    z *= f.wage
+    f.wage = z
     f.refresh_incomes()
 
     # rigid expenditure flows, plus hospital costs of new serious illness
     monthly_flows(f, v, streams("medical", t))
-    hospital = np.where(onset, s.hospital_cost_median * np.exp(
-        s.hospital_cost_sigma * streams("hospital", t).standard_normal(m)), 0.0)
-    hospital_cost = f.member_sum(hospital)
+    z = streams("hospital", t).standard_normal(m)
+    ill_now = np.flatnonzero(onset)
+    hospital = s.hospital_cost_median * np.exp(s.hospital_cost_sigma * z[ill_now])
+    hospital_cost = f.sum_members(ill_now, hospital)
     f.medical_oop = f.medical_oop + hospital_cost
 
     # disasters by district
@@ -114,15 +181,19 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     struck = streams.uniform("disaster-district", t, n_districts) < s.disaster_district
     u_hit = streams.uniform("disaster-hit", t, f.n_households)
     level_u = streams.uniform("disaster-level", t, f.n_households)
-    hit = struck[pop.district] & (u_hit < s.disaster_share_hit) & (f.size() > 0)
+    hit = np.flatnonzero(u_hit < s.disaster_share_hit)
+    hit = hit[struck[pop.district[hit]]]
+    hit = hit[f.any_member(hit, alive[f.members_of(hit)])]  # households with anybody left
     cum = np.cumsum(s.disaster_damage_probs)
-    level = (1 + np.searchsorted(cum, level_u, side="right")).clip(1, 3)
-    f.damage = np.where(hit, level, 0).astype(np.int8)
+    damage = np.zeros(f.n_households, dtype=np.int8)
+    damage[hit] = (1 + np.searchsorted(cum, level_u[hit], side="right")).clip(1, 3)
+    f.damage = damage
     c = s.disaster_cost
-    disaster_cost = np.array([0.0, c.minor, c.damaged, c.collapsed])[f.damage]
+    disaster_cost = np.zeros(f.n_households)
+    disaster_cost[hit] = np.array([0.0, c.minor, c.damaged, c.collapsed])[damage[hit]]
 
     return Events(job_loss=job_loss, reemployed=reemployed, illness_onset=onset,
                   recovered=recovered, disability_onset=disability_onset,
                   self_care_loss=self_care_loss, died=died, hospital_cost=hospital_cost,
-                  disaster=f.damage.copy(), disaster_cost=disaster_cost,
+                  disaster=damage.copy(), disaster_cost=disaster_cost,
                   earner_died=earner_died)
