@@ -94,7 +94,7 @@ class ReliefModel(mesa.Model):
                                     v.casework.visits_per_month)
         self.spell_start = np.full(n, -1, dtype=np.int32)
         self.spell_warned = np.zeros(n, dtype=bool)
-        self.medical_ring = np.zeros((12, n))
+        self.medical_ring = np.zeros((12, n), dtype=np.float32)  # for the CHE indicator only
         self.prev_disposable_pc = np.zeros(n)
         self.prev_basic = np.zeros(n)
         self._enrol_initial(v)
@@ -284,14 +284,8 @@ class ReliefModel(mesa.Model):
         alive = size > 0
         decile = _deciles(pre_pc, w * alive)
         bottom = decile < 2
-        # catastrophic health expenditure: 12-month out-of-pocket ≥ 40 % of capacity to pay
-        self.medical_ring[t % 12] = self.truth.medical_oop
-        capacity = (self.truth.income_ring.sum(axis=0)
-                    - 12 * v.policy.dibao_line * size)
-        che = alive & (self.medical_ring.sum(axis=0) >= 0.4 * np.maximum(capacity, 1.0)) & (
-            self.medical_ring.sum(axis=0) > 0)
-        f = self.truth
-        member_w = w[f.hh] * f.alive
+        employed, unemployed = self._labour_force(w)
+        che_households = self._catastrophic_health(t, v, w, size, alive)
         old, new = out.old_tier, out.new_tier
         wv = w[out.visited]
         # the same elements summed in the same order as w[mask].sum() / (w * x)[mask].sum()
@@ -307,8 +301,7 @@ class ReliefModel(mesa.Model):
         a_missed = replace(a_true, tier=missed_tier)
         by_rule = {rule: w[mask].sum() for rule, mask in warned.items()}
         rec: dict[str, float] = {
-            "employed": (member_w * f.works).sum(), "unemployed": (member_w * f.seeking).sum(),
-            "che_households": w[che].sum(),
+            "employed": employed, "unemployed": unemployed, "che_households": che_households,
             "dibao_entries": wv[(new == DIBAO) & (old != DIBAO)].sum(),
             "dibao_exits": wv[(old == DIBAO) & (new != DIBAO)].sum(),
             "low_income_people": (w * size)[(case.tier >= MARGINAL) | in_exit].sum(),
@@ -364,6 +357,25 @@ class ReliefModel(mesa.Model):
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now
         self.last_payments = pay
+
+    def _labour_force(self, w: np.ndarray) -> tuple[float, float]:
+        """Weighted workers and job seekers (people), for the unemployment rate."""
+        f = self.truth
+        member_w = w[f.hh] * f.alive
+        return float((member_w * f.works).sum()), float((member_w * f.seeking).sum())
+
+    def _catastrophic_health(self, t: int, v: Values, w: np.ndarray, size: np.ndarray,
+                             alive: np.ndarray) -> float:
+        """Weighted households whose 12-month out-of-pocket ≥ 40 % of capacity to pay.
+
+        Capacity to pay = 12-month income − a dibao line per member for 12 months. Kept in
+        a helper so that its household-sized temporaries are freed before the month ends.
+        """
+        self.medical_ring[t % 12] = self.truth.medical_oop
+        medical_12m = self.medical_ring.sum(axis=0, dtype=np.float64)
+        capacity = self.truth.income_ring.sum(axis=0) - 12 * v.policy.dibao_line * size
+        che = alive & (medical_12m >= 0.4 * np.maximum(capacity, 1.0)) & (medical_12m > 0)
+        return float(w[che].sum())
 
     def _log_month(self, t: int, ev: Any, warned: dict[str, np.ndarray], applying: np.ndarray,
                    out: Outcome, pay: dict[str, np.ndarray]) -> None:
