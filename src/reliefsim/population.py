@@ -69,7 +69,8 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
                      np.where(pos <= 3, adult_child, grandchild))
     age = np.select([pos == 0, pos == 1], [head_age, spouse_age], other)
     h_effect = rng.standard_normal(k)[hh]
-    z = 0.6 * h_effect + 0.8 * rng.standard_normal(m)
+    rho = pop.household_wage_correlation
+    z = np.sqrt(rho) * h_effect + np.sqrt(1.0 - rho) * rng.standard_normal(m)
     wage = np.maximum(pop.wage_median * np.exp(pop.wage_sigma * z), pop.minimum_wage)
     pension = np.where(rng.random(m) < pop.no_pension_share, pop.basic_pension,
                        pop.pension_median * np.exp(pop.pension_sigma * z))
@@ -81,7 +82,7 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     serious = rng.random(m) < pop.serious_illness_share
     chronic = (age >= 60) & (rng.random(m) < pop.chronic_share_60plus)
     self_care = (((age >= 75) & (rng.random(m) < pop.unable_self_care_share_75plus))
-                 | ((disability == 2) & (rng.random(m) < 0.3)))
+                 | ((disability == 2) & (rng.random(m) < pop.unable_self_care_share_severe)))
     # students in tertiary education live in their parents' household, not on their own
     tertiary_track = (rng.random(m) < pop.tertiary_enrolment) & (pos > 0)
     phone_share = np.select([age < 60, age < 70, age < 80],

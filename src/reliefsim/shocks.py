@@ -95,7 +95,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     old_pension = f.pension
     pension = old_pension * _monthly(s.pension_uprating_annual)
     first = near[old_pension[near] == 0]
-    pension[first] = np.maximum(p.basic_pension, 0.55 * f.wage[first])
+    pension[first] = np.maximum(p.basic_pension, p.pension_replacement * f.wage[first])
     f.pension = pension
     works &= ~retiring
 
