@@ -73,19 +73,11 @@ class CalibrationSpec:
     validation_reps: int = 6
 
 
-KNOWN_INDICATORS: frozenset[str] | None = None
-
-
 def known_indicators() -> frozenset[str]:
     """Names of every indicator a run reports."""
-    global KNOWN_INDICATORS
-    if KNOWN_INDICATORS is None:
-        from reliefsim.metrics import Ledger, summarize
+    from reliefsim.metrics import indicator_units
 
-        ledger = Ledger()
-        ledger.add(0, {})
-        KNOWN_INDICATORS = frozenset(i.name for i in summarize(ledger, 0))
-    return KNOWN_INDICATORS
+    return frozenset(indicator_units())
 
 
 def _need(table: dict, key: str, kind: type | tuple, where: str) -> Any:

@@ -6,6 +6,7 @@ months after the warm-up into the headline indicators.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -189,3 +190,11 @@ def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
     add("lookups_per_household_helped", _share(m("lookups_total", s) * 12, helped),
         "look-ups/year", "all departments ÷ enrolled households")
     return out
+
+
+@functools.cache
+def indicator_units() -> dict[str, str]:
+    """The unit of every indicator a run reports, by name (read off an empty run's summary)."""
+    ledger = Ledger()
+    ledger.add(0, {})
+    return {i.name: i.unit for i in summarize(ledger, 0)}

@@ -113,7 +113,7 @@ def format_comparison(result: Any) -> str:
     head = f"{'indicator':<23}{'A':>10}{'B':>10}{'B − A':>10}  {'95 % interval':<24}"
     lines.append(head)
     for row in result.table.itertuples(index=False):
-        unit = _unit(row.indicator)
+        unit = _kind(row.indicator)
         interval = f"[{fmt_short(row.low, unit)}, {fmt_short(row.high, unit)}]"
         lines.append(f"{row.indicator[:23]:<23}{fmt_short(row.a, unit):>10}"
                      f"{fmt_short(row.b, unit):>10}{fmt_short(row.diff, unit):>10}  {interval}")
@@ -124,14 +124,16 @@ def format_comparison(result: Any) -> str:
     return "\n".join(lines)
 
 
-def _unit(name: str) -> str:
-    if name.startswith(("spend", "gradual_exit", "missed_money")):
-        return "yuan"
-    if name.startswith("days"):
-        return "days"
-    if "rate" in name or "leakage" in name or "precision" in name or "headcount" in name:
+def _kind(name: str) -> str:
+    """How ``fmt_short`` should show an indicator: share, yuan, days or count."""
+    from reliefsim.metrics import indicator_units
+
+    unit = indicator_units().get(name, "")
+    if unit.startswith("share") or unit == "difference of shares":
         return "share"
-    return "count"
+    if unit.startswith("yuan"):
+        return "yuan"
+    return "days" if unit == "days" else "count"
 
 
 def fmt_short(value: float, unit: str) -> str:

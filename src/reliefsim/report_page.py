@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from reliefsim import figures
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import HEADLINE, mean_interval
+from reliefsim.metrics import indicator_units
 from reliefsim.payments import PROGRAMMES
 from reliefsim.report import SECTIONS, fmt
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES
@@ -24,20 +25,9 @@ from reliefsim.store import (
     metrics_frame,
 )
 
-UNITS_BY_PREFIX = (("spend", "yuan/year"), ("gradual_exit", "yuan/year"),
-                   ("missed_money", "yuan/year"), ("days", "days"), ("lookups.", "look-ups/year"))
-
 
 def _unit(name: str) -> str:
-    for prefix, unit in UNITS_BY_PREFIX:
-        if name.startswith(prefix):
-            return unit
-    if any(k in name for k in ("rate", "leakage", "precision", "recall", "headcount", "gap",
-                               "differential")):
-        return "share"
-    if name == "coady_grosh_hoddinott":
-        return "ratio"
-    return "per year" if name in ("warnings", "cliff_falls", "applications", "visits") else ""
+    return indicator_units().get(name, "")
 
 
 def _label(point: str) -> str:
