@@ -116,8 +116,8 @@ def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
     add("unemployment_rate", _share(m("unemployed", s), m("employed", s) + m("unemployed", s)),
         "share", "job seekers ÷ (workers + job seekers), people")
     add("che_rate", _share(m("che_households", s), m("households", s)), "share",
-        "households whose 12-month medical out-of-pocket ≥ 40 % of capacity to pay "
-        "(income − dibao line × size)")
+        "households whose 12-month medical out-of-pocket ≥ metrics.che_threshold × capacity "
+        "to pay (income − subsistence)")
     add("dibao_churn_quarterly",
         _share(1.5 * (m("dibao_entries", s) + m("dibao_exits", s)), m("enrolled_dibao", s)),
         "share per quarter", "dibao entries and exits per quarter (average of the two) ÷ "

@@ -368,13 +368,15 @@ class ReliefModel(mesa.Model):
                              alive: np.ndarray) -> float:
         """Weighted households whose 12-month out-of-pocket ≥ 40 % of capacity to pay.
 
-        Capacity to pay = 12-month income − a dibao line per member for 12 months. Kept in
+        Capacity to pay = 12-month income − subsistence (``metrics.che_*``). Kept in
         a helper so that its household-sized temporaries are freed before the month ends.
         """
         self.medical_ring[t % 12] = self.truth.medical_oop
         medical_12m = self.medical_ring.sum(axis=0, dtype=np.float64)
-        capacity = self.truth.income_ring.sum(axis=0) - 12 * v.policy.dibao_line * size
-        che = alive & (medical_12m >= 0.4 * np.maximum(capacity, 1.0)) & (medical_12m > 0)
+        subsistence = 12 * v.metrics.che_subsistence_multiple * v.policy.dibao_line * size
+        capacity = self.truth.income_ring.sum(axis=0) - subsistence
+        che = alive & (medical_12m >= v.metrics.che_threshold * np.maximum(capacity, 1.0)) & (
+            medical_12m > 0)
         return float(w[che].sum())
 
     def _log_month(self, t: int, ev: Any, warned: dict[str, np.ndarray], applying: np.ndarray,

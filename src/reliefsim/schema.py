@@ -256,6 +256,8 @@ def _build() -> dict[str, Spec]:
         # metrics conventions
         "metrics.cliff_share": _share(),
         "metrics.poverty_line_multiple": Spec("float", 0.0, 20.0),
+        "metrics.che_threshold": _share(),
+        "metrics.che_subsistence_multiple": Spec("float", 0.0, 20.0),
     }
     s.update(_per_tier("casework.review_months", Spec("int", 1, 120)))
     for prog in SPECIAL_PROGRAMMES:
