@@ -69,6 +69,13 @@ def _add_executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
 
 
+def _add_study_options(p: argparse.ArgumentParser) -> None:
+    """Size, executor and scenario options shared by compare, sweep and sensitivity."""
+    _add_size_options(p)
+    _add_executor_options(p)
+    _add_scenario_options(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``reliefsim`` command."""
     parser = argparse.ArgumentParser(
@@ -77,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(sub, "run", help="run one scenario and print its summary",
-                         epilog=EPILOG_RUN)
+                   epilog=EPILOG_RUN)
     run.add_argument("scenario", help="scenario name (in scenarios/) or path to a .toml file")
     run.add_argument("--households", type=int, help="simulated households (run.households)")
     run.add_argument("--months", type=int, help="months to simulate (run.months)")
@@ -92,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_options(run)
 
     cl = _command(sub, "classify", help="assign tiers and basic living to households in CSV",
-                        epilog=EPILOG_CLASSIFY)
+                  epilog=EPILOG_CLASSIFY)
     cl.add_argument("--households", required=True, type=Path, help="households.csv")
     cl.add_argument("--members", required=True, type=Path, help="members.csv")
     cl.add_argument("--scenario", default="baseline", help="scenario (default: baseline)")
@@ -101,19 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_options(cl)
 
     cp = _command(sub, "compare", help="paired comparison of two scenarios (B − A, 95 % CI)",
-                        epilog=EPILOG_COMPARE)
+                  epilog=EPILOG_COMPARE)
     cp.add_argument("a", help="scenario A (reference)")
     cp.add_argument("b", help="scenario B (reform)")
     cp.add_argument("--reps", type=int, default=10, help="replications (default 10)")
     cp.add_argument("--unpaired", action="store_true",
                     help="also run B on independent seeds and show the unpaired interval")
     cp.add_argument("--db", help="also store the runs in this results store")
-    _add_size_options(cp)
-    _add_executor_options(cp)
-    _add_scenario_options(cp)
+    _add_study_options(cp)
 
     sw = _command(sub, "sweep", help="run a design of scenario variants × replications",
-                        epilog=EPILOG_SWEEP)
+                  epilog=EPILOG_SWEEP)
     sw.add_argument("scenario")
     sw.add_argument("--vary", action="append", default=[], metavar="KEY=LEVELS",
                     help="KEY=v1,v2,… (grid levels) or KEY=LOW:HIGH (range, with --sample)")
@@ -121,12 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--reps", type=int, default=1, help="replications per point (default 1)")
     sw.add_argument("--name", help="experiment name")
     sw.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
-    _add_size_options(sw)
-    _add_executor_options(sw)
-    _add_scenario_options(sw)
+    _add_study_options(sw)
 
     fc = _command(sub, "forecast", help="spending by programme and year with P10/P50/P90",
-                        epilog=EPILOG_FORECAST)
+                  epilog=EPILOG_FORECAST)
     fc.add_argument("scenario")
     fc.add_argument("--years", type=int, default=5, help="years to forecast (default 5)")
     fc.add_argument("--reps", type=int, default=20, help="replications (default 20)")
@@ -138,18 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_options(fc)
 
     se = _command(sub, "sensitivity", help="Morris or Sobol indices (SALib) of indicators",
-                        epilog=EPILOG_SENSITIVITY)
+                  epilog=EPILOG_SENSITIVITY)
     se.add_argument("scenario")
     se.add_argument("--param", action="append", default=[], metavar="NAME=LOW:HIGH")
     se.add_argument("--method", default="morris", choices=("morris", "sobol"))
     se.add_argument("--n", type=int, default=8,
                     help="trajectories (Morris) or base samples (Sobol, a power of 2)")
-    _add_size_options(se)
-    _add_executor_options(se)
-    _add_scenario_options(se)
+    _add_study_options(se)
 
     rs = _command(sub, "results", help="list, show or export stored experiments",
-                        epilog=EPILOG_RESULTS)
+                  epilog=EPILOG_RESULTS)
     rs.add_argument("action", choices=("list", "show", "export"))
     rs.add_argument("experiment", nargs="?", type=int, help="experiment id (show, export)")
     rs.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
@@ -158,14 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--monthly", action="store_true", help="export monthly series too")
 
     rp = _command(sub, "report", help="HTML page and PNG figures for a stored experiment",
-                        epilog="examples:\n  reliefsim report 2 --out report/\n"
+                  epilog="examples:\n  reliefsim report 2 --out report/\n"
                                "  reliefsim report 5 --db postgresql+psycopg://u@h/db")
     rp.add_argument("experiment", type=int, help="experiment id (see `reliefsim results list`)")
     rp.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
     rp.add_argument("--out", type=Path, default=Path("report"), help="output folder")
 
     ca = _command(sub, "calibrate", help="fit parameters to published figures (MSM)",
-                        epilog="example:\n  reliefsim calibrate calibration/beijing.toml "
+                  epilog="example:\n  reliefsim calibrate calibration/beijing.toml "
                                "--workers 2")
     ca.add_argument("calibration", type=Path, help="calibration file (targets, parameters)")
     ca.add_argument("--scenario", default="baseline", help="scenario to calibrate")
@@ -180,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(ca)
 
     va = _command(sub, "validate", help="compare a scenario with published figures",
-                        epilog="example:\n  reliefsim validate baseline calibration/beijing.toml")
+                  epilog="example:\n  reliefsim validate baseline calibration/beijing.toml")
     va.add_argument("scenario")
     va.add_argument("calibration", type=Path)
     va.add_argument("--reps", type=int, help="replications (default: the file's validation_reps)")
@@ -189,13 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_options(va)
 
     ap = _command(sub, "app", help="classroom app in the browser (Mesa SolaraViz)",
-                        epilog="example:\n  reliefsim app integrated_data --port 8765")
+                  epilog="example:\n  reliefsim app integrated_data --port 8765")
     ap.add_argument("scenario", nargs="?", default="baseline")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)
 
     sc = _command(sub, "scenario", help="list a scenario's parameters with units and sources",
-                        epilog="example:\n  reliefsim scenario marginal_2x --grep policy.")
+                  epilog="example:\n  reliefsim scenario marginal_2x --grep policy.")
     sc.add_argument("scenario")
     sc.add_argument("--grep", default="", help="only keys containing this text")
     _add_scenario_options(sc)
