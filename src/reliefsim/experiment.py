@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -259,11 +258,6 @@ def as_value(key: str, number: float) -> int | float:
     """A sampled number as the scenario key's type (whole numbers for ``int`` keys)."""
     spec = SCHEMA.get(key)
     return int(np.rint(number)) if spec is not None and spec.kind == "int" else float(number)
-
-
-def default_workers() -> int:
-    """A sensible process count for this machine."""
-    return max(1, (os.cpu_count() or 1))
 
 
 # ---------------------------------------------------------------- statistics

@@ -131,7 +131,6 @@ class ReliefModel(mesa.Model):
     def step(self) -> None:
         """Simulate one month."""
         self._lap_start = time.perf_counter()
-        self.last_payments: dict[str, np.ndarray] = {}  # released while the month is computed
         t = self.month
         v = self.scenario.values(t)
         calendar_month = int(add_months(self.scenario.start, t)[5:])
@@ -356,7 +355,6 @@ class ReliefModel(mesa.Model):
             np.add.at(self.ledger.confusion.reshape(-1), cell, w)  # cell by cell, in order
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now
-        self.last_payments = pay
 
     def _labour_force(self, w: np.ndarray) -> tuple[float, float]:
         """Weighted workers and job seekers (people), for the unemployment rate."""

@@ -14,7 +14,6 @@ ENROLLABLE_TIERS: tuple[str, ...] = ("destitute", "dibao", "marginal", "rigid_ha
 RIGID_ITEMS: tuple[str, ...] = ("medical", "care", "rent", "rehab", "education")
 STUDENT_LEVELS: tuple[str, ...] = ("none", "primary", "secondary", "tertiary")
 DISABILITY_LEVELS: tuple[str, ...] = ("none", "mild", "severe")
-DAMAGE_LEVELS: tuple[str, ...] = ("none", "minor", "damaged", "collapsed")
 DEPARTMENTS: tuple[str, ...] = (
     "medical_insurance",
     "human_resources",
