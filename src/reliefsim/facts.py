@@ -84,10 +84,8 @@ class Facts:
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
-        counts = self.member_counts()
-        running = np.zeros(len(self.hh) + 1, dtype=np.int32)  # members are in household order
-        np.cumsum(member_mask & self.alive, out=running[1:])
-        return (running[self._starts + counts] - running[self._starts]).astype(np.float64)
+        hit = np.flatnonzero(member_mask & self.alive)
+        return np.bincount(self.hh[hit], minlength=self.n_households).astype(np.float64)
 
     def member_sum(self, values: np.ndarray) -> np.ndarray:
         """Per household, the sum of ``values`` over living members."""
@@ -156,12 +154,19 @@ class Facts:
         """A deep copy (every array copied)."""
         return Facts(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
-    def subset(self, households: np.ndarray) -> Facts:
-        """The given households (ascending indices) and their members, as facts of their own."""
+    def subset(self, households: np.ndarray, rings: bool = True) -> Facts:
+        """The given households (ascending indices) and their members, as facts of their own.
+
+        Args:
+            households: ascending household indices.
+            rings: also copy the monthly rings (without them the rings are empty, shape (0, n),
+                for callers that only read this month's facts).
+        """
         members = self.members_of(households)
         data = {name: getattr(self, name)[members] for name in MEMBER_FIELDS}
         data.update({name: getattr(self, name)[households] for name in HOUSEHOLD_FIELDS})
-        data.update({name: getattr(self, name)[:, households] for name in RING_FIELDS})
+        data.update({name: getattr(self, name)[:, households] if rings
+                     else np.empty((0, len(households))) for name in RING_FIELDS})
         hh = np.repeat(np.arange(len(households)), self.member_counts()[households])
         return Facts(hh=hh, **data)
 

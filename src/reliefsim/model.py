@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -269,12 +268,14 @@ class ReliefModel(mesa.Model):
         not_eligible = ~eligible & ~in_exit
         total = sum(pay.values())
         monthly = total - pay["temporary"] - pay["disaster"]
-        temp_leak = np.where(true_shock, 0.0, pay["temporary"] - temporary_pending)
-        temp_leak += np.where(true_tier >= DIBAO, 0.0, temporary_pending)
-        disaster_leak = np.where(self.hardship.disaster_level > 0, 0.0, pay["disaster"])
-        income = self.truth.income()
+        one_off_leak = _one_off_leak(pay, temporary_pending, out.visited, true_shock,
+                                     true_tier >= DIBAO, self.hardship.disaster_level > 0)
         size = a_true.size
-        disposable_pc = np.divide(income + total, size, out=np.zeros(len(w)), where=size > 0)
+        disposable_pc = self.truth.income()
+        disposable_pc += total
+        with np.errstate(divide="ignore", invalid="ignore"):
+            disposable_pc /= size
+        disposable_pc[size == 0] = 0.0
         line = v.metrics.poverty_line_multiple * v.policy.dibao_line
         basic_now = pay["basic_living"] + pay["gradual_exit"]
         left = (self.prev_basic > 0) & (basic_now == 0)
@@ -295,9 +296,9 @@ class ReliefModel(mesa.Model):
         lacking = np.flatnonzero(missed)
         visits = w[out.visited].sum()
         # entitlements are needed for missed households only (the rules are per household)
-        missed_tier = np.zeros_like(true_tier)
-        missed_tier[lacking] = true_tier[lacking]
-        a_missed = replace(a_true, tier=missed_tier)
+        a_missed = Assessment(true_tier[lacking], a_true.income_pc[lacking],
+                              a_true.assets_ok[lacking], size[lacking])
+        owed = entitlement(self.truth.subset(lacking, rings=False), a_missed, v, calendar_month)
         by_rule = {rule: w[mask].sum() for rule, mask in warned.items()}
         rec: dict[str, float] = {
             "employed": employed, "unemployed": unemployed, "che_households": che_households,
@@ -309,12 +310,11 @@ class ReliefModel(mesa.Model):
             "enrolled_tiered": w[tiered & ~in_exit].sum(),
             "enrolled_eligible": w[enrolled & eligible].sum(),
             "in_exit": w[in_exit].sum(), "missed": w[lacking].sum(),
-            "missed_money": (w[lacking] * entitlement(self.truth, a_missed, v,
-                                                      calendar_month)[lacking]).sum(),
+            "missed_money": (w[lacking] * owed).sum(),
             "leak_households": w[tiered & not_eligible].sum(),
             "over_tiered": w[tiered & eligible & ~in_exit & (case.tier > true_tier)].sum(),
             "leak_money": (w * np.where(not_eligible, monthly - pay["gradual_exit"], 0.0)).sum()
-            + (w * (temp_leak + disaster_leak)).sum(),
+            + (w * one_off_leak).sum(),
             "spend_total": spent.sum(),
             "visits": visits,
             "visit_cost": visits * v.casework.visit_cost,
@@ -425,6 +425,26 @@ class ReliefModel(mesa.Model):
             story=self.log.events(i) if self.log is not None else [])
 
 
+def _one_off_leak(pay: dict[str, np.ndarray], pending: np.ndarray, visited: np.ndarray,
+                  true_shock: np.ndarray, true_dibao: np.ndarray,
+                  true_disaster: np.ndarray) -> np.ndarray:
+    """Per household, temporary and disaster aid paid without the true grounds for it (yuan).
+
+    Temporary aid beyond the pending-application payment is a leak without a true recent
+    shock; the pending payment is a leak unless the true tier is dibao or destitute; disaster
+    aid is a leak without a true disaster. Only visited and pending households can have any,
+    so only they are computed (the others are 0.0, as the same formula gives them).
+    """
+    out = np.zeros(len(pending))
+    temporary, disaster = pay["temporary"], pay["disaster"]
+    out[visited] = np.where(true_shock[visited], 0.0, temporary[visited] - pending[visited])
+    owed = np.flatnonzero(pending)
+    out[owed] += np.where(true_dibao[owed], 0.0, pending[owed])
+    granted = np.flatnonzero(disaster)
+    out[granted] += np.where(true_disaster[granted], 0.0, disaster[granted])
+    return out
+
+
 def _group_sums(w: np.ndarray, codes: np.ndarray, n: int) -> list[float]:
     """``[w[codes == k].sum() for k in range(n)]``, the non-zero codes taken from their few rows.
 
@@ -438,9 +458,19 @@ def _group_sums(w: np.ndarray, codes: np.ndarray, n: int) -> list[float]:
 def _deciles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted decile (0 = poorest tenth … 9) of each household by ``values``."""
     order = stable_argsort(values)
-    cum = np.cumsum(weights[order])
-    decile = np.empty(len(values), dtype=np.int64)
-    decile[order] = np.minimum((10 * (cum - weights[order]) // max(cum[-1], 1e-12)), 9)
+    ordered = weights[order]
+    below = np.cumsum(ordered)
+    total = max(below[-1], 1e-12) if len(below) else 1e-12
+    below -= ordered  # weight of the households before each one
+    below *= 10
+    # floor(10 · below / total) by a division, exactly as ``//`` would round it: the two can
+    # differ only where the quotient rounds to a whole number, so those few take ``//``
+    share = below / total
+    tenth = np.floor(share)
+    edge = np.flatnonzero(tenth == share)
+    tenth[edge] = below[edge] // total
+    decile = np.empty(len(values), dtype=np.int8)
+    decile[order] = np.minimum(tenth, 9)
     return decile
 
 
