@@ -11,11 +11,19 @@ from reliefsim.rules import NONE, Assessment
 from reliefsim.scenario import Values
 
 
-def low_awareness(f: Facts, v: Values) -> np.ndarray:
-    """Households with no member with smartphone skills, or with only elderly members."""
-    phone = f.count(f.smartphone) > 0
-    elderly_only = f.count(f.age < v.policy.old_age) == 0
-    return ~phone | elderly_only
+def low_awareness(f: Facts, v: Values, households: np.ndarray) -> np.ndarray:
+    """Per given household: no living member with smartphone skills, or only elderly members.
+
+    Args:
+        f: facts.
+        v: scenario values in force.
+        households: ascending household indices.
+    """
+    members = f.members_of(households)
+    alive = f.alive[members]
+    phone = f.any_member(households, f.smartphone[members] & alive)
+    younger = f.any_member(households, (f.age[members] < v.policy.old_age) & alive)
+    return ~phone | ~younger
 
 
 def application_probability(pop: Population, truth: Assessment, hardship: np.ndarray,
@@ -25,25 +33,29 @@ def application_probability(pop: Population, truth: Assessment, hardship: np.nda
     Households in hardship (truly eligible, or a recent sudden hardship) apply with
     ``apply_prob``, scaled down for low awareness and back up by assisted application; near-poor
     households apply less often; a household hit by a disaster this month applies with
-    ``disaster_apply_prob``.
+    ``disaster_apply_prob``; the others never apply. The probability is worked out for the
+    households that can apply at all (the others are 0).
     """
     b = v.behaviour
-    aware = np.where(low_awareness(pop.facts, v), b.low_awareness_factor
-                     * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
-    p = b.apply_prob * np.minimum(aware, 1.0)
     line = v.policy.marginal_multiplier * v.policy.dibao_line * b.near_poor_multiple
     near_poor = truth.income_pc < line
     in_need = hardship | (truth.tier != NONE)
-    p = np.where(in_need, p, np.where(near_poor, p * b.near_poor_factor, 0.0))
-    p = np.where(disaster > 0, np.maximum(p, b.disaster_apply_prob), p)
-    return np.where(truth.size > 0, p, 0.0)
+    hit = disaster > 0
+    can = np.flatnonzero((in_need | near_poor | hit) & (truth.size > 0))
+    aware = np.where(low_awareness(pop.facts, v, can), b.low_awareness_factor
+                     * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
+    p = b.apply_prob * np.minimum(aware, 1.0)
+    p = np.where(in_need[can], p, np.where(near_poor[can], p * b.near_poor_factor, 0.0))
+    out = np.zeros(len(truth.size))
+    out[can] = np.where(hit[can], np.maximum(p, b.disaster_apply_prob), p)
+    return out
 
 
 def applications(pop: Population, truth: Assessment, hardship: np.ndarray, free: np.ndarray,
                  v: Values, streams: Streams, t: int) -> np.ndarray:
     """Households that apply this month (a mask)."""
     p = application_probability(pop, truth, hardship, pop.facts.damage, v)
-    return free & (streams.uniform("apply", t, pop.n) < p)
+    return free & (streams.uniform("apply", t, pop.n, scratch=True) < p)
 
 
 def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.ndarray,

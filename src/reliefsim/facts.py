@@ -79,8 +79,8 @@ class Facts:
 
     def size(self) -> np.ndarray:
         """Living members per household."""
-        return np.bincount(self.hh, weights=self.alive, minlength=self.n_households).astype(
-            np.int64)
+        dead = np.flatnonzero(~self.alive)  # few: every member minus the dead
+        return self.member_counts() - np.bincount(self.hh[dead], minlength=self.n_households)
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""

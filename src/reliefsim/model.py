@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import mesa
 import numpy as np
 
 from reliefsim import behaviour
+from reliefsim.allocator import keep_freed_memory
 from reliefsim.caseload import Caseload
 from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, order_queues, plan_visits
 from reliefsim.decisions import Hardship, Outcome, visit
@@ -55,6 +57,7 @@ class ReliefModel(mesa.Model):
                  seed: int | None = None, replication: int = 0,
                  overrides: dict[str, Any] | None = None,
                  population: Population | None = None, story: bool = True) -> None:
+        keep_freed_memory()
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         run_overrides = {k: val for k, val in (("run.households", households),
@@ -190,7 +193,7 @@ class ReliefModel(mesa.Model):
         visited = order[np.arange(len(order)) - np.repeat(bounds[:-1], np.diff(bounds))
                         < np.repeat(taken, np.diff(bounds))]
         out = visit(pop, admin, case, self.hardship, self.book.applied, visited, v,
-                    self.streams.uniform("visit", t, pop.n), t,
+                    self.streams.uniform("visit", t, pop.n, scratch=True), t,
                     self.monitor.linked["emergency_management"], before=a_admin,
                     changed=applying)
         self._record_visits(out, t, v)
@@ -200,9 +203,11 @@ class ReliefModel(mesa.Model):
         a_admin = out.assessment
         pay = monthly_payments(f, admin, a_admin, case, v, t, calendar_month)
         pending = self.book.open & self.book.applied
-        temporary_pending = np.where(
-            pending & (a_admin.tier >= DIBAO) & v.policy.temporary_while_pending,
-            (v.policy.dibao_line - a_admin.income_pc) * a_admin.size, 0.0)
+        temporary_pending = np.zeros(pop.n)
+        if v.policy.temporary_while_pending:
+            owed = np.flatnonzero(pending & (a_admin.tier >= DIBAO))
+            temporary_pending[owed] = ((v.policy.dibao_line - a_admin.income_pc[owed])
+                                       * a_admin.size[owed])
         pay["temporary"] = temporary_pending.copy()
         pay["disaster"] = np.zeros(pop.n)
         np.add.at(pay["temporary"], out.visited, out.temporary)
@@ -266,8 +271,9 @@ class ReliefModel(mesa.Model):
         enrolled = tiered | in_exit
         missed = eligible & ~enrolled
         not_eligible = ~eligible & ~in_exit
-        total = sum(pay.values())
-        monthly = total - pay["temporary"] - pay["disaster"]
+        total = _add_up(pay.values())
+        monthly = total - pay["temporary"]
+        monthly -= pay["disaster"]
         one_off_leak = _one_off_leak(pay, temporary_pending, out.visited, true_shock,
                                      true_tier >= DIBAO, self.hardship.disaster_level > 0)
         size = a_true.size
@@ -423,6 +429,17 @@ class ReliefModel(mesa.Model):
             true_tier=TIER_NAMES[a_true.tier[i]], enrolled_tier=TIER_NAMES[self.case.tier[i]],
             weight=float(self.pop.weight[i]),
             story=self.log.events(i) if self.log is not None else [])
+
+
+def _add_up(arrays: Iterable[np.ndarray]) -> np.ndarray:
+    """``sum(arrays)`` (the same additions in the same order) into one new array."""
+    total = None
+    for a in arrays:
+        if total is None:
+            total = 0 + a  # as sum() starts: 0 + a (−0.0 becomes 0.0)
+        else:
+            total += a
+    return np.zeros(0) if total is None else total
 
 
 def _one_off_leak(pay: dict[str, np.ndarray], pending: np.ndarray, visited: np.ndarray,

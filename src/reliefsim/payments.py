@@ -44,7 +44,7 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     case.medical_paid_year += medical
     participants = employment_participants(admin, v, tier)
     employment = v.special.employment_cost * np.bincount(
-        admin.hh, weights=participants, minlength=len(tier))
+        admin.hh[np.flatnonzero(participants)], minlength=len(tier)).astype(np.float64)
     return {
         "basic_living": basic,
         "gradual_exit": gradual,

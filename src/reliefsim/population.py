@@ -133,15 +133,16 @@ def student_level(age: np.ndarray, tertiary_track: np.ndarray) -> np.ndarray:
     return level
 
 
-def monthly_flows(f: Facts, v: Values, rng: np.random.Generator | None) -> None:
+def monthly_flows(f: Facts, v: Values, z: np.ndarray | None) -> None:
     """Set this month's rigid expenditure flows (medical, care, rehab, education) from members.
 
-    Medical out-of-pocket for ill members is drawn from ``rng`` (log-normal); the hospital cost
-    of a new serious illness is added by the shocks module.
+    Medical out-of-pocket for ill members is log-normal in ``z`` (one standard normal per
+    member; None for the median); the hospital cost of a new serious illness is added by the
+    shocks module.
     """
     s = v.shocks
-    m = len(f.age)
-    z = rng.standard_normal(m) if rng is not None else np.zeros(m)
+    if z is None:
+        z = np.zeros(len(f.age))
     alive = f.alive
     ill = f.serious_illness
     sick = np.flatnonzero((ill | f.chronic) & alive)
@@ -205,7 +206,7 @@ def build_facts(house: dict[str, np.ndarray], members: dict[str, np.ndarray],
     )
     f.refresh_incomes()
     f.financial_assets = v.population.assets_months_median * f.income() * house["asset_factor"]
-    monthly_flows(f, v, rng)
+    monthly_flows(f, v, None if rng is None else rng.standard_normal(len(f.age)))
     # every past month like this one: the same row in every slot, windows summed at the end
     f.push_month(0, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
     f.income_ring[1:] = f.income_ring[0]

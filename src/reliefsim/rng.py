@@ -27,12 +27,33 @@ class Streams:
     def __init__(self, seed: int, replication: int = 0) -> None:
         self.seed = int(seed)
         self.replication = int(replication)
+        self._scratch = np.empty(0)
 
     def __call__(self, purpose: str, month: int = 0) -> np.random.Generator:
         """A fresh generator for ``purpose`` in ``month`` (month −1 and below for set-up)."""
         key = [self.seed, self.replication, purpose_id(purpose), int(month) + 1_000]
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
 
-    def uniform(self, purpose: str, month: int, size: int) -> np.ndarray:
-        """``size`` uniforms on [0, 1) for ``purpose`` in ``month``."""
-        return self(purpose, month).random(size)
+    def uniform(self, purpose: str, month: int, size: int, scratch: bool = False) -> np.ndarray:
+        """``size`` uniforms on [0, 1) for ``purpose`` in ``month``.
+
+        Args:
+            purpose: what the numbers decide (names the stream).
+            month: month index (−1 and below for set-up).
+            size: how many.
+            scratch: write them into this object's reusable buffer instead of a new array (no
+                fresh memory to fault in each month); the values are then valid only until the
+                next scratch draw, so the caller must not keep them.
+        """
+        return self(purpose, month).random(size, out=self.scratch(size) if scratch else None)
+
+    def normal(self, purpose: str, month: int, size: int, scratch: bool = False) -> np.ndarray:
+        """``size`` standard normals for ``purpose`` in ``month`` (``scratch`` as in uniform)."""
+        return self(purpose, month).standard_normal(
+            size, out=self.scratch(size) if scratch else None)
+
+    def scratch(self, size: int) -> np.ndarray:
+        """The reusable float64 buffer, as a view of ``size`` elements (grown when needed)."""
+        if len(self._scratch) < size:
+            self._scratch = np.empty(size)
+        return self._scratch[:size]

@@ -229,7 +229,7 @@ def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray
     if not s.employment:
         return np.zeros(len(f.age), dtype=bool)
     out = np.zeros(len(f.age), dtype=bool)
-    m = np.flatnonzero(in_tiers(tier, s.employment_tiers)[f.hh])  # members of listed tiers
+    m = f.members_of(np.flatnonzero(in_tiers(tier, s.employment_tiers)))
     age = f.age[m]
     out[m] = (f.alive[m] & ~f.works[m]
               & ~((age >= p.old_age) | (age < p.working_age_min) | (f.disability[m] == SEVERE)

@@ -72,7 +72,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
         annual_q = np.minimum(s.mortality_gompertz_a * np.exp(s.mortality_gompertz_b * a), 1.0)
         return 1.0 - (1.0 - annual_q) ** (1.0 / 12.0)
 
-    u_death = streams.uniform("death", t, m)
+    u_death = streams.uniform("death", t, m, scratch=True)
     oldest = np.array([age.max() + 1.0]) if m else np.zeros(1)
     bound = float(death_prob(oldest)[0]) * (1.0 + 1e-9) + 1e-300
     cand = _below(u_death, bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
@@ -101,7 +101,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
 
     # health
     old60 = age >= 60
-    u_ill = streams.uniform("illness", t, m)
+    u_ill = streams.uniform("illness", t, m, scratch=True)
     c = _below(u_ill, max(s.serious_illness_60plus, s.serious_illness_under60,
                           s.serious_illness_recovery))
     ill = f.serious_illness
@@ -113,11 +113,11 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     recovered[c] = ac & ic & (uc < s.serious_illness_recovery)
     f.serious_illness = ill = (ill | onset) & ~recovered
     del u_ill
-    c = _below(streams.uniform("chronic", t, m), s.chronic_onset_60plus)
+    c = _below(streams.uniform("chronic", t, m, scratch=True), s.chronic_onset_60plus)
     chronic_onset = np.zeros(m, dtype=bool)
     chronic_onset[c] = alive[c] & ~f.chronic[c] & old60[c]
     f.chronic = f.chronic | chronic_onset
-    u_dis = streams.uniform("disability", t, m)
+    u_dis = streams.uniform("disability", t, m, scratch=True)
     c = _below(u_dis, max(s.disability_onset_60plus, s.disability_onset_under60))
     dis_hazard = np.where(old60[c], s.disability_onset_60plus, s.disability_onset_under60)
     disability_onset = np.zeros(m, dtype=bool)
@@ -126,7 +126,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     disability = f.disability.astype(np.int8)
     disability[disability_onset] = 2
     f.disability = disability
-    c = _below(streams.uniform("self-care", t, m), s.self_care_loss_75plus)
+    c = _below(streams.uniform("self-care", t, m, scratch=True), s.self_care_loss_75plus)
     self_care_loss = np.zeros(m, dtype=bool)
     self_care_loss[c] = alive[c] & ~f.unable_self_care[c] & (age[c] >= 75)
     f.unable_self_care = f.unable_self_care | self_care_loss
@@ -135,7 +135,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     capable = alive & able_to_work(age, disability, ill, v)
     f.student = student = student_level(age, f.tertiary_track)
     in_school = student > 0
-    u_job = streams.uniform("job", t, m)
+    u_job = streams.uniform("job", t, m, scratch=True)
     r = s.reemployment
     r_boost = s.reemployment * (1.0 + v.special.employment_uplift)
     c = _below(u_job, max(s.job_loss, r, r_boost))
@@ -169,8 +169,8 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     f.refresh_incomes()
 
     # rigid expenditure flows, plus hospital costs of new serious illness
-    monthly_flows(f, v, streams("medical", t))
-    z = streams("hospital", t).standard_normal(m)
+    monthly_flows(f, v, streams.normal("medical", t, m, scratch=True))
+    z = streams.normal("hospital", t, m, scratch=True)
     ill_now = np.flatnonzero(onset)
     hospital = s.hospital_cost_median * np.exp(s.hospital_cost_sigma * z[ill_now])
     hospital_cost = f.sum_members(ill_now, hospital)
@@ -179,9 +179,9 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     # disasters by district
     n_districts = int(pop.district.max()) + 1
     struck = streams.uniform("disaster-district", t, n_districts) < s.disaster_district
-    u_hit = streams.uniform("disaster-hit", t, f.n_households)
-    level_u = streams.uniform("disaster-level", t, f.n_households)
-    hit = np.flatnonzero(u_hit < s.disaster_share_hit)
+    hit = np.flatnonzero(streams.uniform("disaster-hit", t, f.n_households, scratch=True)
+                         < s.disaster_share_hit)
+    level_u = streams.uniform("disaster-level", t, f.n_households, scratch=True)
     hit = hit[struck[pop.district[hit]]]
     hit = hit[f.any_member(hit, alive[f.members_of(hit)])]  # households with anybody left
     cum = np.cumsum(s.disaster_damage_probs)
