@@ -43,13 +43,14 @@ class CaseBook:
 
     def add(self, mask: np.ndarray, source: str, t: int, warnings: int = 0) -> None:
         """Open (or merge into) a case for the households in ``mask``."""
-        new = mask & ~self.open
-        self.opened[new] = t
-        self.source[mask] = np.minimum(self.source[mask], self.rank[source])
+        idx = np.flatnonzero(mask)
+        current = self.source[idx]
+        self.opened[idx[current == NO_CASE]] = t
+        self.source[idx] = np.minimum(current, self.rank[source])
         if warnings:
-            self.warnings[mask] += warnings
+            self.warnings[idx] += warnings
         if source == "application":
-            self.applied[mask] = True
+            self.applied[idx] = True
 
     def close(self, households: np.ndarray) -> None:
         """Close the cases of the given household indices."""

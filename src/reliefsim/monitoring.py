@@ -73,6 +73,7 @@ class Monitor:
                 for name in DEPARTMENT_FIELDS[d][0] + DEPARTMENT_FIELDS[d][1]:
                     self._keep[name] = max(self._keep.get(name, 0), min(lags[d], self.max_lag))
         self.lookups = {d: 0.0 for d in DEPARTMENTS}
+        self._copied: dict[tuple[str, str], np.ndarray] = {}  # (dept, field) → array copied
         self.last_warned = {r: np.full(n, -10_000, dtype=np.int32) for r in WARNING_RULES}
         self.prev_income = np.zeros(n)
         self.prev_severe = np.zeros(n)
@@ -100,7 +101,8 @@ class Monitor:
                 continue
             lag = min(v.departments[dept].lag_months, len(self.snapshots) - 1)
             source = truth if lag == 0 else _FactsView(self.snapshots[-1 - lag])
-            members, house = DEPARTMENT_FIELDS[dept]
+            members, house = (self._changed(dept, names, source, truth)
+                              for names in DEPARTMENT_FIELDS[dept])
             who = self._reveal[dept]
             if who is None:  # every household linked: copy whole columns
                 for name in members + house:
@@ -110,6 +112,24 @@ class Monitor:
             self.lookups[dept] += self._looked[dept]
         admin.refresh_incomes()
         admin.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+
+    def _changed(self, dept: str, names: tuple[str, ...], source: Facts | _FactsView,
+                 truth: Facts) -> tuple[str, ...]:
+        """The fields ``dept`` must copy this month: those whose source array is new.
+
+        A field whose source is the very array this department copied last month, and still
+        the truth's current array, holds the same values in the admin view already: the truth's
+        arrays are replaced whenever they change, and everything else that writes these admin
+        fields (visits, declarations) copies the truth's current values.
+        """
+        out = []
+        for name in names:
+            array = getattr(source, name)
+            if array is self._copied.get((dept, name)) and array is getattr(truth, name):
+                continue
+            self._copied[(dept, name)] = array
+            out.append(name)
+        return tuple(out)
 
     def warnings(self, admin: Facts, a: Assessment, v: Values, t: int,
                  enrolled: np.ndarray, busy: np.ndarray) -> dict[str, np.ndarray]:
