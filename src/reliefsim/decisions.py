@@ -55,11 +55,12 @@ class Hardship:
 
     def add(self, t: int, need: np.ndarray, lookback: int, disaster: np.ndarray) -> None:
         """Record this month's new needs (older needs expire after the look-back)."""
-        stale = t - self.month > lookback
-        self.need = np.where(stale, 0.0, self.need) + need
-        self.month = np.where(need > 0, t, self.month)
-        self.disaster_level = np.where(disaster > 0, disaster, self.disaster_level)
-        self.disaster_month = np.where(disaster > 0, t, self.disaster_month)
+        self.need[t - self.month > lookback] = 0.0
+        self.need += need
+        self.month[need > 0] = t
+        hit = np.flatnonzero(disaster)
+        self.disaster_level[hit] = disaster[hit]
+        self.disaster_month[hit] = t
 
 
 @dataclass
