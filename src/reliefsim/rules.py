@@ -58,10 +58,8 @@ def assets_ok(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
     financial = assets_pc <= p.asset_limit_months * p.dibao_line
     homes = (f.homes_owned <= 1) | ((f.homes_owned == 2) & (f.floor_space_pc < p.floor_space_avg))
     car = ~f.car.astype(bool)
-    owners = np.flatnonzero(~car)  # a car is excused by a seriously ill or disabled member
-    m = f.members_of(owners)
-    car[owners] = f.any_member(owners, (f.serious_illness[m] | (f.disability[m] == SEVERE))
-                               & f.alive[m])
+    excused = np.flatnonzero((f.serious_illness | (f.disability == SEVERE)) & f.alive)
+    car[f.hh[excused]] = True  # a car is excused by a seriously ill or disabled member
     return financial & homes & car
 
 
