@@ -8,7 +8,9 @@ households are thus seen often enough to measure missed cases and leakage withou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -37,12 +39,38 @@ class Population:
     street: np.ndarray
     district: np.ndarray
     misreporter: np.ndarray
-    ids: np.ndarray
+    ids: Sequence[str]
 
     @property
     def n(self) -> int:
         """Number of simulated households."""
         return len(self.weight)
+
+
+class SerialIds(Sequence[str]):
+    """The identifiers ``h0, h1, …`` of ``n`` synthetic households, made when asked for."""
+
+    def __init__(self, n: int) -> None:
+        self.n = int(n)
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> str:
+        ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]:
+        ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [f"h{k}" for k in range(*i.indices(self.n))]
+        k = int(i)
+        if not -self.n <= k < self.n:
+            raise IndexError(f"household {k} out of range (0…{self.n - 1})")
+        return f"h{k % self.n}"
 
 
 def _lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
@@ -265,4 +293,4 @@ def synthesize(v: Values, n: int, streams: Streams) -> Population:
     street = house["street"].astype(np.int32)
     district = (street * pop.districts // pop.streets).astype(np.int32)
     return Population(f, weight, street, district, house["misreporter"],
-                      np.char.add("h", np.arange(n).astype(str)))
+                      SerialIds(n))
