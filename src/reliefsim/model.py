@@ -11,7 +11,6 @@ import mesa
 import numpy as np
 
 from reliefsim import behaviour
-from reliefsim.allocator import keep_freed_memory
 from reliefsim.caseload import Caseload
 from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, order_queues, plan_visits
 from reliefsim.decisions import Hardship, Outcome, visit
@@ -57,7 +56,6 @@ class ReliefModel(mesa.Model):
                  seed: int | None = None, replication: int = 0,
                  overrides: dict[str, Any] | None = None,
                  population: Population | None = None, story: bool = True) -> None:
-        keep_freed_memory()
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         run_overrides = {k: val for k, val in (("run.households", households),
