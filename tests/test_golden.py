@@ -29,6 +29,8 @@ CASES = {
     "baseline_3000x36_seed7": ("baseline", {"households": 3000, "months": 36, "seed": 7}),
     "integrated_data_2000x24_seed3": ("integrated_data",
                                       {"households": 2000, "months": 24, "seed": 3}),
+    # large enough for the paths taken only by big towns (e.g. the radix sort of the deciles)
+    "baseline_12000x15_seed5": ("baseline", {"households": 12000, "months": 15, "seed": 5}),
 }
 
 
