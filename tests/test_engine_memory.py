@@ -52,3 +52,16 @@ def test_linked_department_sees_a_replaced_true_array_after_its_lag():
     assert np.array_equal(model.admin.rent[linked], new_rent[linked])
     # unlinked households are seen only by home visits and their own declarations
     assert (model.admin.rent[~linked] != new_rent[~linked]).mean() > 0.5
+
+
+def test_static_fields_of_linked_households_match_the_truth_after_skipped_copies():
+    model = ReliefModel("baseline", households=3000, months=8, seed=6, story=False)
+    model.run()
+    f, admin, linked = model.truth, model.admin, model.monitor.linked
+    for dept, fields in (("housing", ("homes_owned", "floor_space_pc", "rent")),
+                         ("finance", ("financial_assets",)), ("public_security", ("car",))):
+        for name in fields:
+            assert np.array_equal(getattr(admin, name)[linked[dept]],
+                                  getattr(f, name)[linked[dept]]), (dept, name)
+    members = linked["education"][f.hh]
+    assert np.array_equal(admin.tertiary_track[members], f.tertiary_track[members])

@@ -58,7 +58,7 @@ class Hardship:
         self.need[t - self.month > lookback] = 0.0
         self.need += need
         self.month[need > 0] = t
-        hit = np.flatnonzero(disaster)
+        hit = np.flatnonzero(disaster > 0)
         self.disaster_level[hit] = disaster[hit]
         self.disaster_month[hit] = t
 

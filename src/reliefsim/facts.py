@@ -79,7 +79,7 @@ class Facts:
 
     def size(self) -> np.ndarray:
         """Living members per household."""
-        dead = np.flatnonzero(~self.alive)  # few: every member minus the dead
+        dead = np.flatnonzero(np.logical_not(self.alive))  # few: all members minus the dead
         return self.member_counts() - np.bincount(self.hh[dead], minlength=self.n_households)
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
@@ -159,8 +159,9 @@ class Facts:
 
         Args:
             households: ascending household indices.
-            rings: also copy the monthly rings (without them the rings are empty, shape (0, n),
-                for callers that only read this month's facts).
+            rings: also copy the monthly rings. Without them the rings are empty, shape
+                (0, n): for callers that only read this month's facts, never for
+                ``push_month`` or ``update_windows``.
         """
         members = self.members_of(households)
         data = {name: getattr(self, name)[members] for name in MEMBER_FIELDS}

@@ -119,8 +119,10 @@ class Monitor:
 
         A field whose source is the very array this department copied last month, and still
         the truth's current array, holds the same values in the admin view already: the truth's
-        arrays are replaced whenever they change, and everything else that writes these admin
-        fields (visits, declarations) copies the truth's current values.
+        arrays are replaced whenever they change (never edited in place), and everything else
+        that writes these admin fields (visits, declarations) copies the truth's current
+        values. Misreporting changes declared wages only where human resources data are not
+        linked (so never a field this department copies) and other income (no department's).
         """
         out = []
         for name in names:
