@@ -8,6 +8,7 @@ import pytest
 
 from reliefsim import rng as rng_module
 from reliefsim.model import ReliefModel
+from reliefsim.population import student_level
 from reliefsim.schema import DEPARTMENTS
 
 SMALL = {"households": 4000, "months": 36, "seed": 11}
@@ -163,3 +164,16 @@ def test_stage_seconds_cover_every_stage_of_the_month():
     assert set(model.stage_seconds) == {"shocks", "monitoring", "casework", "rules",
                                         "benefits", "metrics"}
     assert all(s > 0 for s in model.stage_seconds.values())
+
+
+def test_school_ages_come_from_the_scenario():
+    age = np.array([5.5, 6.0, 11.99, 12.0, 17.9, 18.0, 22.9, 23.0])
+    track = np.ones(8, dtype=bool)
+    assert student_level(age, track, [6, 12, 18, 23]).tolist() == [0, 1, 1, 2, 2, 3, 3, 0]
+    assert student_level(age, track, [5, 11, 17, 22]).tolist() == [1, 1, 2, 2, 3, 3, 0, 0]
+    assert student_level(age, ~track, [6, 12, 18, 23]).tolist() == [0, 1, 1, 2, 2, 0, 0, 0]
+    early = ReliefModel("baseline", households=1500, months=1, seed=2, story=False,
+                        overrides={"population.school_ages": [5, 11, 17, 22]})
+    f = early.truth
+    five = (f.age >= 5) & (f.age < 6) & f.alive
+    assert five.sum() > 0 and (f.student[five] == 1).all()

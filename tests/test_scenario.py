@@ -86,6 +86,9 @@ def test_scenario_hash_changes_with_overrides():
      "departments.finance.coverage = 1.2: expected a number between 0 and 1"),
     ('extends = "baseline.toml"\n[policy]\nrigid_items = ["medical", "food"]\n',
      "expected a list of strings from medical, care, rent, rehab, education (bad item \"food\")"),
+    ('extends = "baseline.toml"\n[population]\nschool_ages = [6, 12, 11, 23]\n',
+     "population.school_ages needs 4 rising ages (primary, secondary and tertiary start, "
+     "tertiary end), got [6, 12, 11, 23]"),
     ('extends = "nowhere.toml"\n', "'extends' names nowhere.toml, which does not exist"),
     ('extends = "baseline.toml"\n[policy\n', "not valid TOML"),
     ('[policy.dibao_line]\nvalue = 1000\nunit = "yuan"\nsource = "x"\n', "missing key(s)"),

@@ -93,7 +93,7 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     grandparent = np.minimum(head_age + rng.uniform(22, 32, m), 95)
     adult_child = rng.uniform(22, np.maximum(head_age - 22, 23))
     grandchild = rng.uniform(0, 1, m) * np.clip(adult_child - 20, 1, 15)
-    other = np.where(head_age < 50, np.where(pos >= 4, grandparent, child_age),
+    other = np.where(head_age < pop.older_head_age, np.where(pos >= 4, grandparent, child_age),
                      np.where(pos <= 3, adult_child, grandchild))
     age = np.select([pos == 0, pos == 1], [head_age, spouse_age], other)
     h_effect = rng.standard_normal(k)[hh]
@@ -118,7 +118,7 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
                              pop.smartphone_share_70_79], pop.smartphone_share_80plus)
     smartphone = rng.random(m) < phone_share
     can_work = (able_to_work(age, disability, serious, v)
-                & (student_level(age, tertiary_track) == 0))
+                & (student_level(age, tertiary_track, pop.school_ages) == 0))
     works = can_work & (rng.random(m) < pop.employment_rate)
     # most households with someone able to work have an earner: the first able member works
     idle = np.bincount(hh, weights=works, minlength=k) == 0
@@ -137,7 +137,8 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
         "hh": hh, "age": age, "alive": np.ones(m, dtype=bool), "works": works, "wage": wage,
         "pension": pension, "disability": disability, "serious_illness": serious,
         "chronic": chronic, "unable_self_care": self_care,
-        "student": student_level(age, tertiary_track), "tertiary_track": tertiary_track,
+        "student": student_level(age, tertiary_track, pop.school_ages),
+        "tertiary_track": tertiary_track,
         "smartphone": smartphone, "benefit": np.zeros(m),
         "benefit_months": np.zeros(m, dtype=np.int16), "seeking": seeking,
     }
@@ -151,13 +152,22 @@ def able_to_work(age: np.ndarray, disability: np.ndarray, serious_illness: np.nd
             & ~serious_illness)
 
 
-def student_level(age: np.ndarray, tertiary_track: np.ndarray) -> np.ndarray:
-    """School level by age: primary 6-11, secondary 12-17, tertiary 18-22 (if on that track)."""
+def student_level(age: np.ndarray, tertiary_track: np.ndarray,
+                  school_ages: list[float]) -> np.ndarray:
+    """School level by age: 1 primary, 2 secondary, 3 tertiary (if on that track), 0 none.
+
+    Args:
+        age: member ages (years).
+        tertiary_track: members who go on to tertiary education.
+        school_ages: ``population.school_ages``, the ages at which primary, secondary and
+            tertiary school start and tertiary school ends (baseline 6, 12, 18, 23).
+    """
+    primary, secondary, tertiary, leaving = school_ages
     level = np.zeros(len(age), dtype=np.int8)
-    young = np.flatnonzero(age < 23)  # nobody older is at school
+    young = np.flatnonzero(age < leaving)  # nobody older is at school
     a = age[young]
-    level[young] = np.select([(a >= 6) & (a < 12), (a >= 12) & (a < 18),
-                              (a >= 18) & tertiary_track[young]], [1, 2, 3], 0)
+    level[young] = np.select([(a >= primary) & (a < secondary), (a >= secondary) & (a < tertiary),
+                              (a >= tertiary) & tertiary_track[young]], [1, 2, 3], 0)
     return level
 
 
@@ -192,8 +202,9 @@ def _households(rng: np.random.Generator, v: Values, k: int) -> dict[str, np.nda
     rent = np.where(homes == 0, _lognormal(rng, pop.rent_median, pop.rent_sigma, k), 0.0)
     return {
         "size": size,
-        "other_income": np.where(rng.random(k) < 0.5, rng.exponential(2 * pop.other_income_mean,
-                                                                        k), 0.0),
+        "other_income": np.where(rng.random(k) < pop.other_income_share,
+                                 rng.exponential(pop.other_income_mean / pop.other_income_share,
+                                                 k), 0.0),
         "asset_factor": np.exp(pop.assets_sigma * rng.standard_normal(k)),
         "homes_owned": homes,
         "floor_space_pc": _lognormal(rng, pop.floor_space_median, pop.floor_space_sigma, k),

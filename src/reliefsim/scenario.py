@@ -23,6 +23,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -447,3 +448,7 @@ def _check_consistency(scenario: Scenario, where: str) -> None:
                              "(minor, damaged, collapsed)")
     if p["population.head_age_min"].value > p["population.head_age_max"].value:
         raise ReliefsimError(f"{where}: population.head_age_min exceeds head_age_max")
+    ages = p["population.school_ages"].value
+    if len(ages) != 4 or any(b <= a for a, b in pairwise(ages)):
+        raise ReliefsimError(f"{where}: population.school_ages needs 4 rising ages (primary, "
+                             f"secondary and tertiary start, tertiary end), got {ages}")

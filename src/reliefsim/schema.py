@@ -187,6 +187,9 @@ def _build() -> dict[str, Spec]:
         "population.oversample_low_income": Spec("float", 1.0, 100.0),
         "population.low_income_cut": _money(1e6),
         "population.work_start_age": Spec("int", 0, 30),
+        "population.school_ages": Spec("list[float]", 0.0, 40.0),
+        "population.older_head_age": Spec("int", 16, 110),
+        "population.other_income_share": Spec("float", 0.001, 1.0),
         "population.initial_takeup": _share(),
         "population.misreporter_share": _share(),
         # shocks (monthly hazards on true facts)

@@ -133,7 +133,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
 
     # work and pay
     capable = alive & able_to_work(age, disability, ill, v)
-    f.student = student = student_level(age, f.tertiary_track)
+    f.student = student = student_level(age, f.tertiary_track, p.school_ages)
     in_school = student > 0
     u_job = streams.uniform("job", t, m, scratch=True)
     r = s.reemployment
