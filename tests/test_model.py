@@ -177,3 +177,15 @@ def test_school_ages_come_from_the_scenario():
     f = early.truth
     five = (f.age >= 5) & (f.age < 6) & f.alive
     assert five.sum() > 0 and (f.student[five] == 1).all()
+
+
+def test_misreporters_claim_the_set_share_of_the_temporary_cap_when_not_seen():
+    spent = {}
+    for claim in (0.0, 1.0):
+        model = ReliefModel("baseline", households=3000, months=18, seed=8, story=False,
+                            overrides={"behaviour.misreport_temporary_claim": claim,
+                                       "casework.visit_accuracy": 0.3,
+                                       "population.misreporter_share": 0.5})
+        model.run()
+        spent[claim] = sum(model.ledger.series["spend_temporary"])
+    assert spent[1.0] > spent[0.0] * 1.2

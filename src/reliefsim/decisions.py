@@ -155,10 +155,11 @@ def _one_off_aid(pop: Population, admin: Facts, case: Caseload, hardship: Hardsh
                  lookback: int, em_linked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Temporary assistance and disaster grants decided at the visit."""
     # temporary assistance: the need the visit sees (true when accurate; otherwise what the
-    # household declares: honest households their true need, misreporters the full cap)
+    # household declares: honest households their true need, misreporters a share of the cap)
     cap = temporary_cap(v, size)
     true_need = np.where(hardship.recent(t, lookback)[visited], hardship.need[visited], 0.0)
-    claimed = np.where(pop.misreporter[visited], cap, true_need)
+    claimed = np.where(pop.misreporter[visited], v.behaviour.misreport_temporary_claim * cap,
+                       true_need)
     # uncovered need: what the household's own savings cannot cover
     need = np.maximum(np.where(seen, true_need, claimed) - admin.financial_assets[visited], 0.0)
     unpaid = case.temporary_paid[visited] < hardship.month[visited]

@@ -246,6 +246,7 @@ def _build() -> dict[str, Spec]:
         "behaviour.near_poor_multiple": Spec("float", 0.0, 20.0),
         "behaviour.near_poor_factor": Spec("float", 0.0, 1.0),
         "behaviour.misreport_share": _share(),
+        "behaviour.misreport_temporary_claim": _share(),
         "behaviour.reapply_months": Spec("int", 0, 120),
         "behaviour.disaster_apply_prob": _rate(),
         # casework
