@@ -141,6 +141,20 @@ def test_help_has_examples():
     assert "examples:" in result.stdout and "--set" in result.stdout
 
 
+def test_every_help_page_prints(capsys):
+    """``reliefsim --help`` and each command's ``--help`` print and exit 0 (no format errors)."""
+    commands = ["run", "classify", "compare", "sweep", "forecast", "sensitivity", "results",
+                "report", "calibrate", "validate", "app", "scenario"]
+    for args in (["--help"], *[[c, "--help"] for c in commands]):
+        with pytest.raises(SystemExit) as done:
+            main(args)
+        assert done.value.code == 0, args
+        out = capsys.readouterr().out
+        assert out.startswith("usage: reliefsim"), args
+    for c in commands:
+        assert c in run_cli("--help").stdout
+
+
 def test_run_profile_prints_time_by_stage(capsys):
     assert main(["run", "baseline", "--households", "1500", "--months", "6", "--seed", "3",
                  "--no-store", "--profile"]) == 0

@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--output", required=True, type=Path, help="output CSV")
     _add_scenario_options(cl)
 
-    cp = _command(sub, "compare", help="paired comparison of two scenarios (B − A, 95 % CI)",
+    cp = _command(sub, "compare", help="paired comparison of two scenarios (B − A, 95 %% CI)",
                   epilog=EPILOG_COMPARE)
     cp.add_argument("a", help="scenario A (reference)")
     cp.add_argument("b", help="scenario B (reform)")
