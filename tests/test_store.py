@@ -73,3 +73,21 @@ def test_results_list_and_show(tmp_path, capsys):
 def test_unreachable_postgresql_is_a_clear_error():
     with pytest.raises(ReliefsimError, match="cannot open the database"):
         open_store("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_reading_commands_never_create_a_store(tmp_path, capsys):
+    missing = tmp_path / "nope.db"
+    for args in (["results", "list"], ["results", "show", "1"], ["results", "export", "1"],
+                 ["report", "1"]):
+        assert main([*args, "--db", f"sqlite:///{missing}"]) == 2, args
+        err = capsys.readouterr().err
+        assert f"no store at {missing}" in err and "Traceback" not in err
+        assert not missing.exists()
+
+
+def test_export_makes_the_folder_it_writes_into(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/s.db"
+    api.sweep("baseline", VARY, db=url, progress=False, **SIZE)
+    out = tmp_path / "new" / "deeper" / "x.csv"
+    assert main(["results", "export", "1", "--db", url, "--out", str(out)]) == 0
+    assert out.exists() and out.read_text().count("\n") > 1

@@ -375,7 +375,7 @@ def cmd_results(args: argparse.Namespace) -> int:
     from reliefsim.report import format_design, format_table
     from reliefsim.store import experiment_runs, list_experiments, metrics_frame, open_store
 
-    engine = open_store(args.db)
+    engine = open_store(args.db, must_exist=True)
     if args.action == "list":
         rows = list_experiments(engine)
         print(format_table(pd.DataFrame(rows)) if rows else "no experiments stored")
@@ -392,6 +392,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         return 0
     frame = metrics_frame(engine, args.experiment, summary_only=not args.monthly)
     out = args.out or Path(f"experiment-{args.experiment}.{args.format}")
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.partial")
     if args.format == "csv":
         frame.to_csv(tmp, index=False)
@@ -463,7 +464,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from reliefsim.report_page import build_report
     from reliefsim.store import open_store
 
-    path = build_report(open_store(args.db), args.experiment, args.out)
+    path = build_report(open_store(args.db, must_exist=True), args.experiment, args.out)
     print(f"report written to {path} (figures beside it)")
     return 0
 

@@ -117,8 +117,13 @@ def _migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def open_store(url: str) -> Engine:
+def open_store(url: str, must_exist: bool = False) -> Engine:
     """Connect to a store and bring its schema up to date.
+
+    Args:
+        url: SQLAlchemy URL of the store.
+        must_exist: for commands that only read: a SQLite file that does not exist is an
+            error (instead of a new, empty store left behind).
 
     Raises:
         ReliefsimError: when the URL is malformed or the database cannot be reached.
@@ -131,6 +136,11 @@ def open_store(url: str) -> Engine:
         raise ReliefsimError(f"--db {url}: not a usable database URL ({exc}); expected e.g. "
                              "sqlite:///reliefsim.db or postgresql+psycopg://user@host/db"
                              ) from None
+    database = engine.url.database
+    if (must_exist and engine.dialect.name == "sqlite" and database
+            and database != ":memory:" and not Path(database).exists()):
+        raise ReliefsimError(f"--db {url}: no store at {database} (give the --db the "
+                             "experiments were stored in; the default is sqlite:///reliefsim.db)")
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
     try:
