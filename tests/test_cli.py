@@ -163,3 +163,10 @@ def test_run_profile_prints_time_by_stage(capsys):
     for stage in ("shocks", "monitoring", "casework", "rules", "benefits", "metrics"):
         assert any(line.split()[:1] == [stage] and line.split()[1].replace(".", "").isdigit()
                    for line in out.splitlines()), stage
+
+
+def test_short_run_says_the_warm_up_was_cut(capsys):
+    assert main(["run", "baseline", "--households", "500", "--months", "5", "--no-store"]) == 0
+    out = capsys.readouterr().out
+    assert "summary over months 4+" in out
+    assert "note: run.warmup_months is 12 but only 5 months were simulated" in out

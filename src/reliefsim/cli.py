@@ -255,6 +255,10 @@ def cmd_run(args: argparse.Namespace) -> int:
              f"representing {v.population.households_represented:,.0f}, {spec.months} months "
              f"from {scenario.start} (summary over months {warmup}+), seed {spec.seed}")
     print(format_summary(result.indicators, title))
+    if warmup < int(v.run.warmup_months):
+        print(f"\nnote: run.warmup_months is {int(v.run.warmup_months)} but only {spec.months} "
+              f"months were simulated, so the summary covers months {warmup}+, before the "
+              "caseload has settled; run more months for steady-state figures")
     print(f"\n({result.seconds:.1f} s)")
     if args.profile:
         print("\n" + format_stages(result.stage_seconds, spec.months, spec.households,
