@@ -193,3 +193,18 @@ def test_ema_model_function_returns_outcomes():
     f = api.ema_model("baseline", households=500, months=13, seed=1)
     out = f(policy__marginal_multiplier=2.0, policy__exit_period_months=3.0)
     assert set(out) >= {"missed_rate", "spend.total"}
+
+
+def test_progress_line_keeps_both_ends_of_a_long_label_within_80_columns():
+    import io
+
+    from reliefsim.experiment import Progress
+
+    for label in ("compare exit_0 vs exit_12", "compare integrated_data vs siloed_data"):
+        out = io.StringIO()
+        bar = Progress(200, label, out)
+        bar.start -= 120.0  # as if the 200 runs took two minutes
+        bar.step(200)
+        line = out.getvalue().splitlines()[-1]
+        assert line.startswith(label[:12]) and label[-13:] in line
+        assert len(line) <= 80 and "200/200 runs" in line

@@ -110,10 +110,13 @@ class Progress:
         elapsed = time.perf_counter() - self.start
         rate = self.done / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else float("nan")
-        width = 20
+        width = 16
         filled = int(width * self.done / max(self.total, 1))
         bar = "#" * filled + "-" * (width - filled)
-        line = (f"{self.label[:24]} [{bar}] {self.done}/{self.total} runs, {rate:.2f}/s, "
+        label = self.label if len(self.label) <= 26 else (
+            self.label[:12] + "…" + self.label[-13:])  # both ends: scenario names differ there
+        speed = f"{rate:.2f}" if rate < 100 else f"{rate:.0f}"
+        line = (f"{label} [{bar}] {self.done}/{self.total} runs, {speed}/s, "
                 f"{left:.0f} s left")
         tty = getattr(self.stream, "isatty", lambda: False)()
         if tty:
