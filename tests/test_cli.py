@@ -170,3 +170,12 @@ def test_short_run_says_the_warm_up_was_cut(capsys):
     out = capsys.readouterr().out
     assert "summary over months 4+" in out
     assert "note: run.warmup_months is 12 but only 5 months were simulated" in out
+
+
+def test_stored_runs_name_their_set_overrides(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/o.db"
+    assert main(["run", "baseline", "--households", "400", "--months", "13", "--db", url,
+                 "--set", "policy.marginal_multiplier=2.0"]) == 0
+    capsys.readouterr()
+    assert main(["results", "list", "--db", url]) == 0
+    assert "run baseline [policy.marginal_multiplier=2.0]" in capsys.readouterr().out

@@ -83,6 +83,14 @@ class Comparison:
     results_b: list[RunResult]
 
 
+def named(text: str, overrides: dict[str, Any] | None) -> str:
+    """An experiment's name with its ``--set`` overrides, e.g. ``run baseline [policy.x=2.0]``."""
+    if not overrides:
+        return text
+    settings = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items())
+    return f"{text} [{settings}]"
+
+
 def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
             households: int | None = None, months: int | None = None, seed: int | None = None,
             overrides: dict[str, Any] | None = None, workers: int = 1,
@@ -110,9 +118,10 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     rb_free = [r for r in results if r.spec.replication >= UNPAIRED_OFFSET]
     if engine is not None:
         key = _key("compare", sa.hash, sb.hash, n, m, s, reps)
-        exp = experiment_id(engine, key, f"compare {sa.name} vs {sb.name}", "compare",
-                            {"reps": reps, "households": n, "months": m, "seed": s,
-                             "a": sa.name, "b": sb.name})
+        exp = experiment_id(engine, key, named(f"compare {sa.name} vs {sb.name}", overrides),
+                            "compare", {"reps": reps, "households": n, "months": m, "seed": s,
+                                        "a": sa.name, "b": sb.name,
+                                        "overrides": dict(overrides or {})})
         for r in results:
             save_result(engine, exp, r)
     rows = []
@@ -190,9 +199,9 @@ def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
         base.with_overrides(p, origin="--vary")   # validate every point before running
     engine = open_store(db)
     key = _key("sweep", base.hash, points, reps, n, m, s)
-    exp = experiment_id(engine, key, name or f"sweep {base.name}", "sweep",
+    exp = experiment_id(engine, key, name or named(f"sweep {base.name}", overrides), "sweep",
                         {"points": points, "reps": reps, "households": n, "months": m,
-                         "seed": s})
+                         "seed": s, "overrides": dict(overrides or {})})
     done = done_cells(engine, exp)
     specs = [RunSpec(base, n, m, s, r, p) for p in points for r in range(reps)]
     todo = [sp for sp in specs if (base.hash, sp.point_key, sp.replication) not in done]

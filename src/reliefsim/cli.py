@@ -234,9 +234,11 @@ def _scenario(name: str, overrides: list[str]):
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``reliefsim run``: simulate, print the summary, store the run, draw the figure."""
+    from reliefsim.api import named
     from reliefsim.experiment import RunSpec, run_spec
     from reliefsim.figures import demo_figure
     from reliefsim.report import format_stages, format_summary
+    from reliefsim.scenario import parse_set
     from reliefsim.store import experiment_id, open_store, save_result
 
     scenario = _scenario(args.scenario, args.overrides)
@@ -264,8 +266,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n" + format_stages(result.stage_seconds, spec.months, spec.households,
                                    result.seconds))
     if engine is not None:
-        exp = experiment_id(engine, f"run-{time.time_ns()}", f"run {scenario.name}", "run",
-                            {"households": spec.households, "months": spec.months})
+        overrides = parse_set(args.overrides)
+        exp = experiment_id(engine, f"run-{time.time_ns()}", named(f"run {scenario.name}",
+                                                                   overrides), "run",
+                            {"households": spec.households, "months": spec.months,
+                             "overrides": overrides})
         save_result(engine, exp, result)
         print(f"stored as experiment {exp} in {args.db}")
     if args.figure:
