@@ -208,3 +208,16 @@ def test_progress_line_keeps_both_ends_of_a_long_label_within_80_columns():
         line = out.getvalue().splitlines()[-1]
         assert line.startswith(label[:12]) and label[-13:] in line
         assert len(line) <= 80 and "200/200 runs" in line
+
+
+def test_results_show_leaves_unpaired_runs_out_of_the_means(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/c.db"
+    api.compare("exit_0", "exit_12", reps=2, households=400, months=13, unpaired=True, db=url,
+                progress=False)
+    capsys.readouterr()
+    assert main(["results", "show", "1", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("6 runs, 2 design point(s)")
+    assert "(2 unpaired runs on independent seeds" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("P1 ", "P2 "))]
+    assert [r[1] for r in rows] == ["2", "2"]  # paired replications only

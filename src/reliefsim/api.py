@@ -18,6 +18,7 @@ import numpy as np
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import (
     HEADLINE,
+    UNPAIRED_OFFSET,
     Interval,
     Progress,
     RunResult,
@@ -31,9 +32,6 @@ from reliefsim.experiment import (
 )
 from reliefsim.scenario import Scenario, load_scenario
 from reliefsim.store import done_cells, experiment_id, metrics_frame, open_store, save_result
-
-UNPAIRED_OFFSET = 1_000_000
-"""Replication offset giving B its own random streams in an unpaired comparison."""
 
 
 def _scenario(s: Scenario | str | Path, overrides: dict[str, Any] | None) -> Scenario:

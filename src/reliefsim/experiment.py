@@ -24,6 +24,10 @@ from reliefsim.metrics import Indicator
 from reliefsim.scenario import Scenario, _check_value
 from reliefsim.schema import SCHEMA
 
+UNPAIRED_OFFSET = 1_000_000
+"""Replication offset giving B its own random streams in an unpaired comparison; runs from it
+on are stored only to show what pairing buys, and are left out of means and reports."""
+
 HEADLINE: tuple[str, ...] = (
     "missed_rate", "leakage_of_recipients", "leakage_of_money", "spend.total",
     "gradual_exit_spending", "cliff_falls", "warning_precision", "days_to_payment.median",

@@ -6,6 +6,7 @@ import math
 import textwrap
 from typing import Any
 
+from reliefsim.experiment import UNPAIRED_OFFSET
 from reliefsim.metrics import Indicator
 from reliefsim.payments import PROGRAMMES
 
@@ -177,8 +178,13 @@ def format_design(runs: list[dict], summary: Any) -> str:
     points = list(dict.fromkeys((r["scenario"], json.dumps(r["point"], sort_keys=True))
                                 for r in runs))
     first = runs[0]
+    unpaired = sum(r["replication"] >= UNPAIRED_OFFSET for r in runs)
+    summary = summary[summary["replication"] < UNPAIRED_OFFSET]
     lines = [f"{len(runs)} runs, {len(points)} design point(s), {first['households']:,} "
              f"households × {first['months']} months, seed {first['seed']}", ""]
+    if unpaired:
+        lines[0:1] = [lines[0], f"({unpaired} unpaired runs on independent seeds, stored to "
+                      "show what pairing buys, are left out of the means)"]
     for k, (scen, point) in enumerate(points, start=1):
         settings = ", ".join(f"{key}={val}" for key, val in json.loads(point).items())
         lines.extend(textwrap.wrap(f"P{k}: {scen} {settings}", 78, subsequent_indent="    "))

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from reliefsim import figures
 from reliefsim.errors import ReliefsimError
-from reliefsim.experiment import HEADLINE, mean_interval
+from reliefsim.experiment import HEADLINE, UNPAIRED_OFFSET, mean_interval
 from reliefsim.metrics import indicator_units
 from reliefsim.payments import PROGRAMMES
 from reliefsim.report import SECTIONS, fmt
@@ -56,6 +56,7 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
     if not runs:
         raise ReliefsimError(f"experiment {exp_id} holds no finished runs yet")
     frame = metrics_frame(engine, exp_id)
+    frame = frame[frame["replication"] < UNPAIRED_OFFSET]  # paired runs only
     summary = frame[frame["month"] == -1]
     monthly = frame[frame["month"] >= 0]
     out.mkdir(parents=True, exist_ok=True)
@@ -136,7 +137,7 @@ def _comparison(summary: Any, out: Path, order: list[str | None]
     if pair is None:
         return []
     a, b = pair
-    paired = summary[summary["replication"] < 1_000_000]
+    paired = summary
     wide = paired.pivot_table(index=["replication", "name"], columns="scenario",
                               values="value").reset_index()
     diff, low, high = [], [], []
@@ -158,7 +159,7 @@ def _comparison_table(summary: Any, order: list[str | None]) -> str:
     if pair is None:
         return ""
     a, b = pair
-    paired = summary[summary["replication"] < 1_000_000]
+    paired = summary
     wide = paired.pivot_table(index=["replication", "name"], columns="scenario",
                               values="value").reset_index()
     rows = []
@@ -188,7 +189,7 @@ def _html(exp: dict, runs: list[dict], means: Any, sections: list[tuple[str, Pat
         f"<figure><h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' "
         f"src='data:image/png;base64,{_img(path)}'><figcaption>{html.escape(caption)}"
         "</figcaption></figure>" for title, path, caption in sections)
-    n_points = len({json.dumps(r["point"], sort_keys=True) for r in runs})
+    n_points = len({(r["scenario"], json.dumps(r["point"], sort_keys=True)) for r in runs})
     comparison = ""
     if exp["kind"] == "compare":
         comparison = _comparison_table(summary, order)
