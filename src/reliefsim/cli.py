@@ -28,8 +28,10 @@ EPILOG_SWEEP = """examples:
   reliefsim sweep baseline --vary policy.dibao_line=1200:1600 --sample lhs:20 --workers 2
   (run the same command again to resume: finished runs are skipped)
 """
-EPILOG_FORECAST = """example:
+EPILOG_FORECAST = """examples:
   reliefsim forecast baseline --years 5 --reps 20 --out forecast/
+  reliefsim forecast baseline --set run.start=2027-01 --years 3 --out forecast2028/
+  (the years follow the 12-month warm-up: a start in 2027-01 forecasts 2028 on)
 """
 EPILOG_SENSITIVITY = """example:
   reliefsim sensitivity baseline --param behaviour.apply_prob=0.04:0.12 \\
