@@ -221,3 +221,20 @@ def test_results_show_leaves_unpaired_runs_out_of_the_means(tmp_path, capsys):
     assert "(2 unpaired runs on independent seeds" in out
     rows = [line.split() for line in out.splitlines() if line.startswith(("P1 ", "P2 "))]
     assert [r[1] for r in rows] == ["2", "2"]  # paired replications only
+
+
+def test_intervals_of_indicators_with_no_values_are_nan_without_warnings():
+    import math
+    import warnings
+
+    from reliefsim.experiment import mean_interval, welch_interval
+
+    nan = float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert all(math.isnan(x) for x in welch_interval([nan, nan], [1.0, 2.0]))
+        one = welch_interval([1.0], [3.0, 4.0])
+        assert one.mean == 2.5 and math.isnan(one.low) and math.isnan(one.high)
+        assert all(math.isnan(x) for x in mean_interval([nan]))
+        both = welch_interval([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
+        assert both.mean == 1.0 and both.low < 1.0 < both.high

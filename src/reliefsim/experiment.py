@@ -302,7 +302,11 @@ def welch_interval(a: Sequence[float], b: Sequence[float]) -> Interval:
 
     xa = np.asarray([v for v in a if np.isfinite(v)], dtype=float)
     xb = np.asarray([v for v in b if np.isfinite(v)], dtype=float)
+    if len(xa) == 0 or len(xb) == 0:  # e.g. no payment at all in a tiny town: no estimate
+        return Interval(float("nan"), float("nan"), float("nan"))
     diff = float(xb.mean() - xa.mean())
+    if len(xa) < 2 or len(xb) < 2:
+        return Interval(diff, float("nan"), float("nan"))
     va, vb = xa.var(ddof=1) / len(xa), xb.var(ddof=1) / len(xb)
     se = float(np.sqrt(va + vb))
     if se == 0:
