@@ -183,8 +183,8 @@ def format_design(runs: list[dict], summary: Any) -> str:
     lines = [f"{len(runs)} runs, {len(points)} design point(s), {first['households']:,} "
              f"households × {first['months']} months, seed {first['seed']}", ""]
     if unpaired:
-        lines[0:1] = [lines[0], f"({unpaired} unpaired runs on independent seeds, stored to "
-                      "show what pairing buys, are left out of the means)"]
+        lines.insert(1, f"({unpaired} unpaired runs on independent seeds, stored to show what "
+                        "pairing buys, are left out of the means)")
     for k, (scen, point) in enumerate(points, start=1):
         settings = ", ".join(f"{key}={val}" for key, val in json.loads(point).items())
         lines.extend(textwrap.wrap(f"P{k}: {scen} {settings}", 78, subsequent_indent="    "))

@@ -137,9 +137,8 @@ def _comparison(summary: Any, out: Path, order: list[str | None]
     if pair is None:
         return []
     a, b = pair
-    paired = summary
-    wide = paired.pivot_table(index=["replication", "name"], columns="scenario",
-                              values="value").reset_index()
+    wide = summary.pivot_table(index=["replication", "name"], columns="scenario",
+                               values="value").reset_index()
     diff, low, high = [], [], []
     for d in range(1, 11):
         rows = wide[wide["name"] == f"transfers.decile_{d}"]
@@ -159,9 +158,8 @@ def _comparison_table(summary: Any, order: list[str | None]) -> str:
     if pair is None:
         return ""
     a, b = pair
-    paired = summary
-    wide = paired.pivot_table(index=["replication", "name"], columns="scenario",
-                              values="value").reset_index()
+    wide = summary.pivot_table(index=["replication", "name"], columns="scenario",
+                               values="value").reset_index()
     rows = []
     for name in ("spend.total", *HEADLINE[:3], "cliff_falls", "poverty_headcount"):
         sub = wide[wide["name"] == name]
