@@ -37,11 +37,20 @@ class Assessment:
     size: np.ndarray
 
 
-def no_labour_capacity(f: Facts, v: Values) -> np.ndarray:
-    """Per member: no labour capacity (RULES.md §1)."""
+def no_labour_capacity(f: Facts, v: Values, members: np.ndarray | None = None) -> np.ndarray:
+    """Per member: no labour capacity (RULES.md §1).
+
+    Args:
+        f: facts.
+        v: scenario values in force.
+        members: only these member indices (the result is then aligned with them).
+    """
     p = v.policy
-    return ((f.age >= p.old_age) | (f.age < p.working_age_min) | (f.disability == SEVERE)
-            | f.serious_illness)
+    if members is None:
+        age, disability, ill = f.age, f.disability, f.serious_illness
+    else:
+        age, disability, ill = f.age[members], f.disability[members], f.serious_illness[members]
+    return (age >= p.old_age) | (age < p.working_age_min) | (disability == SEVERE) | ill
 
 
 def assessed_income_pc(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
@@ -83,9 +92,7 @@ def assess(f: Facts, v: Values) -> Assessment:
     poor = np.flatnonzero(~f.has_capable_supporter.astype(bool)
                           & (income_pc < p.destitute_multiplier * p.dibao_line) & ok)
     m = f.members_of(poor)
-    age = f.age[m]
-    capable = f.alive[m] & ~((age >= p.old_age) | (age < p.working_age_min)
-                             | (f.disability[m] == SEVERE) | f.serious_illness[m])
+    capable = f.alive[m] & ~no_labour_capacity(f, v, m)
     destitute = poor[~f.any_member(poor, capable)]
     dibao = (income_pc < p.dibao_line) & ok
     marginal = (income_pc < p.marginal_multiplier * p.dibao_line) & ok
@@ -225,16 +232,13 @@ def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
 
 def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     """Per member: in an employment programme (working age, capable, not working, listed tier)."""
-    s, p = v.special, v.policy
-    if not s.employment:
-        return np.zeros(len(f.age), dtype=bool)
+    s = v.special
     out = np.zeros(len(f.age), dtype=bool)
+    if not s.employment:
+        return out
     m = f.members_of(np.flatnonzero(in_tiers(tier, s.employment_tiers)))
-    age = f.age[m]
-    out[m] = (f.alive[m] & ~f.works[m]
-              & ~((age >= p.old_age) | (age < p.working_age_min) | (f.disability[m] == SEVERE)
-                  | f.serious_illness[m])
-              & (age >= p.working_age_min) & (age < p.old_age) & (f.student[m] == 0))
+    # labour capacity already means working age, no severe disability, no serious illness
+    out[m] = (f.alive[m] & ~f.works[m] & ~no_labour_capacity(f, v, m) & (f.student[m] == 0))
     return out
 
 
