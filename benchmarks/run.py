@@ -64,7 +64,7 @@ def child_run(households: int, months: int, seed: int, scenario: str) -> dict:
     t2 = time.perf_counter()
     return {"households": households, "months": months, "setup": t1 - t0, "run": t2 - t1,
             "wall": t2 - t0, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "stages": getattr(model, "stage_seconds", {})}
+            "stages": model.stage_seconds}
 
 
 def child_store(households: int, months: int, seed: int, scenario: str) -> dict:

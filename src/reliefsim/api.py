@@ -127,7 +127,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
         xa = [r.summary[name] for r in ra]
         xb = [r.summary[name] for r in rb]
         paired = mean_interval([y - x for x, y in zip(xa, xb, strict=True)])
-        row = {"indicator": name, "a": _mean(xa), "b": _mean(xb),
+        row = {"indicator": name, "a": mean_interval(xa).mean, "b": mean_interval(xb).mean,
                "diff": paired.mean, "low": paired.low, "high": paired.high}
         if unpaired:
             free = welch_interval(xa, [r.summary[name] for r in rb_free])
@@ -135,13 +135,6 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
                         "unpaired_high": free.high})
         rows.append(row)
     return Comparison(sa.name, sb.name, reps, pd.DataFrame(rows), ra, rb)
-
-
-def _mean(values: Sequence[float]) -> float:
-    """Mean of the finite values; NaN (without a warning) when there are none."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    return float(x.mean()) if len(x) else float("nan")
 
 
 def _key(*parts: Any) -> str:

@@ -240,10 +240,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from reliefsim.experiment import RunSpec, run_spec
     from reliefsim.figures import demo_figure
     from reliefsim.report import format_stages, format_summary
-    from reliefsim.scenario import parse_set
+    from reliefsim.scenario import load_scenario, parse_set
     from reliefsim.store import experiment_id, open_store, save_result
 
-    scenario = _scenario(args.scenario, args.overrides)
+    overrides = parse_set(args.overrides)
+    scenario = load_scenario(args.scenario, overrides)
     for flag, value, low in (("--households", args.households, 1), ("--months", args.months, 1),
                              ("--seed", args.seed, 0), ("--replication", args.replication, 0)):
         if value is not None and value < low:
@@ -268,7 +269,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n" + format_stages(result.stage_seconds, spec.months, spec.households,
                                    result.seconds))
     if engine is not None:
-        overrides = parse_set(args.overrides)
         exp = experiment_id(engine, f"run-{time.time_ns()}", named(f"run {scenario.name}",
                                                                    overrides), "run",
                             {"households": spec.households, "months": spec.months,
@@ -301,11 +301,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from reliefsim.report import format_comparison
     from reliefsim.scenario import parse_set
 
-    _check_executor(args)
-    if args.db:
-        from reliefsim.store import open_store
-
-        open_store(args.db)
+    _check_executor(args)  # compare opens the store before any run: a bad --db fails first
     result = compare(args.a, args.b, reps=args.reps, households=args.households,
                      months=args.months, seed=args.seed, overrides=parse_set(args.overrides),
                      workers=args.workers, dask=args.dask, unpaired=args.unpaired, db=args.db)
@@ -336,7 +332,6 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from reliefsim.report import format_forecast
     from reliefsim.scenario import parse_set
 
-    args.months = None
     _check_executor(args)
     table = forecast(args.scenario, years=args.years, reps=args.reps, households=args.households,
                      seed=args.seed, overrides=parse_set(args.overrides), workers=args.workers,
@@ -427,7 +422,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     from reliefsim.scenario import SCENARIO_DIRS
 
-    args.households = args.months = None
     _check_executor(args)
     spec = load_calibration(args.calibration)
     scenario = _scenario(args.scenario, [])
@@ -455,7 +449,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from reliefsim.calibrate import evaluate, format_validation, load_calibration
 
-    args.households = args.months = None
     _check_executor(args)
     spec = load_calibration(args.calibration)
     scenario = _scenario(args.scenario, args.overrides)

@@ -87,8 +87,8 @@ def format_summary(indicators: list[Indicator], title: str) -> str:
     return "\n".join(lines)
 
 
-def format_table(frame: Any, width: int = 80) -> str:
-    """A DataFrame as aligned text (numbers to 4 significant digits), wrapped to ``width``."""
+def format_table(frame: Any) -> str:
+    """A DataFrame as right-aligned text columns (numbers to 4 significant digits)."""
     import pandas as pd
 
     def cell(x: Any) -> str:
