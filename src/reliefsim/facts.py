@@ -87,16 +87,12 @@ class Facts:
         hit = np.flatnonzero(member_mask & self.alive)
         return np.bincount(self.hh[hit], minlength=self.n_households).astype(np.float64)
 
-    def member_sum(self, values: np.ndarray) -> np.ndarray:
-        """Per household, the sum of ``values`` over living members."""
-        return np.bincount(self.hh, weights=np.where(self.alive, values, 0.0),
-                           minlength=self.n_households)
-
     def sum_members(self, members: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Per household, the sum of ``values`` over the given member indices (ascending).
 
-        The same sums as :meth:`member_sum` of an array that is ``values`` at ``members`` and 0
-        elsewhere (adding 0.0 never changes a sum), at the cost of the members given only.
+        The same sums as a bincount over all members of an array that is ``values`` at
+        ``members`` and 0 elsewhere (adding 0.0 never changes a sum), at the cost of the members
+        given only.
         """
         return np.bincount(self.hh[members], weights=values, minlength=self.n_households)
 

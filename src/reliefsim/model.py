@@ -18,7 +18,7 @@ from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments
-from reliefsim.population import Population, synthesize
+from reliefsim.population import RING_MONTHS, Population, synthesize
 from reliefsim.rng import Streams
 from reliefsim.rules import DIBAO, MARGINAL, NONE, Assessment, assess, employment_participants
 from reliefsim.scenario import Scenario, Values, add_months, load_scenario
@@ -94,7 +94,9 @@ class ReliefModel(mesa.Model):
                                     v.casework.visits_per_month)
         self.spell_start = np.full(n, -1, dtype=np.int32)
         self.spell_warned = np.zeros(n, dtype=bool)
-        self.medical_ring = np.zeros((12, n), dtype=np.float32)  # for the CHE indicator only
+        # out-of-pocket medical costs of the last RING_MONTHS (12), for the CHE indicator only,
+        # over the same months as the income ring that gives the capacity to pay
+        self.medical_ring = np.zeros((RING_MONTHS, n), dtype=np.float32)
         self.prev_disposable_pc = np.zeros(n)
         self.prev_basic = np.zeros(n)
         self._enrol_initial(v)
@@ -174,13 +176,12 @@ class ReliefModel(mesa.Model):
         self.book.add(due | early, "review", t)
         free = (~enrolled & ~self.book.open & (a_true.size > 0)
                 & (t - case.rejected >= v.behaviour.reapply_months))
-        applying = behaviour.applications(pop, a_true, self.hardship.recent(t, lookback), free,
-                                          v, self.streams, t)
+        shock_before = self.hardship.recent(t, lookback)  # unchanged until the visits pay
+        applying = behaviour.applications(pop, a_true, shock_before, free, v, self.streams, t)
         behaviour.declare(pop, admin, applying, self.monitor.linked["human_resources"], v)
         self.book.add(applying, "application", t)
 
         # 4. street offices visit; decisions
-        shock_before = self.hardship.recent(t, lookback)
         order, bounds = order_queues(self.book, pop.street, self.n_streets)
         u_cap = self.streams.uniform("capacity", t, self.n_streets)
         taken = plan_visits(order, bounds, pop.weight[order], v.casework.visits_per_month,
@@ -279,13 +280,13 @@ class ReliefModel(mesa.Model):
         disposable_pc += total
         with np.errstate(divide="ignore", invalid="ignore"):
             disposable_pc /= size
-        disposable_pc[size == 0] = 0.0
+        alive = size > 0
+        disposable_pc[~alive] = 0.0
         line = v.metrics.poverty_line_multiple * v.policy.dibao_line
         basic_now = pay["basic_living"] + pay["gradual_exit"]
         left = (self.prev_basic > 0) & (basic_now == 0)
         cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
         pre_pc = a_true.income_pc
-        alive = size > 0
         decile = _deciles(pre_pc, w * alive)
         bottom = decile < 2
         employed, unemployed = self._labour_force(w)
@@ -298,7 +299,7 @@ class ReliefModel(mesa.Model):
         living = np.flatnonzero(alive)
         people_living = people[living]
         lacking = np.flatnonzero(missed)
-        visits = w[out.visited].sum()
+        visits = wv.sum()
         # entitlements are needed for missed households only (the rules are per household)
         a_missed = Assessment(true_tier[lacking], a_true.income_pc[lacking],
                               a_true.assets_ok[lacking], size[lacking])
@@ -308,7 +309,7 @@ class ReliefModel(mesa.Model):
             "employed": employed, "unemployed": unemployed, "che_households": che_households,
             "dibao_entries": wv[(new == DIBAO) & (old != DIBAO)].sum(),
             "dibao_exits": wv[(old == DIBAO) & (new != DIBAO)].sum(),
-            "low_income_people": (w * size)[(case.tier >= MARGINAL) | in_exit].sum(),
+            "low_income_people": people[(case.tier >= MARGINAL) | in_exit].sum(),
             "households": w[living].sum(), "people": people.sum(),
             "eligible": w[eligible].sum(), "enrolled": w[enrolled].sum(),
             "enrolled_tiered": w[tiered & ~in_exit].sum(),
@@ -342,7 +343,7 @@ class ReliefModel(mesa.Model):
             rec[f"missed_{tier}"] = missed_sums[code]
         for prog in PROGRAMMES:
             rec[f"spend_{prog}"] = (w * pay[prog]).sum()
-        by_decile = np.bincount(decile, weights=w * total, minlength=10)
+        by_decile = np.bincount(decile, weights=spent, minlength=10)
         for d in range(10):
             rec[f"transfers_decile_{d + 1}"] = by_decile[d]
         for rule in WARNING_RULES:
@@ -373,9 +374,9 @@ class ReliefModel(mesa.Model):
         Capacity to pay = 12-month income − subsistence (``metrics.che_*``). Kept in
         a helper so that its household-sized temporaries are freed before the month ends.
         """
-        self.medical_ring[t % 12] = self.truth.medical_oop
+        self.medical_ring[t % RING_MONTHS] = self.truth.medical_oop
         medical_12m = self.medical_ring.sum(axis=0, dtype=np.float64)
-        subsistence = 12 * v.metrics.che_subsistence_multiple * v.policy.dibao_line * size
+        subsistence = RING_MONTHS * v.metrics.che_subsistence_multiple * v.policy.dibao_line * size
         capacity = self.truth.income_ring.sum(axis=0) - subsistence
         che = alive & (medical_12m >= v.metrics.che_threshold * np.maximum(capacity, 1.0)) & (
             medical_12m > 0)

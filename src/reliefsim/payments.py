@@ -43,8 +43,7 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     medical = medical_assistance(truth, v, tier, case.medical_paid_year, a_admin.size)
     case.medical_paid_year += medical
     participants = employment_participants(admin, v, tier)
-    employment = v.special.employment_cost * np.bincount(
-        admin.hh[np.flatnonzero(participants)], minlength=len(tier)).astype(np.float64)
+    employment = v.special.employment_cost * admin.count(participants)  # participants live
     return {
         "basic_living": basic,
         "gradual_exit": gradual,
