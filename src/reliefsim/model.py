@@ -188,9 +188,8 @@ class ReliefModel(mesa.Model):
                             u_cap)
         self.visit_plan = VisitPlan(order, bounds, taken, v.casework.visits_per_month)
         self.agents.do("step")
-        # every office's chosen prefix, street after street
-        visited = order[np.arange(len(order)) - np.repeat(bounds[:-1], np.diff(bounds))
-                        < np.repeat(taken, np.diff(bounds))]
+        # the households the offices chose, office after office (street order, as planned)
+        visited = np.concatenate([office.chosen for office in self.offices])
         out = visit(pop, admin, case, self.hardship, self.book.applied, visited, v,
                     self.streams.uniform("visit", t, pop.n, scratch=True), t,
                     self.monitor.linked["emergency_management"], before=a_admin,
