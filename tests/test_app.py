@@ -29,6 +29,17 @@ def test_classroom_model_is_bounded_and_tells_stories():
     assert model.pop.weight.sum() == pytest.approx(model.pop.n)
 
 
+def test_levers_left_alone_keep_the_scenarios_own_values():
+    integrated = ClassroomModel(households=100, scenario="integrated_data")
+    assert integrated.scenario.values(0).departments.finance.coverage == 1.0
+    base = ClassroomModel(households=100)
+    later = base.scenario.values(36).policy.dibao_line
+    assert later > base.scenario.values(0).policy.dibao_line  # the dated, uprated line is kept
+    moved = ClassroomModel(households=100, dibao_line=1500, data_coverage=0.2)
+    assert moved.scenario.values(36).policy.dibao_line == 1500.0
+    assert moved.scenario.values(0).departments.public_security.coverage == 0.2
+
+
 def test_app_with_unknown_scenario_is_a_clear_error(capsys):
     assert main(["app", "no_such_scenario"]) == 2
     assert "scenario file not found: no_such_scenario" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from reliefsim.model import ReliefModel
+from reliefsim.scenario import Scenario, load_scenario
 from reliefsim.schema import DEPARTMENTS
 
 MAX_HOUSEHOLDS = 1500
@@ -25,6 +26,30 @@ STATUS_COLOURS = {
     "helped correctly": "#2ca02c", "missed": "#d62728", "leakage": "#ff7f0e",
     "gradual exit": "#1f77b4", "not eligible": "#d9d9d9",
 }
+
+
+LEVERS: dict[str, tuple[str, type]] = {
+    "dibao_line": ("policy.dibao_line", float),
+    "marginal_multiplier": ("policy.marginal_multiplier", float),
+    "rigid_ratio_threshold": ("policy.rigid_ratio_threshold", float),
+    "exit_period_months": ("policy.exit_period_months", int),
+    "visits_per_month": ("casework.visits_per_month", float),
+}
+"""The classroom's levers (keyword → scenario key, type); data coverage sets every department."""
+
+
+def app_scenario() -> str:
+    """The scenario the app runs (``reliefsim app SCENARIO`` sets it; default baseline)."""
+    return os.environ.get("RELIEFSIM_APP_SCENARIO", "baseline")
+
+
+def lever_values(scenario: Scenario) -> dict[str, float]:
+    """Where the scenario has each lever at its start (coverage: the departments' mean)."""
+    v = scenario.values(0)
+    out = {name: v[key] for name, (key, _) in LEVERS.items()}
+    out["data_coverage"] = round(float(np.mean([v.departments[d].coverage
+                                                for d in DEPARTMENTS])), 2)
+    return out
 
 
 class ClassroomModel(ReliefModel):
@@ -42,26 +67,35 @@ class ClassroomModel(ReliefModel):
         scenario: scenario name or path.
     """
 
-    def __init__(self, dibao_line: float = 1360.0, marginal_multiplier: float = 1.5,
-                 rigid_ratio_threshold: float = 0.7, exit_period_months: int = 6,
-                 data_coverage: float = 0.5, visits_per_month: float = 400.0,
-                 households: int = 600, seed: int = 1,
+    def __init__(self, dibao_line: float | None = None, marginal_multiplier: float | None = None,
+                 rigid_ratio_threshold: float | None = None,
+                 exit_period_months: int | None = None, data_coverage: float | None = None,
+                 visits_per_month: float | None = None, households: int = 600, seed: int = 1,
                  scenario: str | None = None) -> None:
         households = int(min(max(households, 50), MAX_HOUSEHOLDS))
+        base = load_scenario(scenario or app_scenario())
+        levers = lever_values(base)
+        chosen = {"dibao_line": dibao_line, "marginal_multiplier": marginal_multiplier,
+                  "rigid_ratio_threshold": rigid_ratio_threshold,
+                  "exit_period_months": exit_period_months, "data_coverage": data_coverage,
+                  "visits_per_month": visits_per_month}
         overrides: dict[str, Any] = {
-            "policy.dibao_line": float(dibao_line),
-            "policy.marginal_multiplier": float(marginal_multiplier),
-            "policy.rigid_ratio_threshold": float(rigid_ratio_threshold),
-            "policy.exit_period_months": int(exit_period_months),
-            "casework.visits_per_month": float(visits_per_month),
             "population.streets": TOWN_STREETS,
             "population.households_represented": float(households),
             "run.warmup_months": 0,
         }
-        overrides.update({f"departments.{d}.coverage": float(data_coverage)
-                          for d in DEPARTMENTS})
-        super().__init__(scenario or os.environ.get("RELIEFSIM_APP_SCENARIO", "baseline"),
-                         households=households, months=600, seed=int(seed),
+        # a lever left where the scenario has it keeps the scenario's own value (a dated and
+        # uprated dibao line, each department's coverage); a moved lever overrides it
+        for name, value in chosen.items():
+            if value is None or value == levers[name]:
+                continue
+            if name == "data_coverage":
+                overrides.update({f"departments.{d}.coverage": float(value)
+                                  for d in DEPARTMENTS})
+            else:
+                key, kind = LEVERS[name]
+                overrides[key] = kind(value)
+        super().__init__(base, households=households, months=600, seed=int(seed),
                          overrides=overrides)
         rng = self.streams("town-map", -1)
         side = int(np.ceil(np.sqrt(TOWN_STREETS)))
@@ -162,14 +196,19 @@ def FamilyStory(model: ClassroomModel) -> None:
 
 
 def model_params() -> dict[str, Any]:
-    """Bounded sliders for the classroom."""
+    """Bounded sliders for the classroom, starting where the scenario has each lever."""
+    lv = lever_values(load_scenario(app_scenario()))
     return {
-        "dibao_line": Slider("Dibao line (yuan/person)", 1360, 800, 2500, 20),
-        "marginal_multiplier": Slider("Marginal line (× dibao)", 1.5, 1.0, 3.0, 0.1),
-        "rigid_ratio_threshold": Slider("Rigid threshold (× income)", 0.7, 0.3, 1.2, 0.05),
-        "exit_period_months": Slider("Gradual exit (months)", 6, 0, 24, 1),
-        "data_coverage": Slider("Data coverage (share linked)", 0.5, 0.0, 1.0, 0.05),
-        "visits_per_month": Slider("Visits / street office / month", 400, 0, 2000, 20),
+        "dibao_line": Slider("Dibao line (yuan/person)", lv["dibao_line"], 800, 2500, 20),
+        "marginal_multiplier": Slider("Marginal line (× dibao)", lv["marginal_multiplier"],
+                                      1.0, 3.0, 0.1),
+        "rigid_ratio_threshold": Slider("Rigid threshold (× income)",
+                                        lv["rigid_ratio_threshold"], 0.3, 1.2, 0.05),
+        "exit_period_months": Slider("Gradual exit (months)", lv["exit_period_months"], 0, 24, 1),
+        "data_coverage": Slider("Data coverage (share linked)", lv["data_coverage"], 0.0, 1.0,
+                                0.05),
+        "visits_per_month": Slider("Visits / street office / month", lv["visits_per_month"], 0,
+                                   2000, 20),
         "households": Slider("Households in town", 600, 100, MAX_HOUSEHOLDS, 50),
         "seed": Slider("Seed", 1, 1, 100, 1),
     }
