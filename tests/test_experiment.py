@@ -1,6 +1,7 @@
 """Replications, paired comparisons, sweeps that survive SIGKILL, executors, forecast, SALib."""
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -239,3 +240,22 @@ def test_intervals_of_indicators_with_no_values_are_nan_without_warnings():
         assert math.isnan(mean_interval([nan]).mean)
         both = welch_interval([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
         assert both.mean == 1.0 and both.low < 1.0 < both.high
+
+
+def test_vary_takes_list_valued_levels_from_text_and_from_a_dict():
+    from reliefsim.experiment import check_vary
+
+    text = parse_vary(['policy.rigid_items=["medical"],["medical", "rent"]',
+                       "policy.exit_period_months=0,6"])
+    assert text == {"policy.rigid_items": [["medical"], ["medical", "rent"]],
+                    "policy.exit_period_months": [0, 6]}
+    assert check_vary("policy.rigid_items", [["medical"], ["medical", "rent"]]) == \
+        text["policy.rigid_items"]
+    assert check_vary("policy.dibao_line", (1200, 1600)) == (1200.0, 1600.0)
+    for key, levels, message in (
+            ("policy.rigid_items", [["food"]], 'level ["food"]: expected a list of strings'),
+            ("policy.dibao_lin", [1300], "did you mean 'policy.dibao_line'"),
+            ("policy.dibao_line", (1600, 1200), "empty range"),
+            ("policy.dibao_line", [], "empty range")):
+        with pytest.raises(ReliefsimError, match=re.escape(message)):
+            check_vary(key, levels)

@@ -24,6 +24,7 @@ from reliefsim.experiment import (
     RunResult,
     RunSpec,
     as_value,
+    check_vary,
     design_points,
     execute,
     mean_interval,
@@ -169,7 +170,9 @@ def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
 
     Args:
         scenario: the base scenario.
-        vary: ``{"policy.exit_period_months": [0, 6, 12]}`` or ``["KEY=v1,v2", "KEY=lo:hi"]``.
+        vary: levels as a list and ranges (for ``sample``) as a ``(low, high)`` tuple, e.g.
+            ``{"policy.exit_period_months": [0, 6, 12], "policy.dibao_line": (1200, 1600)}``,
+            or the command line's ``["KEY=v1,v2", "KEY=lo:hi"]``.
         reps: replications per design point.
         sample: ``"lhs:N"`` for Latin-hypercube sampling of ranges.
         households: simulated households (default ``run.households``).
@@ -186,9 +189,9 @@ def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
     base = _scenario(scenario, overrides)
     if not isinstance(vary, dict):
         vary = parse_vary(vary)
-    elif vary:
-        vary = parse_vary(f"{k}=" + (",".join(json.dumps(x) for x in v) if isinstance(v, list)
-                                     else f"{v[0]}:{v[1]}") for k, v in vary.items())
+    else:
+        vary = {k: check_vary(k, tuple(v) if isinstance(v, tuple) else list(v))
+                for k, v in vary.items()}
     if not vary:
         raise ReliefsimError("a sweep needs at least one --vary KEY=…")
     n, m, s = _settings(base, households, months, seed)

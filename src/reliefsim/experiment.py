@@ -189,6 +189,9 @@ def _execute_dask(specs: Sequence[RunSpec], address: str) -> Iterator[RunResult]
 def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float]]:
     """Parse ``--vary KEY=v1,v2,…`` (levels) or ``--vary KEY=LOW:HIGH`` (a range for sampling).
 
+    Levels are TOML values separated by commas outside brackets, so list-valued keys work:
+    ``policy.rigid_items=["medical"],["medical","rent"]``.
+
     Raises:
         ReliefsimError: for unknown keys, empty or invalid values.
     """
@@ -200,32 +203,67 @@ def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float
         if not raw:
             raise ReliefsimError(f"--vary {key}: empty range; give levels like 1.5,2.0 or a "
                                  "range like 1.5:2.0")
-        spec = SCHEMA[key]
-        if ":" in raw and spec.kind in ("float", "int"):
+        if ":" in raw and SCHEMA[key].kind in ("float", "int"):
             lo_text, _, hi_text = raw.partition(":")
             try:
-                lo, hi = float(lo_text), float(hi_text)
+                out[key] = check_vary(key, (float(lo_text), float(hi_text)))
             except ValueError:
                 raise ReliefsimError(f"--vary {key}={raw}: expected LOW:HIGH numbers") from None
-            if not lo < hi:
-                raise ReliefsimError(f"--vary {key}={raw}: empty range (LOW must be < HIGH)")
-            for bound in (lo, hi):
-                value = int(bound) if spec.kind == "int" else bound
-                if _check_value(value, spec) is not None:
-                    raise ReliefsimError(f"--vary {key}={raw}: expected {spec.describe()}")
-            out[key] = (lo, hi)
             continue
-        levels = []
-        for text in raw.split(","):
-            if not text.strip():
-                raise ReliefsimError(f"--vary {key}={raw}: empty level")
-            value = toml_value(text)
-            if _check_value(value, spec) is not None:
-                raise ReliefsimError(f"--vary {key}: level {text.strip()!r}: expected "
-                                     f"{spec.describe()}")
-            levels.append(value)
-        out[key] = levels
+        texts = _top_level_split(raw)
+        if any(not text.strip() for text in texts):
+            raise ReliefsimError(f"--vary {key}={raw}: empty level")
+        out[key] = check_vary(key, [toml_value(text) for text in texts])
     return out
+
+
+def check_vary(key: str, levels: list[Any] | tuple[float, float]
+               ) -> list[Any] | tuple[float, float]:
+    """Check one key's levels (a list) or range (a ``(low, high)`` tuple) against the schema.
+
+    Raises:
+        ReliefsimError: for an unknown key, an empty list, a range with low ≥ high, or a value
+            of the wrong type or out of range.
+    """
+    from reliefsim.scenario import _check_known
+
+    _check_known(key, "--vary")  # unknown keys, with a "did you mean"
+    spec = SCHEMA[key]
+    if isinstance(levels, tuple):
+        lo, hi = levels
+        if not lo < hi:
+            raise ReliefsimError(f"--vary {key}={lo:g}:{hi:g}: empty range (LOW must be < HIGH)")
+        for bound in (lo, hi):
+            if _check_value(int(bound) if spec.kind == "int" else bound, spec) is not None:
+                raise ReliefsimError(f"--vary {key}={lo:g}:{hi:g}: expected {spec.describe()}")
+        return (float(lo), float(hi))
+    if not levels:
+        raise ReliefsimError(f"--vary {key}: empty range; give at least one level")
+    for value in levels:
+        if _check_value(value, spec) is not None:
+            raise ReliefsimError(f"--vary {key}: level {json.dumps(value, ensure_ascii=False)}: "
+                                 "expected "
+                                 f"{spec.describe()}")
+    return list(levels)
+
+
+def _top_level_split(text: str) -> list[str]:
+    """Split on commas that are not inside brackets or quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
 
 
 def design_points(vary: dict[str, list[Any] | tuple[float, float]], sample: str | None,
