@@ -6,7 +6,6 @@ and ``overrides`` like ``--set``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from reliefsim.experiment import (
     execute,
     mean_interval,
     parse_vary,
+    stable_hash,
     welch_interval,
 )
 from reliefsim.scenario import Scenario, load_scenario
@@ -139,7 +139,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
 
 
 def _key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return stable_hash(parts)
 
 
 # ---------------------------------------------------------------- sweep

@@ -159,11 +159,10 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
                 raise ReliefsimError(f"{where}: bound {bound:g}: expected "
                                      f"{SCHEMA[key].describe()}")
         params.append(FreeParameter(key, low, high))
-    return CalibrationSpec(path, targets, params, settings,
-                           int(run.get("households", 4000)), int(run.get("months", 30)),
-                           int(run.get("reps", 2)), int(run.get("seed", 101)),
-                           int(run.get("validation_seed", 202)), base,
-                           int(run.get("validation_reps", 6)))
+    sizes = {name: int(run[name]) for name in ("households", "months", "reps", "seed",
+                                                 "validation_seed", "validation_reps")
+             if name in run}  # the others keep CalibrationSpec's defaults
+    return CalibrationSpec(path, targets, params, settings, base=base, **sizes)
 
 
 @dataclass

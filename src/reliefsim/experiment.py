@@ -80,10 +80,14 @@ class RunResult:
         return {i.name: i.value for i in self.indicators}
 
 
+def stable_hash(obj: Any) -> str:
+    """SHA-256 (hex) of ``obj`` as sorted JSON: the same on every machine and run."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def point_key(point: dict[str, Any]) -> str:
     """A short stable hash of a design point."""
-    text = json.dumps(point, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return stable_hash(point)[:16]
 
 
 def run_spec(spec: RunSpec) -> RunResult:

@@ -22,6 +22,8 @@ HOUSEHOLD_FIELDS: tuple[str, ...] = (
     "damage", "income_window", "rigid_window",
 )
 RING_FIELDS: tuple[str, ...] = ("income_ring", "rigid_ring")
+MILD, SEVERE = 1, 2
+"""Disability codes of the ``disability`` member field (0 none)."""
 ITEM_FIELDS: dict[str, str] = {
     "medical": "medical_oop", "care": "care", "rent": "rent", "rehab": "rehab",
     "education": "education",

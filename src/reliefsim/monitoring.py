@@ -11,7 +11,7 @@ from collections import deque
 
 import numpy as np
 
-from reliefsim.facts import Facts
+from reliefsim.facts import SEVERE, Facts
 from reliefsim.population import Population
 from reliefsim.rng import Streams
 from reliefsim.rules import NONE, Assessment, rigid_test
@@ -88,7 +88,7 @@ class Monitor:
     def observe(self, truth: Facts, admin: Facts, v: Values, t: int) -> None:
         """Refresh the admin view of linked households from (lagged) true facts; count look-ups."""
         self.prev_income = admin.income()
-        self.prev_severe = admin.count(admin.disability == 2)
+        self.prev_severe = admin.count(admin.disability == SEVERE)
         self.prev_alive = admin.alive.copy()
         self.prev_works = admin.works.copy()
         self.snapshots.append(self._snapshot(truth) if self.max_lag else {})
@@ -162,7 +162,7 @@ class Monitor:
             raised["income_drop"] = lk["human_resources"] & drop & monitored
         if w.disability_onset:
             raised["disability_onset"] = (lk["disability_federation"]
-                                          & (admin.count(admin.disability == 2)
+                                          & (admin.count(admin.disability == SEVERE)
                                              > self.prev_severe) & monitored)
         if w.disaster_hit:
             raised["disaster_hit"] = lk["emergency_management"] & (admin.damage > 0) & monitored

@@ -14,7 +14,7 @@ from typing import overload
 
 import numpy as np
 
-from reliefsim.facts import Facts
+from reliefsim.facts import MILD, SEVERE, Facts
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
 
@@ -106,11 +106,11 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     u = rng.random(m)
     disability = np.select([u < pop.severe_disability_share,
                             u < pop.severe_disability_share + pop.mild_disability_share],
-                           [2, 1], 0).astype(np.int8)
+                           [SEVERE, MILD], 0).astype(np.int8)
     serious = rng.random(m) < pop.serious_illness_share
     chronic = (age >= 60) & (rng.random(m) < pop.chronic_share_60plus)
     self_care = (((age >= 75) & (rng.random(m) < pop.unable_self_care_share_75plus))
-                 | ((disability == 2) & (rng.random(m) < pop.unable_self_care_share_severe)))
+                 | ((disability == SEVERE) & (rng.random(m) < pop.unable_self_care_share_severe)))
     # students in tertiary education live in their parents' household, not on their own
     tertiary_track = (rng.random(m) < pop.tertiary_enrolment) & (pos > 0)
     phone_share = np.select([age < 60, age < 70, age < 80],
@@ -148,7 +148,7 @@ def able_to_work(age: np.ndarray, disability: np.ndarray, serious_illness: np.nd
                  v: Values) -> np.ndarray:
     """Physically able to hold a job: working age, no severe disability, no serious illness."""
     p = v.population
-    return ((age >= p.work_start_age) & (age < p.retirement_age) & (disability < 2)
+    return ((age >= p.work_start_age) & (age < p.retirement_age) & (disability < SEVERE)
             & ~serious_illness)
 
 
@@ -188,7 +188,7 @@ def monthly_flows(f: Facts, v: Values, z: np.ndarray | None) -> None:
     oop = np.where(ill[sick], s.serious_oop_median * spread, s.chronic_oop_median * spread)
     f.medical_oop = f.sum_members(sick, oop)
     f.care = s.care_cost * f.count(f.unable_self_care)
-    f.rehab = s.rehab_cost * f.count(f.disability == 2)
+    f.rehab = s.rehab_cost * f.count(f.disability == SEVERE)
     cost = np.array([0.0, s.education_cost.primary, s.education_cost.secondary,
                      s.education_cost.tertiary])
     pupils = np.flatnonzero((f.student > 0) & alive)

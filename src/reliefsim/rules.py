@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reliefsim.facts import Facts
+from reliefsim.facts import SEVERE, Facts
 from reliefsim.scenario import Values
 from reliefsim.schema import TIER_NAMES
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
 TIER_CODE = {name: code for code, name in enumerate(TIER_NAMES)}
-SEVERE = 2
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reliefsim.facts import Facts
+from reliefsim.facts import SEVERE, Facts
 from reliefsim.population import Population, able_to_work, monthly_flows, student_level
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
@@ -121,10 +121,10 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     c = _below(u_dis, max(s.disability_onset_60plus, s.disability_onset_under60))
     dis_hazard = np.where(old60[c], s.disability_onset_60plus, s.disability_onset_under60)
     disability_onset = np.zeros(m, dtype=bool)
-    disability_onset[c] = alive[c] & (f.disability[c] < 2) & (u_dis[c] < dis_hazard)
+    disability_onset[c] = alive[c] & (f.disability[c] < SEVERE) & (u_dis[c] < dis_hazard)
     del u_dis
     disability = f.disability.astype(np.int8)
-    disability[disability_onset] = 2
+    disability[disability_onset] = SEVERE
     f.disability = disability
     c = _below(streams.uniform("self-care", t, m, scratch=True), s.self_care_loss_75plus)
     self_care_loss = np.zeros(m, dtype=bool)
