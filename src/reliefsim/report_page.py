@@ -124,29 +124,35 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
     return path
 
 
-def _pair(summary: Any, order: list[str | None]) -> tuple[str, str] | None:
+def _paired(summary: Any, order: list[str | None]) -> tuple[str, str, Any] | None:
+    """A and B of a comparison and its values, one row per (replication, indicator)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     if all(order) and set(order) <= set(scenarios):
-        return order[0], order[1]  # type: ignore[return-value]
-    return (scenarios[0], scenarios[1]) if len(scenarios) >= 2 else None
+        a, b = order[0], order[1]
+    elif len(scenarios) >= 2:
+        a, b = scenarios[0], scenarios[1]
+    else:
+        return None
+    wide = summary.pivot_table(index=["replication", "name"], columns="scenario",
+                               values="value").reset_index()
+    return a, b, wide  # type: ignore[return-value]
+
+
+def _difference(wide: Any, a: str, b: str, name: str) -> tuple[Any, Any]:
+    """One indicator's rows, and the mean paired difference B − A with its 95 % interval."""
+    rows = wide[wide["name"] == name]
+    return rows, mean_interval(list(rows[b] - rows[a]))
 
 
 def _comparison(summary: Any, out: Path, order: list[str | None]
                 ) -> list[tuple[str, Path, str]]:
-    pair = _pair(summary, order)
-    if pair is None:
+    paired = _paired(summary, order)
+    if paired is None:
         return []
-    a, b = pair
-    wide = summary.pivot_table(index=["replication", "name"], columns="scenario",
-                               values="value").reset_index()
-    diff, low, high = [], [], []
-    for d in range(1, 11):
-        rows = wide[wide["name"] == f"transfers.decile_{d}"]
-        iv = mean_interval(list(rows[b] - rows[a]))
-        diff.append(iv.mean)
-        low.append(iv.low)
-        high.append(iv.high)
-    path = figures.deciles(diff, low, high, out / "deciles.png",
+    a, b, wide = paired
+    intervals = [_difference(wide, a, b, f"transfers.decile_{d}")[1] for d in range(1, 11)]
+    path = figures.deciles([iv.mean for iv in intervals], [iv.low for iv in intervals],
+                           [iv.high for iv in intervals], out / "deciles.png",
                            f"Change in transfers by income decile: {b} − {a}")
     return [(f"{b} − {a}: effect by income decile", path,
              "Mean paired difference per decile of pre-transfer income per capita, with 95 % "
@@ -154,16 +160,13 @@ def _comparison(summary: Any, out: Path, order: list[str | None]
 
 
 def _comparison_table(summary: Any, order: list[str | None]) -> str:
-    pair = _pair(summary, order)
-    if pair is None:
+    paired = _paired(summary, order)
+    if paired is None:
         return ""
-    a, b = pair
-    wide = summary.pivot_table(index=["replication", "name"], columns="scenario",
-                               values="value").reset_index()
+    a, b, wide = paired
     rows = []
     for name in ("spend.total", *HEADLINE[:3], "cliff_falls", "poverty_headcount"):
-        sub = wide[wide["name"] == name]
-        iv = mean_interval(list(sub[b] - sub[a]))
+        sub, iv = _difference(wide, a, b, name)
         unit = _unit(name)
         rows.append(f"<tr><td>{name}</td><td>{fmt(sub[a].mean(), unit)}</td>"
                     f"<td>{fmt(sub[b].mean(), unit)}</td><td><b>{fmt(iv.mean, unit)}</b></td>"
