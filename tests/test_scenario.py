@@ -140,3 +140,13 @@ def test_include_overrides_the_files_own_values_and_missing_include_is_reported(
     bad = write(tmp_path, "bad.toml", 'extends = "baseline.toml"\ninclude = ["nope.toml"]\n')
     with pytest.raises(ReliefsimError, match=r"'include' names nope\.toml"):
         load_scenario(bad)
+
+
+def test_broken_included_files_name_the_file_and_the_problem(tmp_path):
+    write(tmp_path, "broken.toml", "[policy\n")
+    (tmp_path / "latin1.toml").write_bytes("# caf\xe9\n".encode("latin-1"))
+    for name, message in (("broken.toml", "not valid TOML"),
+                          ("latin1.toml", "not a UTF-8 text file")):
+        path = write(tmp_path, "mine.toml", f'extends = "baseline.toml"\ninclude = ["{name}"]\n')
+        with pytest.raises(ReliefsimError, match=f"{name}: {message}"):
+            load_scenario(path)

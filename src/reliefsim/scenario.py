@@ -265,15 +265,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Param], s
     path = path.resolve()
     if path in seen:
         raise ReliefsimError(f"{path}: 'extends' makes a cycle through {seen[-1].name}")
-    try:
-        raw_text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(raw_text)
-    except OSError as exc:
-        raise ReliefsimError(f"{path}: cannot read scenario file ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ReliefsimError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ReliefsimError(f"{path}: not a UTF-8 text file") from None
+    raw_text, data = _read_toml(path, "scenario file")
     params: dict[str, Param] = {}
     text = ""
     base = data.pop("extends", None)
@@ -293,28 +285,40 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Param], s
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
         raise ReliefsimError(f"{path}: 'include' must be a list of file names")
     text += f"\n# ---- {path.name}\n{raw_text}"
-    for key, leaf in _leaves(data, "", path):
-        _check_known(key, str(path))
-        params[key] = _merge(params.get(key), key, leaf, path)
+    _merge_leaves(params, data, path)
     for name in includes:
         inc = path.parent / name
         if not inc.is_file():
             raise ReliefsimError(f"{path}: 'include' names {name}, which does not exist in "
                                  f"{path.parent}")
-        try:
-            inc_text = inc.read_text(encoding="utf-8")
-            inc_data = tomllib.loads(inc_text)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ReliefsimError(f"{inc}: cannot read included file ({exc})") from None
+        inc_text, inc_data = _read_toml(inc, "included file")
         inc_data.pop("description", None)
         if "extends" in inc_data or "include" in inc_data:
             raise ReliefsimError(f"{inc}: an included file holds values only (no 'extends' "
                                  "or 'include')")
         text += f"\n# ---- {inc.name} (included by {path.name})\n{inc_text}"
-        for key, leaf in _leaves(inc_data, "", inc):
-            _check_known(key, str(inc))
-            params[key] = _merge(params.get(key), key, leaf, inc)
+        _merge_leaves(params, inc_data, inc)
     return params, text
+
+
+def _read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
+    """A TOML file's text and data; unreadable or invalid files are a ReliefsimError."""
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+        return raw_text, tomllib.loads(raw_text)
+    except OSError as exc:
+        raise ReliefsimError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ReliefsimError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ReliefsimError(f"{path}: not a UTF-8 text file") from None
+
+
+def _merge_leaves(params: dict[str, Param], data: Mapping[str, Any], path: Path) -> None:
+    """Check each parameter of a file's data and merge it over ``params``."""
+    for key, leaf in _leaves(data, "", path):
+        _check_known(key, str(path))
+        params[key] = _merge(params.get(key), key, leaf, path)
 
 
 def _leaves(data: Mapping[str, Any], prefix: str, path: Path) -> Iterable[tuple[str, Any]]:
