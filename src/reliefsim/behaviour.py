@@ -59,11 +59,14 @@ def applications(pop: Population, truth: Assessment, hardship: np.ndarray, free:
 
 
 def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.ndarray,
-            v: Values) -> None:
+            v: Values) -> np.ndarray:
     """Write the applicants' declarations into the admin view.
 
     Declarations are truthful except that misreporters under-declare wages (where human
     resources data are not linked) and other income by ``behaviour.misreport_share``.
+
+    Returns:
+        The households whose admin facts this changed (a mask): the applicants.
     """
     admin.reveal(pop.facts, applying, MEMBER_FIELDS, HOUSEHOLD_FIELDS + RING_FIELDS)
     # Until now every household's wages and pensions are the sums over its members (refreshed
@@ -71,7 +74,7 @@ def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.n
     # so only the cheats' households need their sums recomputed.
     cheats = np.flatnonzero(applying & pop.misreporter)
     if len(cheats) == 0:
-        return
+        return applying
     keep = 1.0 - v.behaviour.misreport_share
     unlinked = admin.members_of(cheats[~hr_linked[cheats]])
     admin.wage[unlinked] = admin.wage[unlinked] * keep
@@ -82,3 +85,4 @@ def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.n
     ratio = np.divide(after, before, out=np.ones(len(cheats)), where=before > 0)
     admin.income_ring[:, cheats] *= ratio
     admin.income_window[cheats] = admin.income_window[cheats] * ratio
+    return applying

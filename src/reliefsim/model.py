@@ -178,7 +178,8 @@ class ReliefModel(mesa.Model):
                 & (t - case.rejected >= v.behaviour.reapply_months))
         shock_before = self.hardship.recent(t, lookback)  # unchanged until the visits pay
         applying = behaviour.applications(pop, a_true, shock_before, free, v, self.streams, t)
-        behaviour.declare(pop, admin, applying, self.monitor.linked["human_resources"], v)
+        declared = behaviour.declare(pop, admin, applying, self.monitor.linked["human_resources"],
+                                     v)
         self.book.add(applying, "application", t)
 
         # 4. street offices visit; decisions
@@ -193,7 +194,7 @@ class ReliefModel(mesa.Model):
         out = visit(pop, admin, case, self.hardship, self.book.applied, visited, v,
                     self.streams.uniform("visit", t, pop.n, scratch=True), t,
                     self.monitor.linked["emergency_management"], before=a_admin,
-                    changed=applying)
+                    changed=declared)
         self._record_visits(out, t, v)
         self._lap("casework")
 
