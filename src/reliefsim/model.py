@@ -13,6 +13,7 @@ import numpy as np
 from reliefsim import behaviour
 from reliefsim.caseload import Caseload
 from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, order_queues, plan_visits
+from reliefsim.deciles import deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
@@ -287,7 +288,7 @@ class ReliefModel(mesa.Model):
         left = (self.prev_basic > 0) & (basic_now == 0)
         cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
         pre_pc = a_true.income_pc
-        decile = _deciles(pre_pc, w * alive)
+        decile = deciles(pre_pc, w * alive)
         bottom = decile < 2
         employed, unemployed = self._labour_force(w)
         che_households = self._catastrophic_health(t, v, w, size, alive)
@@ -469,46 +470,6 @@ def _group_sums(w: np.ndarray, codes: np.ndarray, n: int) -> list[float]:
     rows = np.flatnonzero(codes)
     w_rows, c_rows = w[rows], codes[rows]
     return [w[codes == 0].sum()] + [w_rows[c_rows == k].sum() for k in range(1, n)]
-
-
-def _deciles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted decile (0 = poorest tenth … 9) of each household by ``values``."""
-    order = stable_argsort(values)
-    ordered = weights[order]
-    below = np.cumsum(ordered)
-    total = max(below[-1], 1e-12) if len(below) else 1e-12
-    below -= ordered  # weight of the households before each one
-    below *= 10
-    # floor(10 · below / total) by a division, exactly as ``//`` would round it: the two can
-    # differ only where the quotient rounds to a whole number, so those few take ``//``
-    share = below / total
-    tenth = np.floor(share)
-    edge = np.flatnonzero(tenth == share)
-    tenth[edge] = below[edge] // total
-    decile = np.empty(len(values), dtype=np.int8)
-    decile[order] = np.minimum(tenth, 9)
-    return decile
-
-
-def stable_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` for float64, by a radix sort on 16-bit digits.
-
-    Floats are mapped to unsigned integers in the same order (negative numbers bit-flipped;
-    −0.0 and 0.0 to one key, as they compare equal), then sorted digit by digit with NumPy's
-    stable (radix) sort of 16-bit keys, least significant first (``np.lexsort``). Arrays with
-    NaN fall back to NumPy's own stable sort.
-    """
-    values = np.ascontiguousarray(values, dtype=np.float64)
-    if len(values) < 4096 or np.isnan(values).any():
-        return np.argsort(values, kind="stable")
-    keys = (values + 0.0).view(np.uint64)  # + 0.0 turns −0.0 into 0.0
-    if (values < 0).any():
-        sign = np.uint64(1 << 63)
-        keys = np.where(keys & sign, ~keys, keys | sign)
-    digits = keys.view(np.uint16).reshape(-1, 4)  # little-endian: column 0 is the lowest
-    if digits.strides[1] != 2 or not np.little_endian:
-        return np.argsort(values, kind="stable")
-    return np.lexsort((digits[:, 0], digits[:, 1], digits[:, 2], digits[:, 3]))
 
 
 def _describe(f: Facts, i: int) -> dict[str, Any]:
