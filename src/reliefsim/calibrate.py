@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from reliefsim.api import run_all
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import (
     Interval,
     RunSpec,
     as_value,
-    execute,
     mean_interval,
 )
 from reliefsim.scenario import Scenario, _check_known, _check_value, load_scenario
@@ -187,25 +187,26 @@ def evaluate(spec: CalibrationSpec, scenario: Scenario, point: dict[str, Any], s
              workers: int = 1, dask: str | None = None) -> list[TargetResult]:
     """Simulate every setting the targets need at ``point`` and compare with the targets."""
     needed = sorted({t.setting for t in spec.targets if t.indicator})
-    specs = []
-    for setting in needed:
-        overrides = {**spec.base, **spec.settings[setting], **point}
-        for r in range(spec.reps):
-            specs.append(RunSpec(scenario, spec.households, spec.months, seed, r, overrides))
-    by_setting: dict[str, list[dict[str, float]]] = {s: [] for s in needed}
-    keys = {RunSpec(scenario, spec.households, spec.months, seed, 0,
-                    {**spec.base, **spec.settings[s], **point}).point_key: s for s in needed}
-    for result in execute(specs, workers, dask):
-        by_setting[keys[result.spec.point_key]].append(result.summary)
+    specs = [RunSpec(scenario, spec.households, spec.months, seed, r,
+                     _overrides(spec, setting, point))
+             for setting in needed for r in range(spec.reps)]
+    results = run_all(specs, workers, dask, progress=False)  # in spec order
+    by_setting = {s: [r.summary for r in results[k * spec.reps:(k + 1) * spec.reps]]
+                  for k, s in enumerate(needed)}
     out = []
     for t in spec.targets:
         if t.parameter:
-            value = point.get(t.parameter, scenario.value(t.parameter))
+            value = scenario.with_overrides(_overrides(spec, t.setting, point)).value(t.parameter)
             out.append(TargetResult(t, Interval(float(value), float(value), float(value))))
             continue
         values = [t.scale * sum(s[i] for i in t.indicator) for s in by_setting[t.setting]]
         out.append(TargetResult(t, mean_interval(values)))
     return out
+
+
+def _overrides(spec: CalibrationSpec, setting: str, point: dict[str, Any]) -> dict[str, Any]:
+    """The overrides of one setting at ``point``: the run's, the setting's, then the point's."""
+    return {**spec.base, **spec.settings[setting], **point}
 
 
 def objective(results: list[TargetResult]) -> float:
