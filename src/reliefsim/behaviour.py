@@ -27,21 +27,22 @@ def low_awareness(f: Facts, v: Values, households: np.ndarray) -> np.ndarray:
 
 
 def application_probability(pop: Population, truth: Assessment, hardship: np.ndarray,
-                            disaster: np.ndarray, v: Values) -> np.ndarray:
-    """Monthly probability that each household applies, if free to (not enrolled, no case).
+                            disaster: np.ndarray, free: np.ndarray, v: Values) -> np.ndarray:
+    """Monthly probability that each household applies (0 unless ``free`` to).
 
     Households in hardship (truly eligible, or a recent sudden hardship) apply with
     ``apply_prob``, scaled down for low awareness and back up by assisted application; near-poor
     households apply less often; a household hit by a disaster this month applies with
     ``disaster_apply_prob``; the others never apply. The probability is worked out for the
-    households that can apply at all (the others are 0).
+    households that can apply at all (the others are 0). ``free``: households that may apply
+    this month (living, not enrolled, no open case).
     """
     b = v.behaviour
     line = v.policy.marginal_multiplier * v.policy.dibao_line * b.near_poor_multiple
     near_poor = truth.income_pc < line
     in_need = hardship | (truth.tier != NONE)
     hit = disaster > 0
-    can = np.flatnonzero((in_need | near_poor | hit) & (truth.size > 0))
+    can = np.flatnonzero((in_need | near_poor | hit) & free)
     aware = np.where(low_awareness(pop.facts, v, can), b.low_awareness_factor
                      * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
     p = b.apply_prob * np.minimum(aware, 1.0)
@@ -54,8 +55,8 @@ def application_probability(pop: Population, truth: Assessment, hardship: np.nda
 def applications(pop: Population, truth: Assessment, hardship: np.ndarray, free: np.ndarray,
                  v: Values, streams: Streams, t: int) -> np.ndarray:
     """Households that apply this month (a mask)."""
-    p = application_probability(pop, truth, hardship, pop.facts.damage, v)
-    return free & (streams.uniform("apply", t, pop.n, scratch=True) < p)
+    p = application_probability(pop, truth, hardship, pop.facts.damage, free, v)
+    return streams.uniform("apply", t, pop.n, scratch=True) < p
 
 
 def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.ndarray,

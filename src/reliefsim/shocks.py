@@ -148,10 +148,9 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     del u_job
     lost = np.flatnonzero(job_loss)
     lost = lost[alive[lost] & (age[lost] < ret)]
-    # job losers look for work; seekers stop seeking once they work or cannot
-    seeking = f.seeking.copy()
-    seeking[lost[capable[lost]]] = True
-    f.seeking = seeking & ~works & capable & ~in_school
+    # job losers look for work; seekers stop seeking once they work or cannot (the capable
+    # are alive and below retirement age, so capable job losers are exactly the capable lost)
+    f.seeking = (f.seeking | job_loss) & ~works & capable & ~in_school
     benefit_months = f.benefit_months - ~works
     np.maximum(benefit_months, 0, out=benefit_months)
     benefit_months[lost] = s.unemployment_benefit_months
