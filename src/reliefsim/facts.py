@@ -152,20 +152,20 @@ class Facts:
         """A deep copy (every array copied)."""
         return Facts(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
-    def subset(self, households: np.ndarray, rings: bool = True) -> Facts:
+    def subset(self, households: np.ndarray) -> Facts:
         """The given households (ascending indices) and their members, as facts of their own.
+
+        The monthly rings are left empty, shape (0, n): a subset is for reading this month's
+        facts and window sums (assessments, entitlements), never for ``push_month`` or
+        ``update_windows``.
 
         Args:
             households: ascending household indices.
-            rings: also copy the monthly rings. Without them the rings are empty, shape
-                (0, n): for callers that only read this month's facts, never for
-                ``push_month`` or ``update_windows``.
         """
         members = self.members_of(households)
         data = {name: getattr(self, name)[members] for name in MEMBER_FIELDS}
         data.update({name: getattr(self, name)[households] for name in HOUSEHOLD_FIELDS})
-        data.update({name: getattr(self, name)[:, households] if rings
-                     else np.empty((0, len(households))) for name in RING_FIELDS})
+        data.update({name: np.empty((0, len(households))) for name in RING_FIELDS})
         hh = np.repeat(np.arange(len(households)), self.member_counts()[households])
         return Facts(hh=hh, **data)
 

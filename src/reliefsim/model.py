@@ -304,7 +304,7 @@ class ReliefModel(mesa.Model):
         # entitlements are needed for missed households only (the rules are per household)
         a_missed = Assessment(true_tier[lacking], a_true.income_pc[lacking],
                               a_true.assets_ok[lacking], size[lacking])
-        owed = entitlement(self.truth.subset(lacking, rings=False), a_missed, v, calendar_month)
+        owed = entitlement(self.truth.subset(lacking), a_missed, v, calendar_month)
         by_rule = {rule: w[mask].sum() for rule, mask in warned.items()}
         rec: dict[str, float] = {
             "employed": employed, "unemployed": unemployed, "che_households": che_households,

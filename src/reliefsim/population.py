@@ -171,16 +171,13 @@ def student_level(age: np.ndarray, tertiary_track: np.ndarray,
     return level
 
 
-def monthly_flows(f: Facts, v: Values, z: np.ndarray | None) -> None:
+def monthly_flows(f: Facts, v: Values, z: np.ndarray) -> None:
     """Set this month's rigid expenditure flows (medical, care, rehab, education) from members.
 
     Medical out-of-pocket for ill members is log-normal in ``z`` (one standard normal per
-    member; None for the median); the hospital cost of a new serious illness is added by the
-    shocks module.
+    member); the hospital cost of a new serious illness is added by the shocks module.
     """
     s = v.shocks
-    if z is None:
-        z = np.zeros(len(f.age))
     alive = f.alive
     ill = f.serious_illness
     sick = np.flatnonzero((ill | f.chronic) & alive)
@@ -224,7 +221,7 @@ def _round(streams: Streams, v: Values, k: int, r: int) -> tuple[dict, dict]:
 
 
 def build_facts(house: dict[str, np.ndarray], members: dict[str, np.ndarray],
-                v: Values, rng: np.random.Generator | None) -> Facts:
+                v: Values, rng: np.random.Generator) -> Facts:
     """Assemble :class:`Facts` from household and member columns; fill the rings.
 
     The rings are filled with the current month's income and rigid expenditure, as if the last
@@ -245,7 +242,7 @@ def build_facts(house: dict[str, np.ndarray], members: dict[str, np.ndarray],
     )
     f.refresh_incomes()
     f.financial_assets = v.population.assets_months_median * f.income() * house["asset_factor"]
-    monthly_flows(f, v, None if rng is None else rng.standard_normal(len(f.age)))
+    monthly_flows(f, v, rng.standard_normal(len(f.age)))
     # every past month like this one: the same row in every slot, windows summed at the end
     f.push_month(0, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
     f.income_ring[1:] = f.income_ring[0]

@@ -115,7 +115,7 @@ def reassess(f: Facts, v: Values, previous: Assessment, households: np.ndarray) 
         previous: the assessment of ``f`` before the changes.
         households: ascending indices of the households whose facts changed.
     """
-    fresh = assess(f.subset(households, rings=False), v)  # assess reads the window sums only
+    fresh = assess(f.subset(households), v)  # assess reads the window sums only
     out = []
     for old, new in ((previous.tier, fresh.tier), (previous.income_pc, fresh.income_pc),
                      (previous.assets_ok, fresh.assets_ok), (previous.size, fresh.size)):
