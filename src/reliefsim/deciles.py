@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 TENTHS = 10
+BOTTOM_TENTHS = 2  # the poorest 20 %, of the Coady-Grosh-Hoddinott indicator
 SMALL = 4096  # below this many values NumPy's own stable sort is as quick
 
 

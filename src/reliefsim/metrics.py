@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from reliefsim.deciles import BOTTOM_TENTHS, TENTHS
 from reliefsim.payments import PROGRAMMES
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES, WARNING_RULES
 
@@ -173,9 +174,11 @@ def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
         _share(m("enrolled_eligible", s), eligible)
         - _share(m("enrolled", s) - m("enrolled_eligible", s), m("households", s) - eligible),
         "difference of shares", "participation among eligible − among not eligible (Ravallion)")
-    add("coady_grosh_hoddinott", _share(m("transfers_bottom20", s), m("spend_total", s)) / 0.2,
-        "ratio", "share of transfers to the poorest 20 % (pre-transfer income p.c.) ÷ 0.2")
-    for d in range(1, 11):
+    bottom = BOTTOM_TENTHS / TENTHS
+    add("coady_grosh_hoddinott", _share(m("transfers_bottom20", s), m("spend_total", s)) / bottom,
+        "ratio", f"share of transfers to the poorest {bottom * 100:g} % (pre-transfer income "
+        f"p.c.) ÷ {bottom:g}")
+    for d in range(1, TENTHS + 1):
         add(f"transfers.decile_{d}", m(f"transfers_decile_{d}", s) * 12, "yuan/year",
             f"all transfers to pre-transfer income decile {d} (1 = poorest)")
     months = max(ledger.months() - s, 1)

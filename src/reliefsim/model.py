@@ -13,7 +13,7 @@ import numpy as np
 from reliefsim import behaviour
 from reliefsim.caseload import Caseload
 from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, order_queues, plan_visits
-from reliefsim.deciles import deciles
+from reliefsim.deciles import BOTTOM_TENTHS, TENTHS, deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
@@ -289,7 +289,7 @@ class ReliefModel(mesa.Model):
         cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
         pre_pc = a_true.income_pc
         decile = deciles(pre_pc, w * alive)
-        bottom = decile < 2
+        bottom = decile < BOTTOM_TENTHS
         employed, unemployed = self._labour_force(w)
         che_households = self._catastrophic_health(t, v, w, size, alive)
         old, new = out.old_tier, out.new_tier
@@ -344,8 +344,8 @@ class ReliefModel(mesa.Model):
             rec[f"missed_{tier}"] = missed_sums[code]
         for prog in PROGRAMMES:
             rec[f"spend_{prog}"] = (w * pay[prog]).sum()
-        by_decile = np.bincount(decile, weights=spent, minlength=10)
-        for d in range(10):
+        by_decile = np.bincount(decile, weights=spent, minlength=TENTHS)
+        for d in range(TENTHS):
             rec[f"transfers_decile_{d + 1}"] = by_decile[d]
         for rule in WARNING_RULES:
             rec[f"warnings_{rule}"] = by_rule[rule] if rule in warned else 0.0
