@@ -199,7 +199,7 @@ def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float
     Raises:
         ReliefsimError: for unknown keys, empty or invalid values.
     """
-    from reliefsim.scenario import split_assignment, toml_value
+    from reliefsim.scenario import parse_value, split_assignment
 
     out: dict[str, list[Any] | tuple[float, float]] = {}
     for item in items:
@@ -217,7 +217,7 @@ def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float
         texts = _top_level_split(raw)
         if any(not text.strip() for text in texts):
             raise ReliefsimError(f"--vary {key}={raw}: empty level")
-        out[key] = check_vary(key, [toml_value(text) for text in texts])
+        out[key] = check_vary(key, [parse_value(text) for text in texts])
     return out
 
 

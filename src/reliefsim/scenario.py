@@ -169,19 +169,19 @@ class Scenario:
             _check_known(key, origin)
             params[key] = replace(params[key], value=value, dated=(), uprating=0.0,
                                   origin=origin, source=f"set by {origin}")
-        lines = "".join(f"\n# {origin}\n{k} = {_toml_value(v)}" for k, v in overrides.items())
+        lines = "".join(f"\n# {origin}\n{k} = {_to_toml(v)}" for k, v in overrides.items())
         scenario = Scenario(self.name, params, self.text + lines)
         _validate(scenario, origin)
         return scenario
 
 
-def _toml_value(value: Any) -> str:
+def _to_toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(_to_toml(v) for v in value) + "]"
     return repr(value)
 
 
@@ -213,7 +213,7 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         key, raw = split_assignment(item, "--set", "KEY=VALUE, e.g. policy.dibao_line=1400")
-        out[key] = toml_value(raw)
+        out[key] = parse_value(raw)
     return out
 
 
@@ -231,7 +231,7 @@ def split_assignment(item: str, flag: str, expected: str) -> tuple[str, str]:
     return key, raw.strip()
 
 
-def toml_value(text: str) -> Any:
+def parse_value(text: str) -> Any:
     """A command-line value read as TOML (``1.5``, ``true``, ``[1, 2]``); bare words as strings."""
     try:
         return tomllib.loads(f"v = {text.strip()}")["v"]
@@ -400,7 +400,7 @@ def _validate(scenario: Scenario, where: str) -> None:
         for value in values:
             problem = _check_value(value, spec)
             if problem is not None:
-                raise ReliefsimError(f"{origin}: {key} = {_toml_value(value)}: expected "
+                raise ReliefsimError(f"{origin}: {key} = {_to_toml(value)}: expected "
                                      f"{spec.describe()}{problem}")
     _check_consistency(scenario, where)
 
@@ -415,7 +415,7 @@ def _check_value(value: Any, spec: Spec) -> str | None:
         for item in value:
             problem = _check_value(item, item_spec)
             if problem is not None:
-                return f" (bad item {_toml_value(item)})"
+                return f" (bad item {_to_toml(item)})"
         return None
     if kind == "bool":
         return None if isinstance(value, bool) else ""
