@@ -22,8 +22,6 @@ import time
 
 import numpy as np
 
-POOL = 3_000_000  # numbers in the pool: more than any block at 1,000,000 households
-
 
 def child(households: int, months: int, pooled: bool) -> dict:
     """One run in this process: ms per month, overall and by stage."""
@@ -31,8 +29,8 @@ def child(households: int, months: int, pooled: bool) -> dict:
     from reliefsim.model import ReliefModel
 
     model = ReliefModel("baseline", households=households, months=months, seed=1, story=False)
-    if pooled:
-        _draw_from_pool(rng)
+    if pooled:  # the largest block is one number per member
+        _draw_from_pool(rng, max(len(model.truth.age), model.pop.n))
     start = time.perf_counter()
     model.run()
     seconds = time.perf_counter() - start
@@ -40,10 +38,10 @@ def child(households: int, months: int, pooled: bool) -> dict:
             "stages": {k: s / months * 1e3 for k, s in model.stage_seconds.items()}}
 
 
-def _draw_from_pool(rng_module) -> None:
-    """Make every stream hand out copies of one pre-drawn pool (timing only)."""
-    uniforms = np.random.default_rng(0).random(POOL)
-    normals = np.random.default_rng(1).standard_normal(POOL)
+def _draw_from_pool(rng_module, size: int) -> None:
+    """Make every stream hand out copies of one pre-drawn pool of ``size`` (timing only)."""
+    uniforms = np.random.default_rng(0).random(size)
+    normals = np.random.default_rng(1).standard_normal(size)
     make = rng_module.Streams.__call__
 
     class Pooled:
