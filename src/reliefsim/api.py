@@ -116,7 +116,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     rb = [r for r in results if r.spec.scenario.hash == sb.hash and r.spec.replication < reps]
     rb_free = [r for r in results if r.spec.replication >= UNPAIRED_OFFSET]
     if engine is not None:
-        key = _key("compare", sa.hash, sb.hash, n, m, s, reps)
+        key = stable_hash(("compare", sa.hash, sb.hash, n, m, s, reps))
         exp = experiment_id(engine, key, named(f"compare {sa.name} vs {sb.name}", overrides),
                             "compare", {"reps": reps, "households": n, "months": m, "seed": s,
                                         "a": sa.name, "b": sb.name,
@@ -136,10 +136,6 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
                         "unpaired_high": free.high})
         rows.append(row)
     return Comparison(sa.name, sb.name, reps, pd.DataFrame(rows), ra, rb)
-
-
-def _key(*parts: Any) -> str:
-    return stable_hash(parts)
 
 
 # ---------------------------------------------------------------- sweep
@@ -199,7 +195,7 @@ def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
     for p in points:
         base.with_overrides(p, origin="--vary")   # validate every point before running
     engine = open_store(db)
-    key = _key("sweep", base.hash, points, reps, n, m, s)
+    key = stable_hash(("sweep", base.hash, points, reps, n, m, s))
     exp = experiment_id(engine, key, name or named(f"sweep {base.name}", overrides), "sweep",
                         {"points": points, "reps": reps, "households": n, "months": m,
                          "seed": s, "overrides": dict(overrides or {})})
