@@ -45,11 +45,10 @@ def tradeoff(points: Sequence[tuple[str, float, float]], path: Path) -> Path:
     return _save(fig, path)
 
 
-def spending(series: dict[str, np.ndarray], programmes: Sequence[str], start: str,
-             path: Path) -> Path:
+def spending(series: dict[str, np.ndarray], start: str, path: Path) -> Path:
     """Spending by programme, month by month, stacked."""
     fig, ax = plt.subplots(figsize=(8, 4.8), constrained_layout=True)
-    _stacked_spending(ax, series, programmes, start)
+    _stacked_spending(ax, series, start)
     return _save(fig, path)
 
 
@@ -65,8 +64,8 @@ def confusion(matrix: np.ndarray, path: Path) -> Path:
         for j in range(len(TIER_NAMES)):
             ax.text(j, i, f"{shown[i, j]:,.1f}", ha="center", va="center", fontsize=8,
                     color="white" if min(shown[i, j], top) > top / 2 else "black")
-    ax.set_xticks(range(5), TIER_NAMES, rotation=30, ha="right")
-    ax.set_yticks(range(5), TIER_NAMES)
+    ax.set_xticks(range(len(TIER_NAMES)), TIER_NAMES, rotation=30, ha="right")
+    ax.set_yticks(range(len(TIER_NAMES)), TIER_NAMES)
     ax.set(title="True tier × enrolled tier (thousand households)", xlabel="enrolled tier",
            ylabel="true tier")
     fig.colorbar(im, ax=ax, label="thousand households (none × none off the scale)")
@@ -156,7 +155,7 @@ def demo_figure(series: dict[str, list[float]], warmup: int, start: str, path: P
         (100 * s["leak_households"] / np.maximum(s["enrolled_tiered"], 1e-9),
          "leakage ÷ enrolled (of recipients)")],
         "Exclusion and inclusion errors", when, "%")
-    _stacked_spending(axes[1, 0], s, PROGRAMMES, start)
+    _stacked_spending(axes[1, 0], s, start)
     _lines(axes[1, 1], months, [
         (s["warnings"] / 1e3, "warnings raised"), (s["applications"] / 1e3, "applications"),
         (s["visits"] / 1e3, "home visits"), (s["backlog"] / 1e3, "cases waiting")],
@@ -176,11 +175,10 @@ def _lines(ax: plt.Axes, x: np.ndarray, lines: list[tuple[np.ndarray, str]], tit
     ax.legend(fontsize=8)
 
 
-def _stacked_spending(ax: plt.Axes, series: dict[str, np.ndarray], programmes: Sequence[str],
-                      start: str) -> None:
-    stack = [np.asarray(series[f"spend_{p}"]) / 1e6 for p in programmes]
+def _stacked_spending(ax: plt.Axes, series: dict[str, np.ndarray], start: str) -> None:
+    stack = [np.asarray(series[f"spend_{p}"]) / 1e6 for p in PROGRAMMES]
     months = np.arange(len(stack[0]))
-    ax.stackplot(months, stack, labels=programmes)
+    ax.stackplot(months, stack, labels=PROGRAMMES)
     top = float(np.max(np.sum(stack, axis=0))) if len(months) else 1.0
     ax.set_ylim(0, 1.45 * max(top, 1e-9))
     ax.set(title="Spending by programme", xlabel=f"month since {start}",

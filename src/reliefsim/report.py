@@ -1,4 +1,4 @@
-"""Readable output: the run summary for a terminal and the demo figure."""
+"""Readable output for a terminal: run summaries, comparisons, design points and fans."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def format_comparison(result: Any) -> str:
 
 
 def _kind(name: str) -> str:
-    """How ``fmt_short`` should show an indicator: share, yuan, days or count."""
+    """How ``fmt_short`` should show an indicator: share, yuan or count."""
     from reliefsim.metrics import indicator_units
 
     unit = indicator_units().get(name, "")
@@ -134,7 +134,7 @@ def _kind(name: str) -> str:
         return "share"
     if unit.startswith("yuan"):
         return "yuan"
-    return "days" if unit == "days" else "count"
+    return "count"
 
 
 def fmt_short(value: float, unit: str) -> str:
@@ -165,9 +165,8 @@ def format_forecast(table: Any, scenario: str, reps: int) -> str:
 
 
 DESIGN_COLUMNS = (
-    ("missed_rate", "missed", "share"), ("leakage_of_recipients", "leak/rec", "share"),
-    ("leakage_of_money", "leak/money", "share"), ("spend.total", "spend/yr", "yuan"),
-    ("cliff_falls", "cliffs/yr", "count"),
+    ("missed_rate", "missed"), ("leakage_of_recipients", "leak/rec"),
+    ("leakage_of_money", "leak/money"), ("spend.total", "spend/yr"), ("cliff_falls", "cliffs/yr"),
 )
 
 
@@ -189,13 +188,13 @@ def format_design(runs: list[dict], summary: Any) -> str:
         settings = ", ".join(f"{key}={val}" for key, val in json.loads(point).items())
         lines.extend(textwrap.wrap(f"P{k}: {scen} {settings}", 78, subsequent_indent="    "))
     lines.append("")
-    lines.append(f"{'point':<6}{'reps':>5}" + "".join(f"{h:>13}" for _, h, _ in DESIGN_COLUMNS))
+    lines.append(f"{'point':<6}{'reps':>5}" + "".join(f"{h:>13}" for _, h in DESIGN_COLUMNS))
     for k, (scen, point) in enumerate(points, start=1):
         sub = summary[(summary["scenario"] == scen) & (summary["point"] == point)]
         means = sub.groupby("name")["value"].mean()
         reps = sub["replication"].nunique()
-        cells = "".join(f"{fmt_short(means.get(name, float('nan')), unit):>13}"
-                        for name, _, unit in DESIGN_COLUMNS)
+        cells = "".join(f"{fmt_short(means.get(name, float('nan')), _kind(name)):>13}"
+                        for name, _ in DESIGN_COLUMNS)
         lines.append(f"{'P' + str(k):<6}{reps:>5}{cells}")
     lines += ["", "mean over replications; shares in %, money in yuan per year (M = million)"]
     return "\n".join(lines)

@@ -15,7 +15,6 @@ from reliefsim import figures
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import HEADLINE, UNPAIRED_OFFSET, mean_interval
 from reliefsim.metrics import indicator_units
-from reliefsim.payments import PROGRAMMES
 from reliefsim.report import SECTIONS, fmt
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES
 from reliefsim.store import (
@@ -91,7 +90,7 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
         sections.extend(_comparison(summary, out, order))
 
     sections.append(("Spending by programme", figures.spending(
-        series, PROGRAMMES, start, out / "spending.png"),
+        series, start, out / "spending.png"),
         "Weighted yuan per month, all months including the warm-up; temporary and disaster aid "
         "are one-off payments."))
     matrix = np.array([[ref_means.get(f"confusion.{t}.{e}", 0.0) for e in TIER_NAMES]
