@@ -97,7 +97,8 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
         applied: per household, the open case includes an application.
         visited: household indices visited this month.
         v: scenario values in force.
-        u: this month's visit-accuracy uniforms (length H).
+        u: this month's visit-accuracy uniforms (length H); may be the streams' scratch
+            buffer, so no other scratch draw may happen while they are in use.
         t: month index.
         em_linked: households linked to emergency-management data.
         before: an assessment of the admin view made earlier this month (optional).

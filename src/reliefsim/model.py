@@ -370,10 +370,11 @@ class ReliefModel(mesa.Model):
 
     def _catastrophic_health(self, t: int, v: Values, w: np.ndarray, size: np.ndarray,
                              alive: np.ndarray) -> float:
-        """Weighted households whose 12-month out-of-pocket ≥ 40 % of capacity to pay.
+        """Weighted households whose 12-month out-of-pocket ≥ ``metrics.che_threshold`` × capacity.
 
-        Capacity to pay = 12-month income − subsistence (``metrics.che_*``). Kept in
-        a helper so that its household-sized temporaries are freed before the month ends.
+        Capacity to pay = 12-month income − ``metrics.che_subsistence_multiple`` × dibao line ×
+        size × 12, taken as at least 1 yuan. Kept in a helper so that its household-sized
+        temporaries are freed before the month ends.
         """
         self.medical_ring[t % RING_MONTHS] = self.truth.medical_oop
         medical_12m = self.medical_ring.sum(axis=0, dtype=np.float64)

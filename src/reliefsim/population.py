@@ -130,9 +130,8 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     pick = idle & (first_able < m) & (rng.random(k) < pop.earner_share)
     works[first_able[pick]] = True
     # the able who do not work are unemployed job seekers or out of the labour force
-    seeking = can_work & ~works & (rng.random(m) < pop.seeking_share)
-    # someone living alone who can work but does not is looking for work
-    seeking |= can_work & ~works & (size[hh] == 1)
+    # (someone living alone who can work but does not is looking for work)
+    seeking = can_work & ~works & ((rng.random(m) < pop.seeking_share) | (size[hh] == 1))
     return {
         "hh": hh, "age": age, "alive": np.ones(m, dtype=bool), "works": works, "wage": wage,
         "pension": pension, "disability": disability, "serious_illness": serious,

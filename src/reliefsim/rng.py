@@ -45,14 +45,14 @@ class Streams:
                 fresh memory to fault in each month); the values are then valid only until the
                 next scratch draw, so the caller must not keep them.
         """
-        return self(purpose, month).random(size, out=self.scratch(size) if scratch else None)
+        return self(purpose, month).random(size, out=self._buffer(size) if scratch else None)
 
     def normal(self, purpose: str, month: int, size: int, scratch: bool = False) -> np.ndarray:
         """``size`` standard normals for ``purpose`` in ``month`` (``scratch`` as in uniform)."""
         return self(purpose, month).standard_normal(
-            size, out=self.scratch(size) if scratch else None)
+            size, out=self._buffer(size) if scratch else None)
 
-    def scratch(self, size: int) -> np.ndarray:
+    def _buffer(self, size: int) -> np.ndarray:
         """The reusable float64 buffer, as a view of ``size`` elements (grown when needed)."""
         if len(self._scratch) < size:
             self._scratch = np.empty(size)

@@ -159,7 +159,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
         f.benefit = f.benefit.copy()
         f.benefit[lost] = s.unemployment_benefit
     growth = np.log(_monthly(s.wage_growth_annual))
-    z = streams("wage", t).standard_normal(m)
+    z = streams.normal("wage", t, m)  # kept: it becomes the new wages
     z *= s.wage_sd_monthly
     z += growth
     np.exp(z, out=z)
