@@ -189,3 +189,13 @@ def test_misreporters_claim_the_set_share_of_the_temporary_cap_when_not_seen():
         model.run()
         spent[claim] = sum(model.ledger.series["spend_temporary"])
     assert spent[1.0] > spent[0.0] * 1.2
+
+
+def test_error_rates_month_by_month_with_empty_months_at_zero():
+    from reliefsim.metrics import error_rates
+
+    series = {"missed": [1, 0, 3], "eligible": [2, 0, 6],
+              "leak_households": [1, 0, 0], "enrolled_tiered": [4, 0, 5]}
+    missed, leakage = error_rates(series)
+    assert missed.tolist() == [0.5, 0.0, 0.5]
+    assert leakage.tolist() == [0.25, 0.0, 0.0]

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
+from reliefsim.metrics import error_rates
 from reliefsim.model import ReliefModel
 from reliefsim.scenario import Scenario, load_scenario
 from reliefsim.schema import DEPARTMENTS
@@ -145,11 +146,9 @@ def LiveCharts(model: ClassroomModel) -> None:
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
     if s:
         months = np.arange(len(s["eligible"]))
-        elig = np.maximum(np.array(s["eligible"]), 1e-9)
-        tiered = np.maximum(np.array(s["enrolled_tiered"]), 1e-9)
-        ax1.plot(months, 100 * np.array(s["missed"]) / elig, label="missed ÷ truly eligible")
-        ax1.plot(months, 100 * np.array(s["leak_households"]) / tiered,
-                 label="leakage ÷ enrolled")
+        missed, leakage = error_rates(s)
+        ax1.plot(months, 100 * missed, label="missed ÷ truly eligible")
+        ax1.plot(months, 100 * leakage, label="leakage ÷ enrolled")
         ax2.plot(months, np.array(s["spend_total"]) / 1e3, color="tab:green")
     ax1.set(ylabel="%", title="Missed cases and leakage")
     ax1.legend(fontsize=8)
@@ -167,8 +166,7 @@ def Numbers(model: ClassroomModel) -> None:
         solara.Markdown("**Month 0** — press *Step* to simulate a month.")
         return
     eligible, enrolled = s["eligible"][-1], s["enrolled"][-1]
-    missed = s["missed"][-1] / eligible if eligible else 0.0
-    leak = s["leak_households"][-1] / max(s["enrolled_tiered"][-1], 1e-9)
+    missed, leak = (rates[-1] for rates in error_rates(s))
     solara.Markdown(
         f"**Month {model.month}** — truly eligible {eligible:,.0f}, enrolled {enrolled:,.0f}, "
         f"missed {100 * missed:.1f} %, leakage {100 * leak:.1f} %, "

@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from reliefsim.metrics import error_rates
 from reliefsim.payments import PROGRAMMES
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES
 
@@ -150,10 +151,10 @@ def demo_figure(series: dict[str, list[float]], warmup: int, start: str, path: P
         (s["missed"] / 1e3, "missed (eligible, not enrolled)"),
         (s["leak_households"] / 1e3, "leakage (enrolled, not eligible)")],
         "Households: need and help", when, "thousand households")
+    missed, leakage = error_rates(series)
     _lines(axes[0, 1], months, [
-        (100 * s["missed"] / np.maximum(s["eligible"], 1e-9), "missed ÷ truly eligible"),
-        (100 * s["leak_households"] / np.maximum(s["enrolled_tiered"], 1e-9),
-         "leakage ÷ enrolled (of recipients)")],
+        (100 * missed, "missed ÷ truly eligible"),
+        (100 * leakage, "leakage ÷ enrolled (of recipients)")],
         "Exclusion and inclusion errors", when, "%")
     _stacked_spending(axes[1, 0], s, start)
     _lines(axes[1, 1], months, [

@@ -71,6 +71,20 @@ def _share(num: float, den: float) -> float:
     return num / den if den > 0 else float("nan")
 
 
+def error_rates(series: dict[str, list[float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Month by month, the missed rate and the leakage of recipients.
+
+    The same shares as the headline indicators (missed ÷ truly eligible; enrolled in a tier but
+    not eligible ÷ enrolled in a tier), 0 in a month whose denominator is 0.
+    """
+
+    def share(num: str, den: str) -> np.ndarray:
+        n, d = np.asarray(series[num], dtype=float), np.asarray(series[den], dtype=float)
+        return np.divide(n, d, out=np.zeros(len(n)), where=d > 0)
+
+    return share("missed", "eligible"), share("leak_households", "enrolled_tiered")
+
+
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """The ``q`` quantile of ``values`` with ``weights`` (NaN when there are none)."""
     if len(values) == 0:
