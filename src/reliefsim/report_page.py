@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from reliefsim import figures
+from reliefsim.deciles import TENTHS
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import HEADLINE, UNPAIRED_OFFSET, mean_interval
 from reliefsim.metrics import indicator_units
@@ -86,8 +87,9 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
             "leakage = inclusion error of recipients (share of the enrolled not truly eligible,"
             " gradual exit excluded)."))
     order = [experiment_settings(engine, exp_id).get(k) for k in ("a", "b")]
-    if exp["kind"] == "compare":
-        sections.extend(_comparison(summary, out, order))
+    paired = _paired(summary, order) if exp["kind"] == "compare" else None
+    if paired is not None:
+        sections.append(_comparison(paired, out))
 
     sections.append(("Spending by programme", figures.spending(
         series, start, out / "spending.png"),
@@ -117,7 +119,7 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
         {d: ref_means.get(f"lookups.{d}", 0.0) for d in DEPARTMENTS}, out / "lookups.png"),
         "Each linked household is looked up once a month in each linked department "
         "(weighted): the privacy cost of the monitoring."))
-    page = _html(exp, runs, ref_means, sections, reference, summary, order)
+    page = _html(exp, runs, ref_means, sections, reference, paired)
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
@@ -143,23 +145,18 @@ def _difference(wide: Any, a: str, b: str, name: str) -> tuple[Any, Any]:
     return rows, mean_interval(list(rows[b] - rows[a]))
 
 
-def _comparison(summary: Any, out: Path, order: list[str | None]
-                ) -> list[tuple[str, Path, str]]:
-    paired = _paired(summary, order)
-    if paired is None:
-        return []
+def _comparison(paired: tuple[str, str, Any], out: Path) -> tuple[str, Path, str]:
     a, b, wide = paired
-    intervals = [_difference(wide, a, b, f"transfers.decile_{d}")[1] for d in range(1, 11)]
+    intervals = [_difference(wide, a, b, f"transfers.decile_{d}")[1] for d in range(1, TENTHS + 1)]
     path = figures.deciles([iv.mean for iv in intervals], [iv.low for iv in intervals],
                            [iv.high for iv in intervals], out / "deciles.png",
                            f"Change in transfers by income decile: {b} − {a}")
-    return [(f"{b} − {a}: effect by income decile", path,
-             "Mean paired difference per decile of pre-transfer income per capita, with 95 % "
-             "intervals from the paired replications.")]
+    return (f"{b} − {a}: effect by income decile", path,
+            "Mean paired difference per decile of pre-transfer income per capita, with 95 % "
+            "intervals from the paired replications.")
 
 
-def _comparison_table(summary: Any, order: list[str | None]) -> str:
-    paired = _paired(summary, order)
+def _comparison_table(paired: tuple[str, str, Any] | None) -> str:
     if paired is None:
         return ""
     a, b, wide = paired
@@ -177,7 +174,7 @@ def _comparison_table(summary: Any, order: list[str | None]) -> str:
 
 
 def _html(exp: dict, runs: list[dict], means: Any, sections: list[tuple[str, Path, str]],
-          reference: tuple[str, str], summary: Any, order: list[str | None]) -> str:
+          reference: tuple[str, str], paired: tuple[str, str, Any] | None) -> str:
     table_rows = []
     for heading, names in SECTIONS:
         table_rows.append(f"<tr><th colspan=2>{html.escape(heading)}</th></tr>")
@@ -190,9 +187,7 @@ def _html(exp: dict, runs: list[dict], means: Any, sections: list[tuple[str, Pat
         f"src='data:image/png;base64,{_img(path)}'><figcaption>{html.escape(caption)}"
         "</figcaption></figure>" for title, path, caption in sections)
     n_points = len({(r["scenario"], json.dumps(r["point"], sort_keys=True)) for r in runs})
-    comparison = ""
-    if exp["kind"] == "compare":
-        comparison = _comparison_table(summary, order)
+    comparison = _comparison_table(paired)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>reliefsim report — {html.escape(exp['name'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}}
