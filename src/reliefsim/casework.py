@@ -4,10 +4,16 @@ Cases live in per-household arrays (one open case at most per household). Each m
 office takes cases from its own queue, most urgent source first (``casework.queue_order``), then
 oldest, until its capacity of real visits is used. A simulated household represents ``weight``
 real ones, so a visit to it uses ``weight`` visits of capacity.
+
+In a small sample an office would visit only a handful of simulated households a month, so its
+queue would move in steps too big for the real office's; neighbouring street offices of a
+district are then pooled into one simulated office with their summed capacity
+(:func:`streets_per_office`, :func:`pool_streets`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mesa
@@ -61,39 +67,126 @@ class CaseBook:
 
 @dataclass
 class VisitPlan:
-    """This month's queues of all streets and how many cases each office takes from its own.
+    """This month's queues of all offices and how many cases each office takes from its own.
 
     Attributes:
-        order: open cases by (street, source rank, month opened, household).
-        bounds: street s's queue is ``order[bounds[s]:bounds[s + 1]]``.
-        taken: per street, the length of the queue prefix its office visits.
-        capacity: real home visits per office this month.
+        order: open cases by (office, source rank, month opened, household).
+        bounds: office o's queue is ``order[bounds[o]:bounds[o + 1]]``.
+        taken: per office, the length of the queue prefix it visits.
+        capacity: per office, real home visits this month.
     """
 
     order: np.ndarray
     bounds: np.ndarray
     taken: np.ndarray
-    capacity: float
+    capacity: np.ndarray
+
+
+def pool_offices(street: np.ndarray, district: np.ndarray, weight: np.ndarray, n_streets: int,
+                 visits_per_month: float, min_visits: float) -> np.ndarray:
+    """Per street, the simulated office that serves it (see the module docstring).
+
+    Args:
+        street: per household, its street.
+        district: per household, its district.
+        weight: per household, the real households it represents.
+        n_streets: street offices in the town.
+        visits_per_month: real home visits per street office per month.
+        min_visits: ``casework.min_simulated_visits``.
+    """
+    per_office = streets_per_office(visits_per_month, float(weight.mean()) if len(weight) else 0.0,
+                                    min_visits, n_streets)
+    return pool_streets(street_districts(street, district, n_streets), per_office)
+
+
+def streets_per_office(visits_per_month: float, mean_weight: float, min_visits: float,
+                       n_streets: int) -> int:
+    """How many neighbouring street offices one simulated office stands for.
+
+    A street office's month of visits, ``visits_per_month`` real ones, reaches about
+    ``visits_per_month / mean_weight`` simulated households. Offices are pooled, as few as
+    needed, until that is at least ``min_visits`` (``casework.min_simulated_visits``); 1 (no
+    pooling) when it already is, when ``min_visits`` is 0, or when there is no capacity at all.
+    Pools stop at district boundaries (:func:`pool_streets`).
+
+    Args:
+        visits_per_month: real home visits per street office per month.
+        mean_weight: real households per simulated household, on average.
+        min_visits: simulated households an office should visit a month, at least.
+        n_streets: street offices in the town (the most that can be pooled).
+    """
+    reach = visits_per_month / mean_weight if mean_weight > 0 else 0.0
+    if min_visits <= 0 or reach <= 0:
+        return 1
+    # the mean weight carries rounding (8 million / 100,000 may come out as 80.000000001):
+    # a ratio within 1e-9 of a whole number counts as that number
+    return max(1, min(n_streets, math.ceil(min_visits / reach * (1 - 1e-9))))
+
+
+def street_districts(street: np.ndarray, district: np.ndarray, n_streets: int) -> np.ndarray:
+    """Per street, its district, from the households' streets and districts.
+
+    A street that no simulated household lives on goes with the street before it (the first
+    streets, with the first street somebody lives on).
+    """
+    out = np.full(n_streets, -1, dtype=np.int64)
+    out[street] = district
+    known = np.flatnonzero(out >= 0)
+    if len(known) == 0:
+        return np.zeros(n_streets, dtype=np.int64)
+    before = np.searchsorted(known, np.arange(n_streets), side="right") - 1
+    return out[known[np.maximum(before, 0)]]
+
+
+def pool_streets(street_district: np.ndarray, per_office: int) -> np.ndarray:
+    """The simulated office of each street: neighbouring streets of one district pooled.
+
+    A district of ``n`` streets (in index order) is split into ``max(1, n // per_office)``
+    pools of neighbouring streets as equal as possible, so every pool has at least
+    ``per_office`` streets unless the whole district has fewer. A pool never crosses a district
+    boundary: a district's burst of cases after a disaster stays with that district's capacity.
+
+    Args:
+        street_district: per street, its district (streets of a district are neighbours).
+        per_office: streets per pool, at least (:func:`streets_per_office`).
+
+    Returns:
+        Per street, its office index (0, 1, … in street order).
+    """
+    n = len(street_district)
+    if per_office <= 1 or n == 0:
+        return np.arange(n)
+    index = np.arange(n)
+    new_district = np.concatenate(([True], street_district[1:] != street_district[:-1]))
+    first = np.maximum.accumulate(np.where(new_district, index, 0))
+    size = np.diff(np.append(np.flatnonzero(new_district), n))[np.cumsum(new_district) - 1]
+    pools = np.maximum(size // per_office, 1)
+    pool = (index - first) * pools // size
+    new_office = new_district | np.concatenate(([False], pool[1:] != pool[:-1]))
+    return np.cumsum(new_office) - 1
 
 
 class StreetOffice(mesa.Agent):
-    """A street office (街道) with its caseworkers' monthly visit capacity.
+    """A street office (街道), or neighbouring ones pooled, with its monthly visit capacity.
 
     Each month the model plans every office's visits at once (:func:`plan_visits`, the same
     choice an office would make alone); an office's step takes its share of that plan.
 
     Attributes:
-        street: street index.
-        capacity: real home visits per month.
+        office: office index (the order of the plan's rows).
+        streets: the streets it serves (one, unless pooled).
+        capacity: real home visits this month (its streets' together).
         queue: this month's queue (household indices, most urgent first).
         chosen: households visited this month.
         visits_done: simulated households visited in the last month.
         backlog: simulated households left waiting after the last month.
     """
 
-    def __init__(self, model: mesa.Model, street: int, capacity: float) -> None:
+    def __init__(self, model: mesa.Model, office: int, streets: np.ndarray,
+                 capacity: float) -> None:
         super().__init__(model)
-        self.street = street
+        self.office = office
+        self.streets = streets
         self.capacity = capacity
         self.visits_done = 0
         self.backlog = 0
@@ -103,61 +196,67 @@ class StreetOffice(mesa.Agent):
     def step(self) -> None:
         """Visit a queue prefix whose weights fill the capacity (as planned for this month)."""
         plan: VisitPlan = self.model.visit_plan  # type: ignore[attr-defined]
-        s = self.street
-        n = int(plan.taken[s])
-        self.capacity = plan.capacity
-        self.queue = plan.order[plan.bounds[s]:plan.bounds[s + 1]]
+        o = self.office
+        n = int(plan.taken[o])
+        self.capacity = float(plan.capacity[o])
+        self.queue = plan.order[plan.bounds[o]:plan.bounds[o + 1]]
         self.chosen = self.queue[:n]
         self.visits_done = n
         self.backlog = len(self.queue) - n
 
 
-def plan_visits(order: np.ndarray, bounds: np.ndarray, weights: np.ndarray, capacity: float,
-                u: np.ndarray) -> np.ndarray:
-    """How many queued cases each street office visits this month.
+def plan_visits(order: np.ndarray, bounds: np.ndarray, weights: np.ndarray,
+                capacity: float | np.ndarray, u: np.ndarray) -> np.ndarray:
+    """How many queued cases each office visits this month.
 
-    An office with queue weights ``w`` (in queue order) and capacity draw ``u`` visits the
-    first ``searchsorted(cumsum(w) − u·w > capacity, True)`` cases: a simulated household
-    represents ``weight`` real ones and uses that much capacity. All streets are computed at
-    once, one row per street (cumulative sums run along each row in queue order, as for one
+    An office with queue weights ``w`` (in queue order), capacity ``c`` and capacity draw ``u``
+    visits the first ``searchsorted(cumsum(w) − u·w > c, True)`` cases: a simulated household
+    represents ``weight`` real ones and uses that much capacity. All offices are computed at
+    once, one row per office (cumulative sums run along each row in queue order, as for one
     office alone); a row whose test is not ordered False…True is done office by office.
 
     Args:
-        order: open cases by street (see :func:`order_queues`).
-        bounds: street s's queue is ``order[bounds[s]:bounds[s + 1]]``.
+        order: open cases by office (see :func:`order_queues`).
+        bounds: office o's queue is ``order[bounds[o]:bounds[o + 1]]``.
         weights: the weight of each case in ``order``.
-        capacity: real visits per office.
-        u: per street, the month's capacity draw.
+        capacity: real visits, per office or one number for all.
+        u: per office, the month's capacity draw.
 
     Returns:
-        Per street, the number of cases visited.
+        Per office, the number of cases visited.
     """
     lengths = np.diff(bounds)
-    streets = len(lengths)
+    offices = len(lengths)
+    capacity = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (offices,))
     if len(order) == 0:
-        return np.zeros(streets, dtype=np.int64)
+        return np.zeros(offices, dtype=np.int64)
     width = int(lengths.max()) + 1  # one spare column: a full queue still finds a "True"
-    rows = np.repeat(np.arange(streets), lengths)
+    rows = np.repeat(np.arange(offices), lengths)
     cols = np.arange(len(order)) - bounds[rows]
-    w = np.zeros((streets, width))
+    w = np.zeros((offices, width))
     w[rows, cols] = weights
-    over = np.ones((streets, width), dtype=bool)
-    over[rows, cols] = (np.cumsum(w, axis=1) - u[:, None] * w)[rows, cols] > capacity
+    over = np.ones((offices, width), dtype=bool)
+    over[rows, cols] = (np.cumsum(w, axis=1) - u[:, None] * w)[rows, cols] > capacity[rows]
     taken = np.argmax(over, axis=1).astype(np.int64)
-    for s in np.flatnonzero((over[:, 1:] < over[:, :-1]).any(axis=1)):
-        q = weights[bounds[s]:bounds[s + 1]]
-        taken[s] = np.searchsorted(np.cumsum(q) - u[s] * q > capacity, True)
+    for o in np.flatnonzero((over[:, 1:] < over[:, :-1]).any(axis=1)):
+        q = weights[bounds[o]:bounds[o + 1]]
+        taken[o] = np.searchsorted(np.cumsum(q) - u[o] * q > capacity[o], True)
     return taken
 
 
-def order_queues(book: CaseBook, street: np.ndarray, n_streets: int
+def order_queues(book: CaseBook, office: np.ndarray, n_offices: int
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """All open cases sorted by (street, source rank, month opened, household); street bounds.
+    """All open cases sorted by (office, source rank, month opened, household); office bounds.
+
+    Args:
+        book: the open cases.
+        office: per household, the office that serves it.
+        n_offices: number of offices.
 
     Returns:
-        ``(order, bounds)``: household indices, and ``bounds[s]:bounds[s+1]`` for street s.
+        ``(order, bounds)``: household indices, and ``bounds[o]:bounds[o+1]`` for office o.
     """
     idx = np.flatnonzero(book.open)
-    order = idx[np.lexsort((idx, book.opened[idx], book.source[idx], street[idx]))]
-    bounds = np.searchsorted(street[order], np.arange(n_streets + 1))
+    order = idx[np.lexsort((idx, book.opened[idx], book.source[idx], office[idx]))]
+    bounds = np.searchsorted(office[order], np.arange(n_offices + 1))
     return order, bounds

@@ -12,7 +12,14 @@ import numpy as np
 
 from reliefsim import behaviour
 from reliefsim.caseload import Caseload
-from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, order_queues, plan_visits
+from reliefsim.casework import (
+    CaseBook,
+    StreetOffice,
+    VisitPlan,
+    order_queues,
+    plan_visits,
+    pool_offices,
+)
 from reliefsim.deciles import BOTTOM_TENTHS, TENTHS, deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
@@ -35,7 +42,8 @@ class ReliefModel(mesa.Model):
     """The tiered social-assistance system of a city, month by month.
 
     Households are a vectorised population (columns of numpy arrays); street offices are Mesa
-    agents. Usable from ``mesa.batch_run``: every argument is a keyword.
+    agents (neighbouring ones pooled in a small sample: ``casework.min_simulated_visits``).
+    Usable from ``mesa.batch_run``: every argument is a keyword.
 
     Args:
         scenario: a :class:`Scenario`, or a scenario name/path.
@@ -86,13 +94,20 @@ class ReliefModel(mesa.Model):
         self.month = 0
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
         self._lap_start = 0.0
-        self.n_streets = max(int(self.pop.street.max()) + 1, int(v.population.streets))
-        self.offices = [StreetOffice(self, s, v.casework.visits_per_month)
-                        for s in range(self.n_streets)]
+        n_streets = max(int(self.pop.street.max()) + 1, int(v.population.streets))
+        office_of_street = pool_offices(self.pop.street, self.pop.district, self.pop.weight,
+                                        n_streets, v.casework.visits_per_month,
+                                        v.casework.min_simulated_visits)
+        self.office_of = office_of_street[self.pop.street]  # per household
+        n_offices = int(office_of_street[-1]) + 1
+        self.office_streets = np.bincount(office_of_street, minlength=n_offices).astype(float)
+        self.offices = [StreetOffice(self, o, np.flatnonzero(office_of_street == o),
+                                     self.office_streets[o] * v.casework.visits_per_month)
+                        for o in range(n_offices)]
         self.visit_plan = VisitPlan(np.zeros(0, dtype=np.int64),
-                                    np.zeros(self.n_streets + 1, dtype=np.int64),
-                                    np.zeros(self.n_streets, dtype=np.int64),
-                                    v.casework.visits_per_month)
+                                    np.zeros(n_offices + 1, dtype=np.int64),
+                                    np.zeros(n_offices, dtype=np.int64),
+                                    self.office_streets * v.casework.visits_per_month)
         self.spell_start = np.full(n, -1, dtype=np.int32)
         self.spell_warned = np.zeros(n, dtype=bool)
         # out-of-pocket medical costs of the last RING_MONTHS (12), for the CHE indicator only,
@@ -184,13 +199,13 @@ class ReliefModel(mesa.Model):
         self.book.add(applying, "application", t)
 
         # 4. street offices visit; decisions
-        order, bounds = order_queues(self.book, pop.street, self.n_streets)
-        u_cap = self.streams.uniform("capacity", t, self.n_streets)
-        taken = plan_visits(order, bounds, pop.weight[order], v.casework.visits_per_month,
-                            u_cap)
-        self.visit_plan = VisitPlan(order, bounds, taken, v.casework.visits_per_month)
+        order, bounds = order_queues(self.book, self.office_of, len(self.offices))
+        u_cap = self.streams.uniform("capacity", t, len(self.offices))
+        capacity = self.office_streets * v.casework.visits_per_month
+        taken = plan_visits(order, bounds, pop.weight[order], capacity, u_cap)
+        self.visit_plan = VisitPlan(order, bounds, taken, capacity)
         self.agents.do("step")
-        # the households the offices chose, office after office (street order, as planned)
+        # the households the offices chose, office after office (office order, as planned)
         visited = np.concatenate([office.chosen for office in self.offices])
         out = visit(pop, admin, case, self.hardship, self.book.applied, visited, v,
                     self.streams.uniform("visit", t, pop.n, scratch=True), t,

@@ -251,6 +251,7 @@ def _build() -> dict[str, Spec]:
         "behaviour.disaster_apply_prob": _rate(),
         # casework
         "casework.visits_per_month": Spec("float", 0.0, 1e9),
+        "casework.min_simulated_visits": Spec("float", 0.0, 1e6),
         "casework.visit_accuracy": _share(),
         "casework.processing_days": Spec("float", 0.0, 365.0),
         "casework.visit_cost": _money(1e6),
