@@ -75,11 +75,12 @@ def test_pools_stay_in_their_district_and_have_enough_streets():
     assert list(pool_streets(district, 9)) == [0, 0, 0, 0, 0, 1, 1, 1, 2]
 
 
-def test_a_street_nobody_lives_on_goes_with_the_street_before():
+def test_a_street_nobody_lives_on_is_never_pooled():
     street = np.array([1, 1, 2, 4])
     district = np.array([0, 0, 0, 1])
-    # street 0 takes the first known street's district, street 3 the one before it
-    assert list(street_districts(street, district, 6)) == [0, 0, 0, 0, 1, 1]
+    # streets 0, 3 and 5 have nobody: each is a district of its own, after the real ones
+    assert list(street_districts(street, district, 6)) == [2, 0, 0, 3, 1, 4]
+    assert list(pool_streets(street_districts(street, district, 6), 2)) == [0, 1, 1, 2, 3, 4]
 
 
 def test_model_pools_offices_in_a_small_sample_and_keeps_the_capacity():

@@ -126,16 +126,14 @@ def streets_per_office(visits_per_month: float, mean_weight: float, min_visits: 
 def street_districts(street: np.ndarray, district: np.ndarray, n_streets: int) -> np.ndarray:
     """Per street, its district, from the households' streets and districts.
 
-    A street that no simulated household lives on goes with the street before it (the first
-    streets, with the first street somebody lives on).
+    A street that no simulated household lives on is a district of its own (never pooled: it
+    keeps its own capacity and serves nobody, as without pooling).
     """
     out = np.full(n_streets, -1, dtype=np.int64)
     out[street] = district
-    known = np.flatnonzero(out >= 0)
-    if len(known) == 0:
-        return np.zeros(n_streets, dtype=np.int64)
-    before = np.searchsorted(known, np.arange(n_streets), side="right") - 1
-    return out[known[np.maximum(before, 0)]]
+    empty = np.flatnonzero(out < 0)
+    out[empty] = out.max(initial=-1) + 1 + np.arange(len(empty))
+    return out
 
 
 def pool_streets(street_district: np.ndarray, per_office: int) -> np.ndarray:
@@ -145,6 +143,8 @@ def pool_streets(street_district: np.ndarray, per_office: int) -> np.ndarray:
     pools of neighbouring streets as equal as possible, so every pool has at least
     ``per_office`` streets unless the whole district has fewer. A pool never crosses a district
     boundary: a district's burst of cases after a disaster stays with that district's capacity.
+    A district's streets are expected to be neighbours (consecutive indices, as the synthetic
+    town numbers them); a district whose streets come in several runs is pooled run by run.
 
     Args:
         street_district: per street, its district (streets of a district are neighbours).
