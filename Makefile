@@ -16,7 +16,7 @@ demo: $(STAMP)  ## run the baseline scenario: summary, SQLite store, figure
 	$(BIN)/reliefsim run baseline --db sqlite:///reliefsim.db --figure reliefsim_baseline.png
 
 test: $(STAMP)  ## the whole suite, plus ruff
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; exit $$rc
 
@@ -27,7 +27,7 @@ bench: $(STAMP)  ## performance table: 10k/100k/1M households x 120 months, stor
 	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) reliefsim.db reliefsim_baseline.png .pytest_cache
