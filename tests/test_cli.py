@@ -172,6 +172,17 @@ def test_short_run_says_the_warm_up_was_cut(capsys):
     assert "note: run.warmup_months is 12 but only 5 months were simulated" in out
 
 
+def test_run_says_when_street_offices_are_pooled(capsys):
+    # 3,000 households of 8 million: an office's 400 visits reach 0.15 simulated households a
+    # month, so each district's streets make one office (16 districts)
+    assert main(["run", "baseline", "--households", "3000", "--months", "2", "--no-store"]) == 0
+    title = " ".join(capsys.readouterr().out.split("=" * 20)[0].split())
+    assert "the 330 street offices are pooled by district into 16 at this sample size" in title
+    assert main(["run", "baseline", "--households", "3000", "--months", "2", "--no-store",
+                 "--set", "casework.min_simulated_visits=0"]) == 0
+    assert "pooled" not in capsys.readouterr().out
+
+
 def test_stored_runs_name_their_set_overrides(tmp_path, capsys):
     url = f"sqlite:///{tmp_path}/o.db"
     assert main(["run", "baseline", "--households", "400", "--months", "13", "--db", url,

@@ -259,6 +259,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     title = (f"reliefsim run: {scenario.name} — {spec.households:,} simulated households "
              f"representing {v.population.households_represented:,.0f}, {spec.months} months "
              f"from {scenario.start} (summary over months {warmup}+), seed {spec.seed}")
+    if 0 < result.offices < int(v.population.streets):
+        title += (f"; the {int(v.population.streets)} street offices are pooled by district into "
+                  f"{result.offices} at this sample size (casework.min_simulated_visits)")
     print(format_summary(result.indicators, title))
     if warmup < int(v.run.warmup_months):
         print(f"\nnote: run.warmup_months is {int(v.run.warmup_months)} but only {spec.months} "

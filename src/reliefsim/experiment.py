@@ -65,7 +65,9 @@ class RunSpec:
 class RunResult:
     """What a worker sends back: indicators (with units and conventions), monthly series.
 
-    ``stage_seconds`` is the time spent in each stage of the month (see ``reliefsim.model``).
+    ``stage_seconds`` is the time spent in each stage of the month (see ``reliefsim.model``);
+    ``offices`` the number of simulated street offices (fewer than the town's streets when a
+    small sample pools them, ``casework.min_simulated_visits``).
     """
 
     spec: RunSpec
@@ -73,6 +75,7 @@ class RunResult:
     monthly: dict[str, list[float]]
     seconds: float
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    offices: int = 0
 
     @property
     def summary(self) -> dict[str, float]:
@@ -100,7 +103,7 @@ def run_spec(spec: RunSpec) -> RunResult:
                         overrides=spec.point or None, story=False)
     indicators = model.run()
     return RunResult(spec, indicators, dict(model.ledger.series), time.perf_counter() - start,
-                     dict(model.stage_seconds))
+                     dict(model.stage_seconds), len(model.offices))
 
 
 class Progress:
