@@ -75,6 +75,11 @@ def test_pools_stay_in_their_district_and_have_enough_streets():
     assert list(pool_streets(district, 9)) == [0, 0, 0, 0, 0, 1, 1, 1, 2]
 
 
+def test_a_district_in_two_runs_of_streets_is_pooled_run_by_run():
+    # district 0 holds streets 0, 1 and 4, 5: each run of two is short of 3, so it is one pool
+    assert list(pool_streets(np.array([0, 0, 1, 1, 1, 0, 0]), 3)) == [0, 0, 1, 1, 1, 2, 2]
+
+
 def test_a_street_nobody_lives_on_is_never_pooled():
     street = np.array([1, 1, 2, 4])
     district = np.array([0, 0, 0, 1])
@@ -91,9 +96,10 @@ def test_model_pools_offices_in_a_small_sample_and_keeps_the_capacity():
     assert len(small.offices) < v.population.streets
     capacity = sum(office.capacity for office in small.offices)
     assert capacity == v.population.streets * v.casework.visits_per_month
-    for office in small.offices:  # a household is served by the office of its street
-        assert set(small.pop.street[small.office_of == office.office]) <= set(office.streets)
-        assert len(set(small.pop.district[small.office_of == office.office])) <= 1
+    for office in small.offices:  # consecutive streets of one district
+        assert list(office.streets) == list(range(office.streets[0], office.streets[-1] + 1))
+        assert len(set(small.pop.district[np.isin(small.pop.street, office.streets)])) <= 1
+        assert office.capacity == len(office.streets) * v.casework.visits_per_month
     unpooled = ReliefModel("baseline", households=3000, months=1, story=False,
                            overrides={"casework.min_simulated_visits": 0})
     assert len(unpooled.offices) == v.population.streets

@@ -98,16 +98,15 @@ class ReliefModel(mesa.Model):
         office_of_street = pool_offices(self.pop.street, self.pop.district, self.pop.weight,
                                         n_streets, v.casework.visits_per_month,
                                         v.casework.min_simulated_visits)
-        self.office_of = office_of_street[self.pop.street]  # per household
-        n_offices = int(office_of_street[-1]) + 1
-        self.office_streets = np.bincount(office_of_street, minlength=n_offices).astype(float)
-        self.offices = [StreetOffice(self, o, np.flatnonzero(office_of_street == o),
-                                     self.office_streets[o] * v.casework.visits_per_month)
-                        for o in range(n_offices)]
+        self.office_of = office_of_street.astype(np.int32)[self.pop.street]  # per household
+        # offices hold consecutive streets: split the streets where the office number changes
+        streets = np.split(np.arange(n_streets), np.flatnonzero(np.diff(office_of_street)) + 1)
+        self.office_streets = np.array([len(s) for s in streets], dtype=np.float64)
+        capacity = self.office_streets * v.casework.visits_per_month
+        self.offices = [StreetOffice(self, o, s, capacity[o]) for o, s in enumerate(streets)]
         self.visit_plan = VisitPlan(np.zeros(0, dtype=np.int64),
-                                    np.zeros(n_offices + 1, dtype=np.int64),
-                                    np.zeros(n_offices, dtype=np.int64),
-                                    self.office_streets * v.casework.visits_per_month)
+                                    np.zeros(len(streets) + 1, dtype=np.int64),
+                                    np.zeros(len(streets), dtype=np.int64), capacity)
         self.spell_start = np.full(n, -1, dtype=np.int32)
         self.spell_warned = np.zeros(n, dtype=bool)
         # out-of-pocket medical costs of the last RING_MONTHS (12), for the CHE indicator only,
