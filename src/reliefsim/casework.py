@@ -111,8 +111,9 @@ def streets_per_office(visits_per_month: float, mean_weight: float, min_visits: 
     pooled until that is at least ``min_visits`` (``casework.min_simulated_visits``); 1 (no
     pooling) when it already is, when ``min_visits`` is 0, or when there is no capacity at all.
     The households that queue are mostly the oversampled low-income ones, lighter than the
-    average, so an office in fact visits more of them than this floor (about 1.8 times at the
-    baseline's 20,000 households). Pools stop at district boundaries (:func:`pool_streets`).
+    average, so an office can in fact visit more of them than this floor (about twice as many
+    at the baseline's 20,000 households, whose visited households weigh about half the mean).
+    Pools stop at district boundaries (:func:`pool_streets`).
 
     Args:
         visits_per_month: real home visits per street office per month.
