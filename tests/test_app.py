@@ -11,8 +11,9 @@ import urllib.request
 
 import pytest
 
-from reliefsim.app import MAX_HOUSEHOLDS, ClassroomModel
+from reliefsim.app import MAX_HOUSEHOLDS, ClassroomModel, town_visits
 from reliefsim.cli import main
+from reliefsim.scenario import load_scenario
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -38,6 +39,23 @@ def test_levers_left_alone_keep_the_scenarios_own_values():
     moved = ClassroomModel(households=100, dibao_line=1500, data_coverage=0.2)
     assert moved.scenario.values(36).policy.dibao_line == 1500.0
     assert moved.scenario.values(0).departments.public_security.coverage == 0.2
+
+
+def test_capacity_lever_is_at_the_citys_scale_and_binds():
+    # baseline: 8,000,000 households / 330 streets ≈ 24,242 per city office; 600 / 9 ≈ 66.7 per
+    # town street, so 400 city visits are 400 × 66.7 / 24,242 = 1.1 town visits
+    town = ClassroomModel(households=600)
+    assert town.scenario.values(0).casework.visits_per_month == pytest.approx(
+        400 * (600 / 9) / (8_000_000 / 330))
+    assert town_visits(load_scenario("baseline"), 400, 600) == pytest.approx(1.1, abs=0.001)
+
+    def backlog(visits):
+        model = ClassroomModel(households=600, visits_per_month=visits, seed=2)
+        for _ in range(24):
+            model.step()
+        return sum(model.ledger.series["backlog"][12:])
+
+    assert backlog(2000) < backlog(400) < backlog(100)
 
 
 def test_app_with_unknown_scenario_is_a_clear_error(capsys):

@@ -53,6 +53,24 @@ def lever_values(scenario: Scenario) -> dict[str, float]:
     return out
 
 
+def town_visits(scenario: Scenario, city_visits: float, households: int) -> float:
+    """Home visits per town street office that visit the same share of households as the city's.
+
+    A city street office serves ``households_represented / streets`` households (8 million /
+    330 ≈ 24,000 in the baseline) with ``city_visits`` a month; a town street serves
+    ``households / TOWN_STREETS`` (600 / 9 ≈ 67), so it gets the same visits per household:
+    400 in the city is about 1.1 a month in the town.
+
+    Args:
+        scenario: the city scenario (its population at the start month).
+        city_visits: visits per street office per month in the city.
+        households: households in the town.
+    """
+    city = scenario.values(0).population
+    per_city_office = city.households_represented / city.streets
+    return float(city_visits) * (households / TOWN_STREETS) / per_city_office
+
+
 class ClassroomModel(ReliefModel):
     """A small town under a scenario, with the classroom's levers as plain keyword arguments.
 
@@ -62,7 +80,9 @@ class ClassroomModel(ReliefModel):
         rigid_ratio_threshold: rigid expenditure as a share of income.
         exit_period_months: gradual-exit period.
         data_coverage: share of households linked, the same for every department.
-        visits_per_month: home visits per street office per month (real visits).
+        visits_per_month: home visits per street office per month at the city's scale (the
+            scenario's unit); the town gets the same share of its households visited, so the
+            lever binds as it does in the city (see :func:`town_visits`).
         households: simulated households (at most ``MAX_HOUSEHOLDS``).
         seed: root seed.
         scenario: scenario name or path.
@@ -86,7 +106,12 @@ class ClassroomModel(ReliefModel):
             "run.warmup_months": 0,
         }
         # a lever left where the scenario has it keeps the scenario's own value (a dated and
-        # uprated dibao line, each department's coverage); a moved lever overrides it
+        # uprated dibao line, each department's coverage); a moved lever overrides it. Visits
+        # are always set: the city's capacity scaled to the town (its start value, if left)
+        overrides["casework.visits_per_month"] = town_visits(
+            base, levers["visits_per_month"] if visits_per_month is None else visits_per_month,
+            households)
+        chosen.pop("visits_per_month")
         for name, value in chosen.items():
             if value is None or value == levers[name]:
                 continue
@@ -205,8 +230,8 @@ def model_params() -> dict[str, Any]:
         "exit_period_months": Slider("Gradual exit (months)", lv["exit_period_months"], 0, 24, 1),
         "data_coverage": Slider("Data coverage (share linked)", lv["data_coverage"], 0.0, 1.0,
                                 0.05),
-        "visits_per_month": Slider("Visits / street office / month", lv["visits_per_month"], 0,
-                                   2000, 20),
+        "visits_per_month": Slider("Visits / street office / month (city scale)",
+                                   lv["visits_per_month"], 0, 2000, 20),
         "households": Slider("Households in town", 600, 100, MAX_HOUSEHOLDS, 50),
         "seed": Slider("Seed", 1, 1, 100, 1),
     }
