@@ -190,3 +190,32 @@ def test_stored_runs_name_their_set_overrides(tmp_path, capsys):
     capsys.readouterr()
     assert main(["results", "list", "--db", url]) == 0
     assert "run baseline [policy.marginal_multiplier=2.0]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--param", "behaviour.apply_prb=0.04:0.12", "--n", "2"],
+     "--param: unknown key 'behaviour.apply_prb'; did you mean 'behaviour.apply_prob'?"),
+    (["--param", "behaviour.apply_prob=0.12:0.04", "--n", "2"],
+     "--param behaviour.apply_prob=0.12:0.04: empty range (LOW must be < HIGH)"),
+    (["--param", "behaviour.apply_prob=0.04:0.12", "--method", "sobol", "--n", "3"],
+     "--n 3: expected a power of 2 for --method sobol (Saltelli sampling), e.g. 2 or 4"),
+])
+def test_sensitivity_errors_name_the_flag_the_user_typed(capsys, args, message):
+    assert main(["sensitivity", "baseline", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "--vary" not in err and "Traceback" not in err
+
+
+def test_run_title_names_the_set_overrides(capsys):
+    assert main(["run", "baseline", "--households", "500", "--months", "2", "--no-store",
+                 "--set", "policy.marginal_multiplier=2.0"]) == 0
+    title = " ".join(capsys.readouterr().out.split("=" * 20)[0].split())
+    assert title.startswith("reliefsim run: baseline [policy.marginal_multiplier=2.0] — 500")
+
+
+def test_compare_says_where_it_stored_the_experiment(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/c.db"
+    assert main(["compare", "exit_0", "exit_12", "--reps", "2", "--households", "400",
+                 "--months", "13", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert f"stored as experiment 1 in {url}; see: reliefsim report 1 --db {url}" in out

@@ -80,6 +80,7 @@ class Comparison:
     table: Any  # DataFrame: indicator, a, b, diff, low, high, (unpaired_low, unpaired_high)
     results_a: list[RunResult]
     results_b: list[RunResult]
+    experiment_id: int | None = None  # where it was stored (``db``), if anywhere
 
 
 def named(text: str, overrides: dict[str, Any] | None) -> str:
@@ -108,6 +109,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
         raise ReliefsimError(f"{sa.name} and {sb.name} are the same scenario: nothing to compare")
     n, m, s = _settings(sa, households, months, seed)
     engine = open_store(db) if db else None
+    exp = None
     specs = [RunSpec(sc, n, m, s, r) for r in range(reps) for sc in (sa, sb)]
     if unpaired:
         specs += [RunSpec(sb, n, m, s, UNPAIRED_OFFSET + r) for r in range(reps)]
@@ -135,7 +137,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
             row.update({"unpaired_diff": free.mean, "unpaired_low": free.low,
                         "unpaired_high": free.high})
         rows.append(row)
-    return Comparison(sa.name, sb.name, reps, pd.DataFrame(rows), ra, rb)
+    return Comparison(sa.name, sb.name, reps, pd.DataFrame(rows), ra, rb, exp)
 
 
 # ---------------------------------------------------------------- sweep
@@ -281,7 +283,7 @@ def sensitivity(scenario: Scenario | str | Path, params: dict[str, tuple[float, 
     if method not in ("morris", "sobol"):
         raise ReliefsimError(f"--method {method!r}: expected morris or sobol")
     if not isinstance(params, dict):
-        parsed = parse_vary(params)
+        parsed = parse_vary(params, "--param")
         bad = [k for k, val in parsed.items() if not isinstance(val, tuple)]
         if bad:
             raise ReliefsimError(f"--param {bad[0]}: expected NAME=LOW:HIGH")
@@ -289,6 +291,10 @@ def sensitivity(scenario: Scenario | str | Path, params: dict[str, tuple[float, 
     if not params:
         raise ReliefsimError("sensitivity needs at least one --param NAME=LOW:HIGH")
     _check_count("--n", n, 2)
+    if method == "sobol" and n & (n - 1):
+        below, above = 1 << (n.bit_length() - 1), 1 << n.bit_length()
+        raise ReliefsimError(f"--n {n}: expected a power of 2 for --method sobol (Saltelli "
+                             f"sampling), e.g. {below} or {above}")
     sc = _scenario(scenario, overrides)
     hh, m, s = _settings(sc, households, months, seed)
     names = list(params)

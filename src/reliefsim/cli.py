@@ -256,7 +256,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                    int(v.run.seed if args.seed is None else args.seed), args.replication)
     result = run_spec(spec)
     warmup = min(int(v.run.warmup_months), spec.months - 1)
-    title = (f"reliefsim run: {scenario.name} — {spec.households:,} simulated households "
+    title = (f"reliefsim run: {named(scenario.name, overrides)} — {spec.households:,} "
+             "simulated households "
              f"representing {v.population.households_represented:,.0f}, {spec.months} months "
              f"from {scenario.start} (summary over months {warmup}+), seed {spec.seed}")
     if 0 < result.offices < int(v.population.streets):
@@ -309,6 +310,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                      months=args.months, seed=args.seed, overrides=parse_set(args.overrides),
                      workers=args.workers, dask=args.dask, unpaired=args.unpaired, db=args.db)
     print(format_comparison(result))
+    if result.experiment_id is not None:
+        print(f"\nstored as experiment {result.experiment_id} in {args.db}; "
+              f"see: reliefsim report {result.experiment_id} --db {args.db}")
     return 0
 
 

@@ -193,11 +193,13 @@ def _execute_dask(specs: Sequence[RunSpec], address: str) -> Iterator[RunResult]
 
 
 # ---------------------------------------------------------------- designs
-def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float]]:
+def parse_vary(items: Iterable[str], flag: str = "--vary"
+               ) -> dict[str, list[Any] | tuple[float, float]]:
     """Parse ``--vary KEY=v1,v2,…`` (levels) or ``--vary KEY=LOW:HIGH`` (a range for sampling).
 
     Levels are TOML values separated by commas outside brackets, so list-valued keys work:
-    ``policy.rigid_items=["medical"],["medical","rent"]``.
+    ``policy.rigid_items=["medical"],["medical","rent"]``. ``flag`` names the option in error
+    messages (``--param`` for sensitivity).
 
     Raises:
         ReliefsimError: for unknown keys, empty or invalid values.
@@ -206,27 +208,29 @@ def parse_vary(items: Iterable[str]) -> dict[str, list[Any] | tuple[float, float
 
     out: dict[str, list[Any] | tuple[float, float]] = {}
     for item in items:
-        key, raw = split_assignment(item, "--vary", "KEY=v1,v2,… or KEY=LOW:HIGH")
+        key, raw = split_assignment(item, flag, "KEY=v1,v2,… or KEY=LOW:HIGH")
         if not raw:
-            raise ReliefsimError(f"--vary {key}: empty range; give levels like 1.5,2.0 or a "
+            raise ReliefsimError(f"{flag} {key}: empty range; give levels like 1.5,2.0 or a "
                                  "range like 1.5:2.0")
         if ":" in raw and SCHEMA[key].kind in ("float", "int"):
             lo_text, _, hi_text = raw.partition(":")
             try:
-                out[key] = check_vary(key, (float(lo_text), float(hi_text)))
+                out[key] = check_vary(key, (float(lo_text), float(hi_text)), flag)
             except ValueError:
-                raise ReliefsimError(f"--vary {key}={raw}: expected LOW:HIGH numbers") from None
+                raise ReliefsimError(f"{flag} {key}={raw}: expected LOW:HIGH numbers") from None
             continue
         texts = _top_level_split(raw)
         if any(not text.strip() for text in texts):
-            raise ReliefsimError(f"--vary {key}={raw}: empty level")
-        out[key] = check_vary(key, [parse_value(text) for text in texts])
+            raise ReliefsimError(f"{flag} {key}={raw}: empty level")
+        out[key] = check_vary(key, [parse_value(text) for text in texts], flag)
     return out
 
 
-def check_vary(key: str, levels: list[Any] | tuple[float, float]
+def check_vary(key: str, levels: list[Any] | tuple[float, float], flag: str = "--vary"
                ) -> list[Any] | tuple[float, float]:
     """Check one key's levels (a list) or range (a ``(low, high)`` tuple) against the schema.
+
+    ``flag`` names the option in error messages.
 
     Raises:
         ReliefsimError: for an unknown key, an empty list, a range with low ≥ high, or a value
@@ -234,21 +238,21 @@ def check_vary(key: str, levels: list[Any] | tuple[float, float]
     """
     from reliefsim.scenario import _check_known
 
-    _check_known(key, "--vary")  # unknown keys, with a "did you mean"
+    _check_known(key, flag)  # unknown keys, with a "did you mean"
     spec = SCHEMA[key]
     if isinstance(levels, tuple):
         lo, hi = levels
         if not lo < hi:
-            raise ReliefsimError(f"--vary {key}={lo:g}:{hi:g}: empty range (LOW must be < HIGH)")
+            raise ReliefsimError(f"{flag} {key}={lo:g}:{hi:g}: empty range (LOW must be < HIGH)")
         for bound in (lo, hi):
             if _check_value(int(bound) if spec.kind == "int" else bound, spec) is not None:
-                raise ReliefsimError(f"--vary {key}={lo:g}:{hi:g}: expected {spec.describe()}")
+                raise ReliefsimError(f"{flag} {key}={lo:g}:{hi:g}: expected {spec.describe()}")
         return (float(lo), float(hi))
     if not levels:
-        raise ReliefsimError(f"--vary {key}: empty range; give at least one level")
+        raise ReliefsimError(f"{flag} {key}: empty range; give at least one level")
     for value in levels:
         if _check_value(value, spec) is not None:
-            raise ReliefsimError(f"--vary {key}: level {json.dumps(value, ensure_ascii=False)}: "
+            raise ReliefsimError(f"{flag} {key}: level {json.dumps(value, ensure_ascii=False)}: "
                                  "expected "
                                  f"{spec.describe()}")
     return list(levels)
