@@ -219,3 +219,12 @@ def test_compare_says_where_it_stored_the_experiment(tmp_path, capsys):
                  "--months", "13", "--db", url]) == 0
     out = capsys.readouterr().out
     assert f"stored as experiment 1 in {url}; see: reliefsim report 1 --db {url}" in out
+
+
+def test_scenario_listing_shows_dated_values_and_uprating(capsys):
+    assert main(["scenario", "baseline", "--grep", "policy.dibao_line"]) == 0
+    out = capsys.readouterr().out
+    # 1,320 from 2022-07, uprated 3 % for each whole year since: one by 2024-01, 1,359.6
+    assert out.splitlines()[0].split()[:2] == ["policy.dibao_line", "1359.6"]
+    assert "at the start (2024-01); dated: 710 from 2015-01" in out
+    assert "1320 from 2022-07, then +3.0% for each whole year" in out

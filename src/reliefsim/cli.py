@@ -543,6 +543,12 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         value = scenario.value(key)
         shown = f"{value:g}" if isinstance(value, float) else str(value)
         print(f"{key:<42} {shown:<14} {p.unit}")
+        if p.dated:
+            growth = f", then +{p.uprating:.1%} for each whole year" if p.uprating else ""
+            print(f"{'':<6}at the start ({scenario.start}); dated: "
+                  + ", ".join(f"{v:g} from {m}" if isinstance(v, float) else f"{v} from {m}"
+                              for m, v in p.dated)
+                  + growth)
         print(f"{'':<6}source: {p.source}")
     return 0
 
