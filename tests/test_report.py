@@ -50,3 +50,12 @@ def test_summary_fits_80_columns():
     model = ReliefModel("baseline", households=500, months=14, seed=1, story=False)
     text = format_summary(model.run(), "title")
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_design_settings_show_sampled_floats_to_six_digits():
+    from reliefsim.report import settings_text
+
+    point = {"policy.dibao_line": 1532.0557232287172, "policy.exit_period_months": 6}
+    assert settings_text(point) == "policy.dibao_line=1532.06, policy.exit_period_months=6"
+    assert settings_text(point, short=True) == "dibao_line=1532.06, exit_period_months=6"
+    assert settings_text({}) == ""

@@ -170,6 +170,17 @@ DESIGN_COLUMNS = (
 )
 
 
+def settings_text(point: dict[str, Any], short: bool = False) -> str:
+    """A design point's settings, ``key=value, …`` (floats to 6 significant digits).
+
+    Args:
+        point: ``{dotted key: value}``.
+        short: name each key by its last part only (``dibao_line`` for ``policy.dibao_line``).
+    """
+    return ", ".join(f"{k.split('.')[-1] if short else k}="
+                     + (f"{v:g}" if isinstance(v, float) else str(v)) for k, v in point.items())
+
+
 def format_design(runs: list[dict], summary: Any) -> str:
     """Design points of an experiment and their headline means, within 80 columns."""
     import json
@@ -185,7 +196,7 @@ def format_design(runs: list[dict], summary: Any) -> str:
         lines.insert(1, f"({unpaired} unpaired runs on independent seeds, stored to show what "
                         "pairing buys, are left out of the means)")
     for k, (scen, point) in enumerate(points, start=1):
-        settings = ", ".join(f"{key}={val}" for key, val in json.loads(point).items())
+        settings = settings_text(json.loads(point))
         lines.extend(textwrap.wrap(f"P{k}: {scen} {settings}", 78, subsequent_indent="    "))
     lines.append("")
     lines.append(f"{'point':<6}{'reps':>5}" + "".join(f"{h:>13}" for _, h in DESIGN_COLUMNS))

@@ -16,7 +16,7 @@ from reliefsim.deciles import TENTHS
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import HEADLINE, UNPAIRED_OFFSET, mean_interval
 from reliefsim.metrics import indicator_units
-from reliefsim.report import SECTIONS, fmt
+from reliefsim.report import SECTIONS, fmt, settings_text
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES
 from reliefsim.store import (
     experiment_runs,
@@ -31,11 +31,7 @@ def _unit(name: str) -> str:
 
 
 def _label(point: str) -> str:
-    data = json.loads(point)
-    if not data:
-        return "as specified"
-    return ", ".join(f"{k.split('.')[-1]}={v:g}" if isinstance(v, float) else
-                     f"{k.split('.')[-1]}={v}" for k, v in data.items())
+    return settings_text(json.loads(point), short=True) or "as specified"
 
 
 def _img(path: Path) -> str:
