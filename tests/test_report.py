@@ -59,3 +59,15 @@ def test_design_settings_show_sampled_floats_to_six_digits():
     assert settings_text(point) == "policy.dibao_line=1532.06, policy.exit_period_months=6"
     assert settings_text(point, short=True) == "dibao_line=1532.06, exit_period_months=6"
     assert settings_text({}) == ""
+
+
+def test_report_time_axes_start_at_the_scenarios_first_month(store, tmp_path, monkeypatch):
+    from reliefsim import figures
+
+    seen = []
+    original = figures.spending
+    monkeypatch.setattr(figures, "spending",
+                        lambda series, start, path: seen.append(start) or original(series,
+                                                                                   start, path))
+    assert main(["report", "1", "--db", store, "--out", str(tmp_path)]) == 0
+    assert seen == ["2024-01"]  # the baseline's run.start, kept in the experiment's settings

@@ -121,7 +121,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
         key = stable_hash(("compare", sa.hash, sb.hash, n, m, s, reps))
         exp = experiment_id(engine, key, named(f"compare {sa.name} vs {sb.name}", overrides),
                             "compare", {"reps": reps, "households": n, "months": m, "seed": s,
-                                        "a": sa.name, "b": sb.name,
+                                        "a": sa.name, "b": sb.name, "start": sa.start,
                                         "overrides": dict(overrides or {})})
         for r in results:
             save_result(engine, exp, r)
@@ -200,7 +200,7 @@ def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
     key = stable_hash(("sweep", base.hash, points, reps, n, m, s))
     exp = experiment_id(engine, key, name or named(f"sweep {base.name}", overrides), "sweep",
                         {"points": points, "reps": reps, "households": n, "months": m,
-                         "seed": s, "overrides": dict(overrides or {})})
+                         "seed": s, "start": base.start, "overrides": dict(overrides or {})})
     done = done_cells(engine, exp)
     specs = [RunSpec(base, n, m, s, r, p) for p in points for r in range(reps)]
     todo = [sp for sp in specs if (base.hash, sp.point_key, sp.replication) not in done]

@@ -276,7 +276,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         exp = experiment_id(engine, f"run-{time.time_ns()}", named(f"run {scenario.name}",
                                                                    overrides), "run",
                             {"households": spec.households, "months": spec.months,
-                             "overrides": overrides})
+                             "start": scenario.start, "overrides": overrides})
         save_result(engine, exp, result)
         print(f"stored as experiment {exp} in {args.db}")
     if args.figure:

@@ -66,7 +66,9 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
                           & (monthly["point"] == reference[1])]
     series = {name: grp.groupby("month")["value"].mean().to_numpy()
               for name, grp in ref_monthly.groupby("name")}
-    start = "the start"
+    settings = experiment_settings(engine, exp_id)
+    # the reference design's first month (stores written before it was kept say "the start")
+    start = json.loads(reference[1]).get("run.start", settings.get("start", "the start"))
     sections: list[tuple[str, Path, str]] = []
 
     designs = summary.groupby(["scenario", "point"])
@@ -82,7 +84,7 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
             "replications. Missed = exclusion error (share of the truly eligible not enrolled); "
             "leakage = inclusion error of recipients (share of the enrolled not truly eligible,"
             " gradual exit excluded)."))
-    order = [experiment_settings(engine, exp_id).get(k) for k in ("a", "b")]
+    order = [settings.get(k) for k in ("a", "b")]
     paired = _paired(summary, order) if exp["kind"] == "compare" else None
     if paired is not None:
         sections.append(_comparison(paired, out))
