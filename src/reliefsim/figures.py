@@ -5,6 +5,7 @@ Every function takes plain data (dicts, arrays) and a path, writes one PNG and r
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,16 +29,35 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def tradeoff(points: Sequence[tuple[str, float, float]], path: Path) -> Path:
-    """Missed rate against leakage of recipients, one labelled point per design."""
-    fig, ax = plt.subplots(figsize=(7.5, 5.5), constrained_layout=True)
+    """Missed rate against leakage of recipients, one numbered point per design.
+
+    Points are marked P1, P2, … (short marks do not collide where designs crowd) and the key
+    beside the axes gives each one's settings.
+    """
+    fig, (ax, key) = plt.subplots(1, 2, figsize=(10, 5.5), constrained_layout=True,
+                                  gridspec_kw={"width_ratios": [3, 2]})
     xs = [100 * p[1] for p in points]
     ys = [100 * p[2] for p in points]
     ax.scatter(xs, ys, s=40, zorder=3)
-    middle = (min(xs) + max(xs)) / 2 if xs else 0.0
-    for (label, _, _), x, y in zip(points, xs, ys, strict=True):
-        right = x > middle          # labels point inwards so that none leaves the axes
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(-5 if right else 5, 4),
-                    ha="right" if right else "left", fontsize=7)
+    # points within 2 % of the axes' spans of each other share one mark: "P2, P8"
+    span_x = (max(xs) - min(xs)) or 1.0 if xs else 1.0
+    span_y = (max(ys) - min(ys)) or 1.0 if ys else 1.0
+    marks: list[tuple[float, float, list[int]]] = []
+    for k, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
+        near = [m for m in marks if abs(m[0] - x) <= 0.02 * span_x
+                and abs(m[1] - y) <= 0.02 * span_y]
+        if near:
+            near[0][2].append(k)
+        else:
+            marks.append((x, y, [k]))
+    for x, y, ks in marks:
+        ax.annotate(", ".join(f"P{k}" for k in ks), (x, y), textcoords="offset points",
+                    xytext=(5, 4), fontsize=8)
+    key.axis("off")
+    lines = [f"P{k}  {label}" for k, (label, _, _) in enumerate(points, start=1)]
+    key.text(0.0, 1.0, "\n".join(textwrap.fill(line, 48, subsequent_indent="      ")
+                                  for line in lines),
+             va="top", ha="left", fontsize=7.5, family="monospace", transform=key.transAxes)
     ax.margins(0.12)
     ax.set(title="Missed cases versus leakage across the designs",
            xlabel="missed: truly eligible not enrolled ÷ truly eligible (%)",
