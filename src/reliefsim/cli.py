@@ -488,11 +488,18 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     path = find_scenario(args.scenario)
     _scenario(str(path), [])
-    env = {**os.environ, "RELIEFSIM_APP_SCENARIO": str(path.resolve())}
+    # quiet where nothing is for a teacher to act on: Solara's hook lint on Mesa's own page code
+    # (SOLARA_CHECK_HOOKS), its note that a plain-http page gets SameSite=Lax cookies (fine on
+    # one's own machine), and its PyPI version query (--no-check-version: it runs before the
+    # server starts and wants the network)
+    quiet = "ignore:Cookies with samesite=none require https:UserWarning"
+    warnings = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), quiet) if w)
+    env = {"SOLARA_CHECK_HOOKS": "off", **os.environ, "PYTHONWARNINGS": warnings,
+           "RELIEFSIM_APP_SCENARIO": str(path.resolve())}
     print(f"classroom app on http://{args.host}:{args.port} (scenario {path.stem}); "
           "Ctrl-C stops it")
     cmd = [sys.executable, "-m", "solara", "run", "reliefsim.app", "--host", args.host,
-           "--port", str(args.port), "--production", "--no-open"]
+           "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
     return subprocess.call(cmd, env=env)
 
 
