@@ -53,12 +53,17 @@ def test_summary_fits_80_columns():
 
 
 def test_design_settings_show_sampled_floats_to_six_digits():
-    from reliefsim.report import settings_text
+    from reliefsim.scenario import display_value, settings_text
 
     point = {"policy.dibao_line": 1532.0557232287172, "policy.exit_period_months": 6}
     assert settings_text(point) == "policy.dibao_line=1532.06, policy.exit_period_months=6"
     assert settings_text(point, short=True) == "dibao_line=1532.06, exit_period_months=6"
     assert settings_text({}) == ""
+    assert display_value(8_000_000.0) == "8000000.0"  # not 8e+06
+    assert display_value(True) == "true"
+    assert display_value(["medical", "rent"]) == '["medical", "rent"]'
+    assert display_value([0.30000000000000004, 2]) == "[0.3, 2]"
+    assert display_value("2024-01") == '"2024-01"'
 
 
 def test_report_time_axes_start_at_the_scenarios_first_month(store, tmp_path, monkeypatch):
@@ -71,3 +76,20 @@ def test_report_time_axes_start_at_the_scenarios_first_month(store, tmp_path, mo
                                                                                    start, path))
     assert main(["report", "1", "--db", store, "--out", str(tmp_path)]) == 0
     assert seen == ["2024-01"]  # the baseline's run.start, kept in the experiment's settings
+
+
+def test_trade_off_numbers_designs_as_results_show_does(store, tmp_path, monkeypatch, capsys):
+    from reliefsim import figures
+
+    labels = []
+    original = figures.tradeoff
+    monkeypatch.setattr(figures, "tradeoff", lambda points, path: labels.extend(
+        p[0] for p in points) or original(points, path))
+    assert main(["report", "1", "--db", store, "--out", str(tmp_path)]) == 0
+    assert main(["results", "show", "1", "--db", store]) == 0
+    shown = [line.split(": baseline ", 1)[1] for line in capsys.readouterr().out.splitlines()
+             if re.match(r"P\d: baseline ", line)]
+    assert len(shown) == 4
+    # the same designs in the same order (the report names keys by their last part)
+    assert labels == [s.replace("policy.", "") for s in shown]
+    assert labels[1] == "exit_period_months=12, marginal_multiplier=1.5"  # run order, not text

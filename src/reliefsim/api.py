@@ -6,7 +6,6 @@ and ``overrides`` like ``--set``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from reliefsim.experiment import (
     stable_hash,
     welch_interval,
 )
-from reliefsim.scenario import Scenario, load_scenario
+from reliefsim.scenario import Scenario, load_scenario, settings_text
 from reliefsim.store import done_cells, experiment_id, metrics_frame, open_store, save_result
 
 
@@ -87,8 +86,7 @@ def named(text: str, overrides: dict[str, Any] | None) -> str:
     """An experiment's name with its ``--set`` overrides, e.g. ``run baseline [policy.x=2.0]``."""
     if not overrides:
         return text
-    settings = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items())
-    return f"{text} [{settings}]"
+    return f"{text} [{settings_text(overrides)}]"
 
 
 def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,

@@ -543,19 +543,18 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def cmd_scenario(args: argparse.Namespace) -> int:
     """``reliefsim scenario``: parameters with value, unit and source."""
+    from reliefsim.scenario import display_value
+
     scenario = _scenario(args.scenario, args.overrides)
     for key, p in scenario.params.items():
         if args.grep not in key:
             continue
-        value = scenario.value(key)
-        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        shown = display_value(scenario.value(key))
         print(f"{key:<42} {shown:<14} {p.unit}")
         if p.dated:
             growth = f", then +{p.uprating:.1%} for each whole year" if p.uprating else ""
             print(f"{'':<6}at the start ({scenario.start}); dated: "
-                  + ", ".join(f"{v:g} from {m}" if isinstance(v, float) else f"{v} from {m}"
-                              for m, v in p.dated)
-                  + growth)
+                  + ", ".join(f"{display_value(v)} from {m}" for m, v in p.dated) + growth)
         print(f"{'':<6}source: {p.source}")
     return 0
 

@@ -31,21 +31,29 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 def tradeoff(points: Sequence[tuple[str, float, float]], path: Path) -> Path:
     """Missed rate against leakage of recipients, one numbered point per design.
 
-    Points are marked P1, P2, … (short marks do not collide where designs crowd) and the key
-    beside the axes gives each one's settings.
+    Points are marked P1, P2, … (short marks do not collide where designs crowd; designs that
+    land on the same spot share one mark) and the key beside the axes gives each one's
+    settings; the figure grows taller with the key.
     """
-    fig, (ax, key) = plt.subplots(1, 2, figsize=(10, 5.5), constrained_layout=True,
-                                  gridspec_kw={"width_ratios": [3, 2]})
+    key_lines: list[str] = []
+    for k, (label, _, _) in enumerate(points, start=1):
+        tag = f"P{k}  "
+        key_lines += textwrap.wrap(tag + label, 48, subsequent_indent=" " * len(tag))
+    height = max(5.5, 0.16 * len(key_lines) + 1.0)
+    fig = plt.figure(figsize=(10, height), constrained_layout=True)
+    grid = fig.add_gridspec(2, 2, width_ratios=[3, 2], height_ratios=[5.5, height - 5.5 + 1e-6])
+    ax = fig.add_subplot(grid[0, 0])  # the chart keeps its size; a long key runs on below it
+    key = fig.add_subplot(grid[:, 1])
     xs = [100 * p[1] for p in points]
     ys = [100 * p[2] for p in points]
     ax.scatter(xs, ys, s=40, zorder=3)
-    # points within 2 % of the axes' spans of each other share one mark: "P2, P8"
-    span_x = (max(xs) - min(xs)) or 1.0 if xs else 1.0
-    span_y = (max(ys) - min(ys)) or 1.0 if ys else 1.0
+    # points within 2 % of the data's spread of each other share one mark: "P2, P8"
+    spread_x = (max(xs) - min(xs) if xs else 0.0) or 1.0
+    spread_y = (max(ys) - min(ys) if ys else 0.0) or 1.0
     marks: list[tuple[float, float, list[int]]] = []
     for k, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
-        near = [m for m in marks if abs(m[0] - x) <= 0.02 * span_x
-                and abs(m[1] - y) <= 0.02 * span_y]
+        near = [m for m in marks if abs(m[0] - x) <= 0.02 * spread_x
+                and abs(m[1] - y) <= 0.02 * spread_y]
         if near:
             near[0][2].append(k)
         else:
@@ -54,10 +62,8 @@ def tradeoff(points: Sequence[tuple[str, float, float]], path: Path) -> Path:
         ax.annotate(", ".join(f"P{k}" for k in ks), (x, y), textcoords="offset points",
                     xytext=(5, 4), fontsize=8)
     key.axis("off")
-    lines = [f"P{k}  {label}" for k, (label, _, _) in enumerate(points, start=1)]
-    key.text(0.0, 1.0, "\n".join(textwrap.fill(line, 48, subsequent_indent="      ")
-                                  for line in lines),
-             va="top", ha="left", fontsize=7.5, family="monospace", transform=key.transAxes)
+    key.text(0.0, 1.0, "\n".join(key_lines), va="top", ha="left", fontsize=7.5,
+             family="monospace", transform=key.transAxes)
     ax.margins(0.12)
     ax.set(title="Missed cases versus leakage across the designs",
            xlabel="missed: truly eligible not enrolled ÷ truly eligible (%)",

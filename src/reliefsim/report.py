@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from reliefsim.experiment import UNPAIRED_OFFSET
 from reliefsim.metrics import Indicator
 from reliefsim.payments import PROGRAMMES
+from reliefsim.scenario import settings_text
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Who should be helped, and who is", (
@@ -170,23 +172,18 @@ DESIGN_COLUMNS = (
 )
 
 
-def settings_text(point: dict[str, Any], short: bool = False) -> str:
-    """A design point's settings, ``key=value, …`` (floats to 6 significant digits).
+def design_points(runs: list[dict]) -> list[tuple[str, str]]:
+    """An experiment's designs, ``(scenario, point as sorted JSON)``, in the order first run.
 
-    Args:
-        point: ``{dotted key: value}``.
-        short: name each key by its last part only (``dibao_line`` for ``policy.dibao_line``).
+    P1, P2, … in ``results show`` and in the report's figures follow this order.
     """
-    return ", ".join(f"{k.split('.')[-1] if short else k}="
-                     + (f"{v:g}" if isinstance(v, float) else str(v)) for k, v in point.items())
+    return list(dict.fromkeys((r["scenario"], json.dumps(r["point"], sort_keys=True))
+                              for r in runs))
 
 
 def format_design(runs: list[dict], summary: Any) -> str:
     """Design points of an experiment and their headline means, within 80 columns."""
-    import json
-
-    points = list(dict.fromkeys((r["scenario"], json.dumps(r["point"], sort_keys=True))
-                                for r in runs))
+    points = design_points(runs)
     first = runs[0]
     unpaired = sum(r["replication"] >= UNPAIRED_OFFSET for r in runs)
     summary = summary[summary["replication"] < UNPAIRED_OFFSET]

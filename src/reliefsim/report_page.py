@@ -16,7 +16,8 @@ from reliefsim.deciles import TENTHS
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import HEADLINE, UNPAIRED_OFFSET, mean_interval
 from reliefsim.metrics import indicator_units
-from reliefsim.report import SECTIONS, fmt, settings_text
+from reliefsim.report import SECTIONS, design_points, fmt
+from reliefsim.scenario import settings_text
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES
 from reliefsim.store import (
     experiment_runs,
@@ -71,10 +72,11 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
     start = json.loads(reference[1]).get("run.start", settings.get("start", "the start"))
     sections: list[tuple[str, Path, str]] = []
 
-    designs = summary.groupby(["scenario", "point"])
-    if designs.ngroups > 1 and exp["kind"] != "compare":
+    designs = design_points(runs)
+    if len(designs) > 1 and exp["kind"] != "compare":
         pts = []
-        for (scen, point), grp in designs:
+        for scen, point in designs:  # P1, P2, … as in ``results show``
+            grp = summary[(summary["scenario"] == scen) & (summary["point"] == point)]
             means = grp.groupby("name")["value"].mean()
             label = _label(point) if scen == reference[0] else f"{scen}: {_label(point)}"
             pts.append((label, means.get("missed_rate", np.nan),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import math
 import re
 import tomllib
@@ -173,6 +174,30 @@ class Scenario:
         scenario = Scenario(self.name, params, self.text + lines)
         _validate(scenario, origin)
         return scenario
+
+
+def display_value(value: Any) -> str:
+    """A parameter value for people: floats to 6 significant digits, the rest as JSON.
+
+    ``1532.0557232287172`` → ``1532.06``, ``8000000.0`` → ``8000000.0``, ``True`` → ``true``,
+    ``["medical", "rent"]`` → ``["medical", "rent"]`` (floats inside lists rounded too).
+    """
+    if isinstance(value, float):
+        return repr(float(f"{value:.6g}"))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(display_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def settings_text(point: Mapping[str, Any], short: bool = False) -> str:
+    """Settings as ``key=value, …`` (values by :func:`display_value`).
+
+    Args:
+        point: ``{dotted key: value}``, e.g. a design point or ``--set`` overrides.
+        short: name each key by its last part only (``dibao_line`` for ``policy.dibao_line``).
+    """
+    return ", ".join(f"{k.split('.')[-1] if short else k}={display_value(v)}"
+                     for k, v in point.items())
 
 
 def _to_toml(value: Any) -> str:
