@@ -98,8 +98,7 @@ class ClassroomModel(ReliefModel):
         levers = lever_values(base)
         chosen = {"dibao_line": dibao_line, "marginal_multiplier": marginal_multiplier,
                   "rigid_ratio_threshold": rigid_ratio_threshold,
-                  "exit_period_months": exit_period_months, "data_coverage": data_coverage,
-                  "visits_per_month": visits_per_month}
+                  "exit_period_months": exit_period_months, "data_coverage": data_coverage}
         overrides: dict[str, Any] = {
             "population.streets": TOWN_STREETS,
             "population.households_represented": float(households),
@@ -111,7 +110,6 @@ class ClassroomModel(ReliefModel):
         overrides["casework.visits_per_month"] = town_visits(
             base, levers["visits_per_month"] if visits_per_month is None else visits_per_month,
             households)
-        chosen.pop("visits_per_month")
         for name, value in chosen.items():
             if value is None or value == levers[name]:
                 continue

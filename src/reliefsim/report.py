@@ -181,6 +181,12 @@ def design_points(runs: list[dict]) -> list[tuple[str, str]]:
                               for r in runs))
 
 
+def design_rows(frame: Any, design: tuple[str, str]) -> Any:
+    """The rows of a metrics frame that belong to one design ``(scenario, point JSON)``."""
+    scenario, point = design
+    return frame[(frame["scenario"] == scenario) & (frame["point"] == point)]
+
+
 def format_design(runs: list[dict], summary: Any) -> str:
     """Design points of an experiment and their headline means, within 80 columns."""
     points = design_points(runs)
@@ -197,8 +203,8 @@ def format_design(runs: list[dict], summary: Any) -> str:
         lines.extend(textwrap.wrap(f"P{k}: {scen} {settings}", 78, subsequent_indent="    "))
     lines.append("")
     lines.append(f"{'point':<6}{'reps':>5}" + "".join(f"{h:>13}" for _, h in DESIGN_COLUMNS))
-    for k, (scen, point) in enumerate(points, start=1):
-        sub = summary[(summary["scenario"] == scen) & (summary["point"] == point)]
+    for k, design in enumerate(points, start=1):
+        sub = design_rows(summary, design)
         means = sub.groupby("name")["value"].mean()
         reps = sub["replication"].nunique()
         cells = "".join(f"{fmt_short(means.get(name, float('nan')), _kind(name)):>13}"

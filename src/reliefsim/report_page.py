@@ -16,7 +16,7 @@ from reliefsim.deciles import TENTHS
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import HEADLINE, UNPAIRED_OFFSET, mean_interval
 from reliefsim.metrics import indicator_units
-from reliefsim.report import SECTIONS, design_points, fmt
+from reliefsim.report import SECTIONS, design_points, design_rows, fmt
 from reliefsim.scenario import settings_text
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES
 from reliefsim.store import (
@@ -58,13 +58,10 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
     monthly = frame[frame["month"] >= 0]
     out.mkdir(parents=True, exist_ok=True)
     exp = info[exp_id]
-    first_run = runs[0]
-    reference = (first_run["scenario"], json.dumps(first_run["point"], sort_keys=True))
-    ref_summary = summary[(summary["scenario"] == reference[0])
-                          & (summary["point"] == reference[1])]
-    ref_means = ref_summary.groupby("name")["value"].mean()
-    ref_monthly = monthly[(monthly["scenario"] == reference[0])
-                          & (monthly["point"] == reference[1])]
+    designs = design_points(runs)
+    reference = designs[0]  # the first design run
+    ref_means = design_rows(summary, reference).groupby("name")["value"].mean()
+    ref_monthly = design_rows(monthly, reference)
     series = {name: grp.groupby("month")["value"].mean().to_numpy()
               for name, grp in ref_monthly.groupby("name")}
     settings = experiment_settings(engine, exp_id)
@@ -72,12 +69,10 @@ def build_report(engine: Engine, exp_id: int, out: Path) -> Path:
     start = json.loads(reference[1]).get("run.start", settings.get("start", "the start"))
     sections: list[tuple[str, Path, str]] = []
 
-    designs = design_points(runs)
     if len(designs) > 1 and exp["kind"] != "compare":
         pts = []
         for scen, point in designs:  # P1, P2, … as in ``results show``
-            grp = summary[(summary["scenario"] == scen) & (summary["point"] == point)]
-            means = grp.groupby("name")["value"].mean()
+            means = design_rows(summary, (scen, point)).groupby("name")["value"].mean()
             label = _label(point) if scen == reference[0] else f"{scen}: {_label(point)}"
             pts.append((label, means.get("missed_rate", np.nan),
                         means.get("leakage_of_recipients", np.nan)))
@@ -186,7 +181,7 @@ def _html(exp: dict, runs: list[dict], means: Any, sections: list[tuple[str, Pat
         f"<figure><h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' "
         f"src='data:image/png;base64,{_img(path)}'><figcaption>{html.escape(caption)}"
         "</figcaption></figure>" for title, path, caption in sections)
-    n_points = len({(r["scenario"], json.dumps(r["point"], sort_keys=True)) for r in runs})
+    n_points = len(design_points(runs))
     comparison = _comparison_table(paired)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>reliefsim report — {html.escape(exp['name'])}</title>
