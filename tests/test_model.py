@@ -199,3 +199,43 @@ def test_error_rates_month_by_month_with_empty_months_at_zero():
     missed, leakage = error_rates(series)
     assert missed.tolist() == [0.5, 0.0, 0.5]
     assert leakage.tolist() == [0.25, 0.0, 0.0]
+
+
+def test_payments_for_the_enrolled_only_equal_the_rules_over_the_whole_table():
+    """monthly_payments computes on enrolled households only; the same rules over every
+    household (each gives 0.0 to the rest) give the same amounts, bit for bit."""
+    from reliefsim import rules
+    from reliefsim.payments import monthly_payments
+
+    model = ReliefModel("baseline", households=3000, months=14, seed=4, story=False)
+    for _ in range(13):
+        model.step()
+    t, case, admin, truth = model.month, model.case, model.admin, model.truth
+    v = model.scenario.values(t)
+    a = rules.assess(admin, v)
+    enrolled = case.enrolled(t)
+    assert 0 < enrolled.sum() < len(enrolled) // 2
+    paid_year, last_basic = case.medical_paid_year.copy(), case.last_basic.copy()
+    pay = monthly_payments(truth, admin, a, case, v, t, calendar_month=1)  # January: heating
+    tier = case.tier
+    basic = rules.basic_living(admin, v, tier, a)
+    want = {
+        "basic_living": basic,
+        "gradual_exit": np.where(case.in_exit(t), np.maximum(case.exit_amount - basic, 0.0),
+                                 0.0),
+        "medical": rules.medical_assistance(truth, v, tier, np.zeros(len(tier)), a.size),
+        "education": rules.education_assistance(admin, v, tier),
+        "housing": rules.housing_assistance(admin, v, tier),
+        "employment": v.special.employment_cost
+        * admin.count(rules.employment_participants(admin, v, tier)),
+        "heating": rules.heating_assistance(v, tier, 1),
+    }
+    assert pay.keys() == want.keys()
+    for programme, amounts in want.items():
+        assert np.array_equal(pay[programme], amounts), programme
+        assert not pay[programme][~enrolled].any(), programme
+    for programme in ("basic_living", "medical", "heating", "gradual_exit"):
+        assert pay[programme].any(), programme
+    assert np.array_equal(case.last_basic, np.where(tier > 0, basic, last_basic))
+    assert np.array_equal(case.medical_paid_year, pay["medical"])  # January starts at 0
+    assert paid_year.any()

@@ -11,6 +11,7 @@ import mesa
 import numpy as np
 
 from reliefsim import behaviour
+from reliefsim.allocator import keep_freed_memory
 from reliefsim.caseload import Caseload
 from reliefsim.casework import (
     CaseBook,
@@ -65,6 +66,7 @@ class ReliefModel(mesa.Model):
                  seed: int | None = None, replication: int = 0,
                  overrides: dict[str, Any] | None = None,
                  population: Population | None = None, story: bool = True) -> None:
+        keep_freed_memory()  # big months reuse freed heap instead of fresh pages (same values)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         run_overrides = {k: val for k, val in (("run.households", households),
@@ -316,9 +318,7 @@ class ReliefModel(mesa.Model):
         lacking = np.flatnonzero(missed)
         visits = wv.sum()
         # entitlements are needed for missed households only (the rules are per household)
-        a_missed = Assessment(true_tier[lacking], a_true.income_pc[lacking],
-                              a_true.assets_ok[lacking], size[lacking])
-        owed = entitlement(self.truth.subset(lacking), a_missed, v, calendar_month)
+        owed = entitlement(self.truth.subset(lacking), a_true.rows(lacking), v, calendar_month)
         by_rule = {rule: w[mask].sum() for rule, mask in warned.items()}
         rec: dict[str, float] = {
             "employed": employed, "unemployed": unemployed, "che_households": che_households,

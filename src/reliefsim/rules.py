@@ -35,6 +35,11 @@ class Assessment:
     assets_ok: np.ndarray
     size: np.ndarray
 
+    def rows(self, households: np.ndarray) -> Assessment:
+        """The assessment of the given households only (indices), aligned with them."""
+        return Assessment(self.tier[households], self.income_pc[households],
+                          self.assets_ok[households], self.size[households])
+
 
 def no_labour_capacity(f: Facts, v: Values, members: np.ndarray | None = None) -> np.ndarray:
     """Per member: no labour capacity (RULES.md §1).
