@@ -77,3 +77,22 @@ def test_allocator_keeps_freed_memory_where_the_c_library_is_glibc():
     glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
     assert keep_freed_memory() is glibc
     assert keep_freed_memory() is glibc  # once per process, the same answer after
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 100_003])
+def test_compiled_normals_equal_numpys_own(size):
+    """The compiled fill draws NumPy's own standard normals from the same PCG64 stream, bit for
+    bit, and leaves the stream where NumPy's call would."""
+    from reliefsim.rng import standard_normal
+
+    for key in ([1, 0, 5, 1000], [7, 2, 99, 1003]):
+        ours = np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
+        numpys = np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
+        assert np.array_equal(standard_normal(ours, size), numpys.standard_normal(size))
+        out = np.full(size, np.nan)
+        assert standard_normal(ours, size, out=out) is out
+        assert np.array_equal(out, numpys.standard_normal(size))
+        assert ours.random() == numpys.random()  # both streams are at the same place
+    other = np.random.Generator(np.random.MT19937(3))  # not PCG64: NumPy draws
+    assert np.array_equal(standard_normal(other, size),
+                          np.random.Generator(np.random.MT19937(3)).standard_normal(size))

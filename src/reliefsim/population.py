@@ -15,7 +15,7 @@ from typing import overload
 import numpy as np
 
 from reliefsim.facts import MILD, SEVERE, Facts
-from reliefsim.rng import Streams
+from reliefsim.rng import Streams, standard_normal
 from reliefsim.scenario import Values
 
 RING_MONTHS = 12
@@ -74,7 +74,7 @@ class SerialIds(Sequence[str]):
 
 
 def _lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
-    return median * np.exp(sigma * rng.standard_normal(n))
+    return median * np.exp(sigma * standard_normal(rng, n))
 
 
 def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str, np.ndarray]:
@@ -86,7 +86,8 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     starts = np.concatenate(([0], np.cumsum(size)[:-1]))
     pos = np.arange(m) - starts[hh]
     head_age = rng.uniform(pop.head_age_min, pop.head_age_max, k)[hh]
-    spouse_age = np.clip(head_age + rng.normal(0, 3, m), 18, 100)
+    spouse_gap = 0.0 + 3.0 * standard_normal(rng, m)  # as rng.normal(0, 3, m) computes it
+    spouse_age = np.clip(head_age + spouse_gap, 18, 100)
     # a young head lives with children (and, in big households, a parent); an older head with
     # an adult child and the child's spouse, then grandchildren
     child_age = rng.uniform(0, 1, m) * np.clip(head_age - 20, 1, 22)
@@ -96,9 +97,9 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     other = np.where(head_age < pop.older_head_age, np.where(pos >= 4, grandparent, child_age),
                      np.where(pos <= 3, adult_child, grandchild))
     age = np.select([pos == 0, pos == 1], [head_age, spouse_age], other)
-    h_effect = rng.standard_normal(k)[hh]
+    h_effect = standard_normal(rng, k)[hh]
     rho = pop.household_wage_correlation
-    z = np.sqrt(rho) * h_effect + np.sqrt(1.0 - rho) * rng.standard_normal(m)
+    z = np.sqrt(rho) * h_effect + np.sqrt(1.0 - rho) * standard_normal(rng, m)
     wage = np.maximum(pop.wage_median * np.exp(pop.wage_sigma * z), pop.minimum_wage)
     pension = np.where(rng.random(m) < pop.no_pension_share, pop.basic_pension,
                        pop.pension_median * np.exp(pop.pension_sigma * z))
@@ -201,7 +202,7 @@ def _households(rng: np.random.Generator, v: Values, k: int) -> dict[str, np.nda
         "other_income": np.where(rng.random(k) < pop.other_income_share,
                                  rng.exponential(pop.other_income_mean / pop.other_income_share,
                                                  k), 0.0),
-        "asset_factor": np.exp(pop.assets_sigma * rng.standard_normal(k)),
+        "asset_factor": np.exp(pop.assets_sigma * standard_normal(rng, k)),
         "homes_owned": homes,
         "floor_space_pc": _lognormal(rng, pop.floor_space_median, pop.floor_space_sigma, k),
         "car": rng.random(k) < pop.car_share,
@@ -241,7 +242,7 @@ def build_facts(house: dict[str, np.ndarray], members: dict[str, np.ndarray],
     )
     f.refresh_incomes()
     f.financial_assets = v.population.assets_months_median * f.income() * house["asset_factor"]
-    monthly_flows(f, v, rng.standard_normal(len(f.age)))
+    monthly_flows(f, v, standard_normal(rng, len(f.age)))
     # every past month like this one: the same row in every slot, windows summed at the end
     f.push_month(0, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
     f.income_ring[1:] = f.income_ring[0]
