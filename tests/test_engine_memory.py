@@ -96,3 +96,22 @@ def test_compiled_normals_equal_numpys_own(size):
     other = np.random.Generator(np.random.MT19937(3))  # not PCG64: NumPy draws
     assert np.array_equal(standard_normal(other, size),
                           np.random.Generator(np.random.MT19937(3)).standard_normal(size))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.bool_, np.int8, np.int16, np.int32])
+def test_compiled_copy_at_equals_numpys_fancy_assignment(dtype):
+    from reliefsim.kernels import copy_at
+
+    rng = np.random.default_rng(4)
+    source = (rng.random(1000) * 100).astype(dtype)
+    source[:3] = np.array([-0.0, 1.0, 0.0]).astype(dtype)
+    index = np.flatnonzero(rng.random(1000) < 0.4)
+    index[:2] = [0, 1]
+    ours, numpys = np.zeros(1000, dtype), np.zeros(1000, dtype)
+    copy_at(index, source, ours)
+    numpys[index] = source[index]
+    assert np.array_equal(ours.view(np.uint8), numpys.view(np.uint8))  # bit for bit (−0.0)
+    assert ours.any() and not ours[np.setdiff1d(np.arange(1000), index)].any()
+    wider = np.zeros(1000, np.float64)  # another dtype: NumPy's casting assignment
+    copy_at(index, source, wider)
+    assert np.array_equal(wider[index], source[index].astype(np.float64))

@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from reliefsim.kernels import copy_at
+
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "pension", "disability", "serious_illness", "chronic",
     "unable_self_care", "student", "tertiary_track", "smartphone", "benefit", "benefit_months",
@@ -213,13 +215,13 @@ class Facts:
         if member_fields:
             midx = self.members_of(idx) if members is None else members
             for name in member_fields:
-                getattr(self, name)[midx] = getattr(source, name)[midx]
+                copy_at(midx, getattr(source, name), getattr(self, name))
         for name in household_fields:
             target, values = getattr(self, name), getattr(source, name)
             if target.ndim == 2:
                 target[:, idx] = values[:, idx]
             else:
-                target[idx] = values[idx]
+                copy_at(idx, values, target)
 
 
 def _sum_rows(ring: np.ndarray, slots: list[int]) -> np.ndarray:

@@ -31,41 +31,28 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     Basic living, education, housing and employment are computed on the admin view; medical
     assistance is settled at the point of care on the true out-of-pocket cost (一站式结算).
     During the gradual-exit period the household's basic living is topped up to the amount it
-    keeps (``gradual_exit`` line). Only enrolled households (a tier, or the gradual exit) can
-    be paid, and the rules are per household, so they are computed for those households only;
-    every other household gets 0.0 from every programme.
+    keeps (``gradual_exit`` line).
     """
-    n = len(case.tier)
+    tier = case.tier
+    basic = basic_living(admin, v, tier, a_admin)
     in_exit = case.in_exit(t)
-    paid = np.flatnonzero((case.tier > 0) | in_exit)
-    tier = case.tier[paid]
-    sub = admin.subset(paid)
-    basic = basic_living(sub, v, tier, a_admin.rows(paid))
-    gradual = np.where(in_exit[paid], np.maximum(case.exit_amount[paid] - basic, 0.0), 0.0)
-    tiered = tier > 0
-    case.last_basic[paid[tiered]] = basic[tiered]
+    gradual = np.where(in_exit, np.maximum(case.exit_amount - basic, 0.0), 0.0)
+    case.last_basic = np.where(tier > 0, basic, case.last_basic)
     if calendar_month == 1:
         case.medical_paid_year[:] = 0.0
-    medical = medical_assistance(truth.subset(paid), v, tier, case.medical_paid_year[paid],
-                                 a_admin.size[paid])
-    case.medical_paid_year[paid] += medical  # the others add 0.0
-    participants = employment_participants(sub, v, tier)
-    employment = v.special.employment_cost * sub.count(participants)  # participants live
-    by_programme = {
+    medical = medical_assistance(truth, v, tier, case.medical_paid_year, a_admin.size)
+    case.medical_paid_year += medical
+    participants = employment_participants(admin, v, tier)
+    employment = v.special.employment_cost * admin.count(participants)  # participants live
+    return {
         "basic_living": basic,
         "gradual_exit": gradual,
         "medical": medical,
-        "education": education_assistance(sub, v, tier),
-        "housing": housing_assistance(sub, v, tier),
+        "education": education_assistance(admin, v, tier),
+        "housing": housing_assistance(admin, v, tier),
         "employment": employment,
         "heating": heating_assistance(v, tier, calendar_month),
     }
-    out = {}
-    for programme, amounts in by_programme.items():
-        full = np.zeros(n)
-        full[paid] = amounts
-        out[programme] = full
-    return out
 
 
 def entitlement(truth: Facts, a_true: Assessment, v: Values, calendar_month: int

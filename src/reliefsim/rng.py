@@ -6,11 +6,11 @@ whatever their policies do, so scenario comparisons are paired and reproducible 
 
 from __future__ import annotations
 
-import functools
 import zlib
-from collections.abc import Callable
 
 import numpy as np
+
+from reliefsim.kernels import fill_standard_normal
 
 
 def purpose_id(purpose: str) -> int:
@@ -61,39 +61,14 @@ class Streams:
         return self._scratch[:size]
 
 
+
 def standard_normal(generator: np.random.Generator, size: int,
                     out: np.ndarray | None = None) -> np.ndarray:
-    """``generator.standard_normal(size, out=out)``, the same numbers, about 3× as fast.
-
-    NumPy draws each normal through a call to its bit generator; the compiled loop of
-    :func:`_fill_standard_normal` (numba, the same ziggurat on the same PCG64 stream) runs the
-    draws inline. A generator that is not PCG64 is left to NumPy.
+    """``generator.standard_normal(size, out=out)``: the same numbers, drawn by a compiled loop.
 
     Args:
         generator: the stream to draw from (advanced as NumPy's own call would advance it).
         size: how many normals.
         out: a float64 array of ``size`` elements to write them into (default a new one).
     """
-    if out is None:
-        out = np.empty(size)
-    if size and isinstance(generator.bit_generator, np.random.PCG64):
-        _fill_standard_normal()(generator, out)
-        return out
-    return generator.standard_normal(size, out=out)
-
-
-@functools.cache
-def _fill_standard_normal() -> Callable[[np.random.Generator, np.ndarray], None]:
-    """The compiled fill loop.
-
-    numba is imported, and the loop compiled or loaded from its on-disk cache, at the first
-    normal draw of a process, not when reliefsim is imported.
-    """
-    import numba
-
-    @numba.njit(cache=True, nogil=True)
-    def fill(generator: np.random.Generator, out: np.ndarray) -> None:  # pragma: no cover
-        for i in range(out.shape[0]):
-            out[i] = generator.standard_normal()
-
-    return fill
+    return fill_standard_normal(generator, np.empty(size) if out is None else out)
