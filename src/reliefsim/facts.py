@@ -151,8 +151,9 @@ class Facts:
         self.rigid_window = _sum_rows(self.rigid_ring, slots)
 
     def copy(self) -> Facts:
-        """A deep copy (every array copied)."""
-        return Facts(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        """A deep copy: every array copied but ``hh``, which never changes and is shared."""
+        return Facts(**{f.name: getattr(self, f.name) if f.name == "hh"
+                        else getattr(self, f.name).copy() for f in fields(self)})
 
     def subset(self, households: np.ndarray) -> Facts:
         """The given households (ascending indices) and their members, as facts of their own.

@@ -61,8 +61,10 @@ class Monitor:
         for d in DEPARTMENTS:
             linked = self.linked[d]
             households = np.flatnonzero(linked)
+            index = np.int32 if len(pop.facts.hh) < 2**31 else np.int64  # half the memory
             self._reveal[d] = (None if len(households) == n
-                               else (households, pop.facts.members_of(households)))
+                               else (households.astype(index),
+                                     pop.facts.members_of(households).astype(index)))
             self._looked[d] = float(self.weight[linked].sum())
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
