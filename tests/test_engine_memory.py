@@ -67,18 +67,6 @@ def test_static_fields_of_linked_households_match_the_truth_after_skipped_copies
     assert np.array_equal(admin.tertiary_track[members], f.tertiary_track[members])
 
 
-def test_allocator_keeps_freed_memory_where_the_c_library_is_glibc():
-    """The allocator settings take (glibc) or are skipped; either way a run's values are the
-    same (the golden-output tests run with them in force)."""
-    import platform
-
-    from reliefsim.allocator import keep_freed_memory
-
-    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
-    assert keep_freed_memory() is glibc
-    assert keep_freed_memory() is glibc  # once per process, the same answer after
-
-
 @pytest.mark.parametrize("size", [0, 1, 7, 100_003])
 def test_compiled_normals_equal_numpys_own(size):
     """The compiled fill draws NumPy's own standard normals from the same PCG64 stream, bit for

@@ -11,7 +11,6 @@ import mesa
 import numpy as np
 
 from reliefsim import behaviour
-from reliefsim.allocator import keep_freed_memory
 from reliefsim.caseload import Caseload
 from reliefsim.casework import (
     CaseBook,
@@ -66,7 +65,6 @@ class ReliefModel(mesa.Model):
                  seed: int | None = None, replication: int = 0,
                  overrides: dict[str, Any] | None = None,
                  population: Population | None = None, story: bool = True) -> None:
-        keep_freed_memory()  # big months reuse freed heap instead of fresh pages (same values)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         run_overrides = {k: val for k, val in (("run.households", households),
