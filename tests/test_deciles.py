@@ -42,3 +42,43 @@ def test_a_large_town_fills_each_tenth():
     got = dec.deciles(values, weights)
     share = np.bincount(got, weights=weights, minlength=10) / weights.sum()
     assert np.allclose(share, 0.1, atol=1e-4)
+
+
+def numpy_deciles(values, weights):
+    """The deciles' arithmetic written out in NumPy (the compiled pass must give these bits)."""
+    order = np.argsort(values, kind="stable")
+    ordered = weights[order]
+    below = np.cumsum(ordered)
+    total = max(below[-1], 1e-12) if len(below) else 1e-12
+    below = (below - ordered) * 10
+    share = below / total
+    tenth = np.floor(share)
+    edge = np.flatnonzero(tenth == share)
+    tenth[edge] = below[edge] // total
+    out = np.empty(len(values), dtype=np.int8)
+    out[order] = np.minimum(tenth, 9)
+    return out
+
+
+@pytest.mark.parametrize("town", ["two weight levels", "whole tenths", "tenths of a yuan",
+                                  "one household", "empty", "all weightless"])
+def test_compiled_deciles_equal_the_numpy_arithmetic(town):
+    rng = np.random.default_rng(8)
+    n = {"one household": 1, "empty": 0}.get(town, 50_000)
+    values = np.round(np.exp(rng.normal(7.0, 1.2, n)), 1)  # rounded: many ties
+    if town == "two weight levels":  # one exactly six times the other, as synthesized
+        weights = np.where(rng.random(n) < 0.2, 1.598, 6 * 1.598)
+    elif town == "whole tenths":  # 5,000 households of weight 2 in each tenth
+        weights = np.full(n, 2.0)
+    elif town == "all weightless":
+        weights = np.zeros(n)
+    else:
+        weights = np.round(rng.random(n), 1)  # 0.1 steps: running sums round
+    got, want = dec.deciles(values, weights), numpy_deciles(values, weights)
+    assert got.dtype == np.int8 and np.array_equal(got, want)
+    if town == "whole tenths":  # the quotient is whole at every tenth's first household
+        ordered = weights[np.argsort(values, kind="stable")]
+        running = np.cumsum(ordered)
+        share = (running - ordered) * 10 / running[-1]
+        assert (np.floor(share[1:]) == share[1:]).sum() == 9
+        assert np.bincount(got).tolist() == [5000] * 10

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from reliefsim.kernels import tenths_in_order
+
 TENTHS = 10
 BOTTOM_TENTHS = 2  # the poorest 20 %, of the Coady-Grosh-Hoddinott indicator
 SMALL = 4096  # below this many values NumPy's own stable sort is as quick
@@ -31,19 +33,11 @@ def deciles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
         int8 deciles.
     """
     order = stable_argsort(values)
-    ordered = weights[order]
-    below = np.cumsum(ordered)
-    total = max(below[-1], 1e-12) if len(below) else 1e-12
-    below -= ordered  # weight of the households before each one
-    below *= TENTHS
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
     # floor(10 · below / total) by a division, exactly as ``//`` would round it: the two can
     # differ only where the quotient rounds to a whole number, so those few take ``//``
-    share = below / total
-    tenth = np.floor(share)
-    edge = np.flatnonzero(tenth == share)
-    tenth[edge] = below[edge] // total
-    decile = np.empty(len(values), dtype=np.int8)
-    decile[order] = np.minimum(tenth, TENTHS - 1)
+    decile, edge, below, total = tenths_in_order(order, weights, TENTHS)
+    decile[edge] = np.minimum(below // total, TENTHS - 1)
     return decile
 
 

@@ -47,6 +47,27 @@ def copy_at(index: np.ndarray, source: np.ndarray, target: np.ndarray) -> None:
     _compiled().copy_at(index, source, target)
 
 
+def tenths_in_order(order: np.ndarray, weights: np.ndarray, tenths: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Weighted tenths of households taken in ``order``, as :func:`reliefsim.deciles.deciles`.
+
+    In one pass: the running sum of the weights in order (``np.cumsum``), the weight before
+    each household ``below = (running − own) × tenths``, and ``floor(below / total)`` capped at
+    ``tenths − 1``. Where the quotient is a whole number, the division may have rounded onto it,
+    so those few are returned for ``below // total`` to settle, as NumPy would.
+
+    Args:
+        order: household indices, poorest first.
+        weights: one weight per household.
+        tenths: how many groups (10).
+
+    Returns:
+        ``(tenth, edge, edge_below, total)``: int8 tenth per household (by index); the
+        households whose quotient was whole, and their ``below``; the total weight.
+    """
+    return _compiled().tenths_in_order(order, weights, float(tenths))
+
+
 @functools.cache
 def _compiled() -> SimpleNamespace:
     """The compiled loops (numba imported here, at the first call)."""
@@ -63,4 +84,31 @@ def _compiled() -> SimpleNamespace:
             j = index[k]
             target[j] = source[j]
 
-    return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at)
+    @numba.njit(cache=True, nogil=True)
+    def tenths_in_order(order, weights, tenths):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n = order.shape[0]
+        running = 0.0
+        for k in range(n):
+            running += weights[order[k]]
+        total = max(running, 1e-12)
+        tenth = np.empty(n, dtype=np.int8)
+        edge = np.empty(n, dtype=np.int64)
+        edge_below = np.empty(n)
+        edges = 0
+        running = 0.0
+        for k in range(n):
+            household = order[k]
+            own = weights[household]
+            running += own
+            below = (running - own) * tenths
+            share = below / total
+            whole = np.floor(share)
+            if whole == share:
+                edge[edges] = household
+                edge_below[edges] = below
+                edges += 1
+            tenth[household] = min(whole, tenths - 1.0)
+        return tenth, edge[:edges], edge_below[:edges], total
+
+    return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
+                           tenths_in_order=tenths_in_order)
