@@ -18,7 +18,7 @@ def fill_standard_normal(generator: np.random.Generator, out: np.ndarray) -> np.
     """``generator.standard_normal(len(out), out=out)``: the same numbers, about 3× as fast.
 
     The compiled loop runs NumPy's own ziggurat on the same PCG64 stream, inline; a generator
-    that is not PCG64 is left to NumPy.
+    that is not PCG64 (or a stand-in for a generator) is left to its own ``standard_normal``.
 
     Args:
         generator: the stream to draw from (advanced as NumPy's own call would advance it).
@@ -27,7 +27,8 @@ def fill_standard_normal(generator: np.random.Generator, out: np.ndarray) -> np.
     Returns:
         ``out``.
     """
-    if len(out) and isinstance(generator.bit_generator, np.random.PCG64):
+    if (len(out) and isinstance(generator, np.random.Generator)
+            and isinstance(generator.bit_generator, np.random.PCG64)):
         _compiled().fill_standard_normal(generator, out)
         return out
     return generator.standard_normal(len(out), out=out)
