@@ -31,3 +31,4 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) reliefsim.db reliefsim_baseline.png .pytest_cache
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete  # numba's compiled-loop cache

@@ -199,4 +199,3 @@ def test_error_rates_month_by_month_with_empty_months_at_zero():
     missed, leakage = error_rates(series)
     assert missed.tolist() == [0.5, 0.0, 0.5]
     assert leakage.tolist() == [0.25, 0.0, 0.0]
-

@@ -27,13 +27,16 @@ def deciles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
     Args:
         values: one value per household (e.g. pre-transfer income per capita).
-        weights: one weight per household (0 for a household that no longer counts).
+        weights: one weight per household (0 for a household that no longer counts), summed
+            as float64.
 
     Returns:
         int8 deciles.
     """
+    if len(weights) != len(values):
+        raise ValueError(f"deciles: {len(values)} values but {len(weights)} weights")
     order = stable_argsort(values)
-    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)  # summed in float64
     # floor(10 · below / total) by a division, exactly as ``//`` would round it: the two can
     # differ only where the quotient rounds to a whole number, so those few take ``//``
     decile, edge, below, total = tenths_in_order(order, weights, TENTHS)

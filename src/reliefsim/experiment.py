@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from reliefsim.errors import ReliefsimError
+from reliefsim.kernels import warm_up
 from reliefsim.metrics import Indicator
 from reliefsim.scenario import Scenario, _check_value
 from reliefsim.schema import SCHEMA
@@ -156,6 +157,7 @@ def execute(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None
     if dask:
         yield from _execute_dask(specs, dask)
     elif workers > 1:
+        warm_up()  # workers inherit or load the compiled loops instead of compiling side by side
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(run_spec, s) for s in specs]
             for fut in as_completed(futures):

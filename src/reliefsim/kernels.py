@@ -2,47 +2,67 @@
 
 Each gives exactly the numbers of the NumPy expression it stands for, only faster: NumPy draws
 each normal through a call to its bit generator, and ``target[index] = source[index]`` first
-gathers a copy, then scatters it. numba is imported, and each loop compiled or loaded from its
-on-disk cache, at the first call in a process, so importing reliefsim stays quick.
+gathers a copy, then scatters it. Inputs the loops are not written for (another dtype, a
+non-contiguous or read-only ``out``, overlapping arrays, an index out of range) go to NumPy,
+which gives its own result or error.
+
+numba is imported, and each loop compiled or loaded from its on-disk cache, at the first call
+in a process, so importing reliefsim stays quick. Where no cache folder is writable, the loops
+are compiled in memory in each process instead.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 
-def fill_standard_normal(generator: np.random.Generator, out: np.ndarray) -> np.ndarray:
-    """``generator.standard_normal(len(out), out=out)``: the same numbers, about 3× as fast.
+def standard_normal(generator: Any, size: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``generator.standard_normal(size, out=out)``: the same numbers, about 3× as fast.
 
-    The compiled loop runs NumPy's own ziggurat on the same PCG64 stream, inline; a generator
-    that is not PCG64 (or a stand-in for a generator) is left to its own ``standard_normal``.
+    The compiled loop runs NumPy's own ziggurat on the same PCG64 stream, inline, and leaves the
+    stream where NumPy's call would. Any other generator, or stand-in for one, draws by its own
+    ``standard_normal``.
 
     Args:
-        generator: the stream to draw from (advanced as NumPy's own call would advance it).
-        out: the float64 array to fill.
+        generator: the stream to draw from (a ``numpy.random.Generator``, or anything with a
+            ``standard_normal`` method).
+        size: how many normals.
+        out: a float64 array of ``size`` elements to write them into (default a new one).
 
     Returns:
-        ``out``.
+        The normals (``out`` when given).
     """
-    if (len(out) and isinstance(generator, np.random.Generator)
-            and isinstance(generator.bit_generator, np.random.PCG64)):
-        _compiled().fill_standard_normal(generator, out)
-        return out
-    return generator.standard_normal(len(out), out=out)
+    compiled = (isinstance(generator, np.random.Generator)
+                and isinstance(generator.bit_generator, np.random.PCG64))
+    if out is None:
+        if not compiled or size == 0:
+            return generator.standard_normal(size)
+        out = np.empty(size)
+    elif not (compiled and len(out) == size and out.dtype == np.float64
+              and out.flags.c_contiguous and out.flags.writeable and size):
+        return generator.standard_normal(size, out=out)
+    _compiled().fill_standard_normal(generator, out)
+    return out
 
 
 def copy_at(index: np.ndarray, source: np.ndarray, target: np.ndarray) -> None:
     """``target[index] = source[index]`` in one pass, without the gathered copy (1-D arrays).
 
     Args:
-        index: integer positions.
+        index: integer positions (repeats allowed).
         source: the values to copy from.
-        target: the array to write into (same dtype as ``source``; otherwise NumPy copies).
+        target: the array to write into.
     """
-    if source.dtype != target.dtype or source.ndim != 1 or target.ndim != 1:
+    if not (index.dtype in (np.int32, np.int64) and source.dtype == target.dtype
+            and source.ndim == 1 and target.ndim == 1 and len(source) == len(target)
+            and target.flags.writeable and len(index)
+            and index.min() >= 0 and index.max() < len(target)
+            and (source is target or not np.may_share_memory(source, target))):
         target[index] = source[index]
         return
     _compiled().copy_at(index, source, target)
@@ -50,23 +70,40 @@ def copy_at(index: np.ndarray, source: np.ndarray, target: np.ndarray) -> None:
 
 def tenths_in_order(order: np.ndarray, weights: np.ndarray, tenths: int
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Weighted tenths of households taken in ``order``, as :func:`reliefsim.deciles.deciles`.
+    """Weighted tenths of households taken in ``order``, for :func:`reliefsim.deciles.deciles`.
 
     In one pass: the running sum of the weights in order (``np.cumsum``), the weight before
     each household ``below = (running − own) × tenths``, and ``floor(below / total)`` capped at
-    ``tenths − 1``. Where the quotient is a whole number, the division may have rounded onto it,
-    so those few are returned for ``below // total`` to settle, as NumPy would.
+    ``tenths − 1``. The result is not final where the quotient is a whole number: the division
+    may have rounded up onto it, so those households are returned for the caller to settle with
+    ``below // total``, as NumPy would round it.
 
     Args:
-        order: household indices, poorest first.
-        weights: one weight per household.
+        order: every household index once, poorest first.
+        weights: one float64 weight per household.
         tenths: how many groups (10).
 
     Returns:
         ``(tenth, edge, edge_below, total)``: int8 tenth per household (by index); the
         households whose quotient was whole, and their ``below``; the total weight.
     """
+    if len(order) != len(weights) or weights.dtype != np.float64:
+        raise ValueError(f"tenths_in_order: {len(order)} households in order but "
+                         f"{len(weights)} weights of {weights.dtype} (float64 expected)")
     return _compiled().tenths_in_order(order, weights, float(tenths))
+
+
+def warm_up() -> None:
+    """Compile (or load) every loop for the dtypes the model uses, in this process.
+
+    Called before worker processes start, so that they load the loops from the on-disk cache
+    instead of compiling them side by side.
+    """
+    standard_normal(np.random.default_rng(0), 1)
+    for index_type in (np.int32, np.int64):
+        for dtype in (np.bool_, np.int8, np.int16, np.float64):
+            copy_at(np.zeros(1, dtype=index_type), np.zeros(1, dtype), np.zeros(1, dtype))
+    tenths_in_order(np.zeros(1, dtype=np.int64), np.ones(1), 10)
 
 
 @functools.cache
@@ -74,18 +111,24 @@ def _compiled() -> SimpleNamespace:
     """The compiled loops (numba imported here, at the first call)."""
     import numba
 
-    @numba.njit(cache=True, nogil=True)
+    def jit(function: Callable) -> Callable:
+        try:
+            return numba.njit(cache=True, nogil=True)(function)
+        except RuntimeError:  # no writable cache folder: compile in memory, in each process
+            return numba.njit(nogil=True)(function)
+
+    @jit
     def fill_standard_normal(generator, out):  # type: ignore[no-untyped-def]  # pragma: no cover
         for i in range(out.shape[0]):
             out[i] = generator.standard_normal()
 
-    @numba.njit(cache=True, nogil=True)
+    @jit
     def copy_at(index, source, target):  # type: ignore[no-untyped-def]  # pragma: no cover
         for k in range(index.shape[0]):
             j = index[k]
             target[j] = source[j]
 
-    @numba.njit(cache=True, nogil=True)
+    @jit
     def tenths_in_order(order, weights, tenths):  # type: ignore[no-untyped-def]  # pragma: no cover
         n = order.shape[0]
         running = 0.0

@@ -31,7 +31,7 @@ from reliefsim.rng import Streams
 from reliefsim.rules import DIBAO, MARGINAL, NONE, Assessment, assess, employment_participants
 from reliefsim.scenario import Scenario, Values, add_months, load_scenario
 from reliefsim.schema import DEPARTMENTS, TIER_NAMES, WARNING_RULES
-from reliefsim.shocks import apply_shocks
+from reliefsim.shocks import Events, apply_shocks
 from reliefsim.story import HouseholdView, StoryLog
 
 STAGES: tuple[str, ...] = ("shocks", "monitoring", "casework", "rules", "benefits", "metrics")
@@ -162,12 +162,8 @@ class ReliefModel(mesa.Model):
         self._lap("shocks")
         a_true = assess(f, v)
         self._lap("rules")
-        lost_job = np.zeros(pop.n, dtype=bool)
-        lost_job[f.hh[ev.job_loss]] = True
-        job_gap = np.where(lost_job & (f.income() == 0), v.policy.dibao_line * a_true.size, 0.0)
         lookback = v.casework.temporary_lookback_months
-        self.hardship.add(t, ev.hospital_cost + ev.disaster_cost + job_gap, lookback,
-                          ev.disaster)
+        self._record_hardship(t, v, ev, a_true, lookback)
         self._track_spells(a_true, t)
         self._lap("shocks")
 
@@ -227,9 +223,10 @@ class ReliefModel(mesa.Model):
         np.add.at(pay["temporary"], out.visited, out.temporary)
         np.add.at(pay["disaster"], out.visited, out.disaster)
         self._lap("benefits")
+        self._log_month(t, ev, warned, applying, out, pay)
+        del ev  # its member masks are not measured: free them before the measurement's arrays
         self._measure(t, v, a_true, pay, out, warned, applying, temporary_pending,
                       calendar_month, shock_before)
-        self._log_month(t, ev, warned, applying, out, pay)
         self.prev_true_tier = a_true.tier
         self.month += 1
         self.datacollector.collect(self)
@@ -239,6 +236,21 @@ class ReliefModel(mesa.Model):
         self._lap("metrics")
 
     # ------------------------------------------------------------------ bookkeeping
+    def _record_hardship(self, t: int, v: Values, ev: Events, a_true: Assessment,
+                         lookback: int) -> None:
+        """Note this month's shocks as hardship (for temporary assistance).
+
+        Hospital and disaster costs, and a job loss that leaves the household without income
+        (a month of the dibao line per member). A method of its own so that its
+        household-sized arrays are freed before the month goes on.
+        """
+        f = self.truth
+        lost_job = np.zeros(self.pop.n, dtype=bool)
+        lost_job[f.hh[ev.job_loss]] = True
+        job_gap = np.where(lost_job & (f.income() == 0), v.policy.dibao_line * a_true.size, 0.0)
+        self.hardship.add(t, ev.hospital_cost + ev.disaster_cost + job_gap, lookback,
+                          ev.disaster)
+
     def _track_spells(self, a_true: Assessment, t: int) -> None:
         became = (a_true.tier > NONE) & (self.prev_true_tier == NONE)
         ended = (a_true.tier == NONE) & (self.spell_start >= 0)

@@ -15,7 +15,8 @@ from typing import overload
 import numpy as np
 
 from reliefsim.facts import MILD, SEVERE, Facts
-from reliefsim.rng import Streams, standard_normal
+from reliefsim.kernels import standard_normal
+from reliefsim.rng import Streams
 from reliefsim.scenario import Values
 
 RING_MONTHS = 12

@@ -10,7 +10,7 @@ import zlib
 
 import numpy as np
 
-from reliefsim.kernels import fill_standard_normal
+from reliefsim.kernels import standard_normal
 
 
 def purpose_id(purpose: str) -> int:
@@ -59,16 +59,3 @@ class Streams:
         if len(self._scratch) < size:
             self._scratch = np.empty(size)
         return self._scratch[:size]
-
-
-
-def standard_normal(generator: np.random.Generator, size: int,
-                    out: np.ndarray | None = None) -> np.ndarray:
-    """``generator.standard_normal(size, out=out)``: the same numbers, drawn by a compiled loop.
-
-    Args:
-        generator: the stream to draw from (advanced as NumPy's own call would advance it).
-        size: how many normals.
-        out: a float64 array of ``size`` elements to write them into (default a new one).
-    """
-    return fill_standard_normal(generator, np.empty(size) if out is None else out)
