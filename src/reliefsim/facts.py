@@ -151,9 +151,13 @@ class Facts:
         self.rigid_window = _sum_rows(self.rigid_ring, slots)
 
     def copy(self) -> Facts:
-        """A deep copy: every array copied but ``hh``, which never changes and is shared."""
-        return Facts(**{f.name: getattr(self, f.name) if f.name == "hh"
-                        else getattr(self, f.name).copy() for f in fields(self)})
+        """A deep copy: every array copied but ``hh``, which never changes and is shared.
+
+        The shared ``hh`` is made read-only, so that no in-place write can change both.
+        """
+        self.hh.flags.writeable = False
+        return Facts(**{f.name: self.hh if f.name == "hh" else getattr(self, f.name).copy()
+                        for f in fields(self)})
 
     def subset(self, households: np.ndarray) -> Facts:
         """The given households (ascending indices) and their members, as facts of their own.
