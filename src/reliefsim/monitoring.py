@@ -58,10 +58,10 @@ class Monitor:
         # linkage is fixed for the run: who each department reveals, and the look-ups it counts
         self._reveal: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         self._looked: dict[str, float] = {}
+        index = np.int32 if len(pop.facts.hh) < 2**31 else np.int64  # half the memory of int64
         for d in DEPARTMENTS:
             linked = self.linked[d]
             households = np.flatnonzero(linked)
-            index = np.int32 if len(pop.facts.hh) < 2**31 else np.int64  # half the memory
             self._reveal[d] = (None if len(households) == n
                                else (households.astype(index),
                                      pop.facts.members_of(households).astype(index)))
