@@ -20,7 +20,7 @@ def test_ties_go_by_household_index_and_weightless_households_add_nothing():
     assert dec.deciles(values, weights).tolist() == [0, 0, 2, 5]
 
 
-@pytest.mark.parametrize("kind", ["continuous", "ties", "signed", "nan"])
+@pytest.mark.parametrize("kind", ["continuous", "ties", "signed", "nan", "constant", "extremes"])
 def test_radix_sort_is_numpys_stable_argsort(kind):
     rng = np.random.default_rng(4)
     n = dec.SMALL * 3
@@ -32,6 +32,11 @@ def test_radix_sort_is_numpys_stable_argsort(kind):
         values[rng.random(n) < 0.2] = -0.0
     elif kind == "nan":
         values[rng.random(n) < 0.01] = np.nan
+    elif kind == "constant":  # no byte sorts anything: every pass is skipped
+        values = np.full(n, 3.5)
+    elif kind == "extremes":
+        pool = [np.inf, -np.inf, 5e-324, -5e-324, 0.0, -0.0, 1.7e308, -1.7e308, 1.0, -1.0]
+        values = rng.choice(np.array(pool), n)
     assert np.array_equal(dec.stable_argsort(values), np.argsort(values, kind="stable"))
 
 

@@ -118,3 +118,11 @@ def test_importing_reliefsim_does_not_import_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_radix_argsort_takes_only_contiguous_float64():
+    with pytest.raises(ValueError, match="float64"):
+        kernels.radix_argsort(np.zeros(10, dtype=np.float32))
+    with pytest.raises(ValueError, match="contiguous"):
+        kernels.radix_argsort(np.zeros(20)[::2])
+    assert kernels.radix_argsort(np.array([2.0, -1.0, 2.0, 0.0])).tolist() == [1, 3, 0, 2]

@@ -8,14 +8,15 @@ The running sum in floating point depends on the order of the weights added, so 
 only be reproduced bit for bit from the full stable order: a partial sort (``np.partition``)
 would give the same deciles only where no household's share of weight falls within rounding of
 a whole tenth, and with a synthetic town's two weight levels (one a whole multiple of the other)
-such exact hits happen in about half of all months. The sort itself is a radix sort.
+such exact hits happen in about half of all months. The sort itself is a radix sort
+(:func:`reliefsim.kernels.radix_argsort`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from reliefsim.kernels import tenths_in_order
+from reliefsim.kernels import radix_argsort, tenths_in_order
 
 TENTHS = 10
 BOTTOM_TENTHS = 2  # the poorest 20 %, of the Coady-Grosh-Hoddinott indicator
@@ -45,21 +46,12 @@ def deciles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` for float64, by a radix sort on 16-bit digits.
+    """``np.argsort(values, kind="stable")`` for float64, by a compiled radix sort.
 
-    Floats are mapped to unsigned integers in the same order (negative numbers bit-flipped;
-    −0.0 and 0.0 to one key, as they compare equal), then sorted digit by digit with NumPy's
-    stable (radix) sort of 16-bit keys, least significant first (``np.lexsort``). Arrays with
-    NaN fall back to NumPy's own stable sort.
+    Small arrays, and arrays with NaN (which has no place in the radix keys), go to NumPy's own
+    stable sort.
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
     if len(values) < SMALL or np.isnan(values).any():
         return np.argsort(values, kind="stable")
-    keys = (values + 0.0).view(np.uint64)  # + 0.0 turns −0.0 into 0.0
-    if (values < 0).any():
-        sign = np.uint64(1 << 63)
-        keys = np.where(keys & sign, ~keys, keys | sign)
-    digits = keys.view(np.uint16).reshape(-1, 4)  # little-endian: column 0 is the lowest
-    if digits.strides[1] != 2 or not np.little_endian:
-        return np.argsort(values, kind="stable")
-    return np.lexsort((digits[:, 0], digits[:, 1], digits[:, 2], digits[:, 3]))
+    return radix_argsort(values)
