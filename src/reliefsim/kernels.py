@@ -111,6 +111,8 @@ def radix_argsort(values: np.ndarray) -> np.ndarray:
     if values.dtype != np.float64 or values.ndim != 1 or not values.flags.c_contiguous:
         raise ValueError(f"radix_argsort: a contiguous 1-D float64 array expected, not "
                          f"{values.ndim}-D {values.dtype}")
+    if len(values) > np.iinfo(np.int32).max:  # the passes carry int32 positions
+        return np.argsort(values, kind="stable")
     return _compiled().radix_argsort(values)
 
 
