@@ -6,6 +6,10 @@ Usage::
     .venv/bin/python benchmarks/run.py --quick    # 10,000 and 100,000 households; 20-run sweep
     make bench                                    # the full table
 
+Before the table, one process compiles the numba loops (or loads them from numba's on-disk cache),
+as the first run after installing does, and its time is printed on a line of its own; the runs
+then load them from the cache, so the smallest row is not charged with the compilation.
+
 Every size runs in a fresh subprocess, so its peak RSS is that run's own. Wall time is set-up
 (synthetic population) plus the months, without the interpreter start. The cost ratio compares
 each size with the previous one (10× the households should cost ≤ 11× the time). The store line
@@ -153,7 +157,12 @@ def main() -> None:
 
     print(f"reliefsim benchmark — scenario {args.scenario}, seed {args.seed}")
     print(f"machine: {machine()}")
-    print(f"each size in a fresh process, on one core; {time.strftime('%Y-%m-%d %H:%M')}\n")
+    print(f"each size in a fresh process, on one core; {time.strftime('%Y-%m-%d %H:%M')}")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "from reliefsim.kernels import warm_up; warm_up()"],
+                   check=True)
+    print(f"compiling the numba loops, or loading them from its cache (a process of its own, "
+          f"with the interpreter's start): {time.perf_counter() - t0:.1f} s\n")
     print(f"{'households':>10} {'months':>6} {'set-up s':>8} {'months s':>8} {'wall s':>7} "
           f"{'hh-months/s':>12} {'peak RSS MiB':>12} {'cost ratio':>10}")
     rows = []
