@@ -46,12 +46,11 @@ def deciles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` for float64, by a compiled radix sort.
+    """``np.argsort(values, kind="stable")`` of the values as float64, by a compiled radix sort.
 
-    Small arrays, and arrays with NaN (which has no place in the radix keys), go to NumPy's own
-    stable sort.
+    Small arrays go to NumPy's own stable sort, as quick there.
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
-    if len(values) < SMALL or np.isnan(values).any():
+    if len(values) < SMALL:
         return np.argsort(values, kind="stable")
     return radix_argsort(values)

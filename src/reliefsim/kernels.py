@@ -94,24 +94,24 @@ def tenths_in_order(order: np.ndarray, weights: np.ndarray, tenths: int
 
 
 def radix_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` of a float64 array without NaN, by a radix sort.
+    """``np.argsort(values, kind="stable")``, by a radix sort for float64 values without NaN.
 
     Each value is mapped to an unsigned 64-bit key in the same order (−0.0 and 0.0 to one key, as
     they compare equal; negative numbers bit-flipped, the others given the sign bit), and the
     keys are sorted least significant byte first: eight stable counting passes, minus those
     where every key has the same byte. The histograms of all eight bytes are counted while the
-    keys are made, so each pass that sorts reads and writes the keys once.
+    keys are made, so each pass that sorts reads and writes the keys once. Other arrays (another
+    dtype or shape, not contiguous, with NaN, which has no key, or longer than int32 positions
+    can count) go to NumPy's own stable sort.
 
     Args:
-        values: contiguous float64 values, none NaN (the caller checks: NaN has no key).
+        values: the values to sort.
 
     Returns:
         int64 indices that sort ``values``, ties in index order.
     """
-    if values.dtype != np.float64 or values.ndim != 1 or not values.flags.c_contiguous:
-        raise ValueError(f"radix_argsort: a contiguous 1-D float64 array expected, not "
-                         f"{values.ndim}-D {values.dtype}")
-    if len(values) > np.iinfo(np.int32).max:  # the passes carry int32 positions
+    if not (values.dtype == np.float64 and values.ndim == 1 and values.flags.c_contiguous
+            and 0 < len(values) <= np.iinfo(np.int32).max and not np.isnan(values).any()):
         return np.argsort(values, kind="stable")
     return _compiled().radix_argsort(values)
 
