@@ -67,7 +67,6 @@ def test_static_fields_of_linked_households_match_the_truth_after_skipped_copies
     assert np.array_equal(admin.tertiary_track[members], f.tertiary_track[members])
 
 
-
 def test_admin_view_shares_the_read_only_member_index_with_the_truth():
     model = ReliefModel("baseline", households=300, months=1, seed=1, story=False)
     assert model.admin.hh is model.truth.hh and not model.truth.hh.flags.writeable

@@ -93,6 +93,7 @@ def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
     assert kernels._compiled().tenths_in_order.signatures
+    assert kernels._compiled().radix_argsort.signatures
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):

@@ -257,9 +257,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_spec(spec)
     warmup = min(int(v.run.warmup_months), spec.months - 1)
     title = (f"reliefsim run: {named(scenario.name, overrides)} — {spec.households:,} "
-             "simulated households "
-             f"representing {v.population.households_represented:,.0f}, {spec.months} months "
-             f"from {scenario.start} (summary over months {warmup}+), seed {spec.seed}")
+             f"simulated households representing {v.population.households_represented:,.0f}, "
+             f"{spec.months} months from {scenario.start} (summary over months {warmup}+), "
+             f"seed {spec.seed}")
     if 0 < result.offices < int(v.population.streets):
         title += (f"; the {int(v.population.streets)} street offices are pooled by district into "
                   f"{result.offices} at this sample size (casework.min_simulated_visits)")

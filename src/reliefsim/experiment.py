@@ -255,8 +255,7 @@ def check_vary(key: str, levels: list[Any] | tuple[float, float], flag: str = "-
     for value in levels:
         if _check_value(value, spec) is not None:
             raise ReliefsimError(f"{flag} {key}: level {json.dumps(value, ensure_ascii=False)}: "
-                                 "expected "
-                                 f"{spec.describe()}")
+                                 f"expected {spec.describe()}")
     return list(levels)
 
 
