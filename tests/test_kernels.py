@@ -89,11 +89,84 @@ def test_the_deciles_whole_quotients_are_settled_as_numpy_rounds_them():
         dec.deciles(values, weights[:5])
 
 
+def numpy_incomes(hh, alive, works, wage, pension, months, benefit, n):
+    """Household wages and pensions as NumPy computes them, for the loop to equal."""
+    earning = works & alive
+    claim = alive & ~works & (months > 0)
+    pay = np.where(claim, pension + benefit, pension)
+    paid = alive & (claim | (pension != 0))
+    return (np.bincount(hh[earning], weights=wage[earning], minlength=n),
+            np.bincount(hh[paid], weights=pay[paid], minlength=n))
+
+
+def test_member_incomes_by_hand():
+    """Household 0: a living worker (100), a dead worker (50), a living claimant with no pension
+    (benefit 30); household 1: a pensioner (80), and someone whose benefit ran out (0 months)."""
+    yes, no = True, False
+    wages, pensions = kernels.member_incomes(
+        np.array([0, 0, 0, 1, 1]), np.array([yes, no, yes, yes, yes]),
+        np.array([yes, yes, no, no, no]), np.array([100.0, 50.0, 0.0, 0.0, 0.0]),
+        np.array([0.0, 0.0, 0.0, 80.0, 0.0]), np.array([0, 0, 2, 0, 0], dtype=np.int16),
+        np.array([0.0, 0.0, 30.0, 0.0, 30.0]), 2)
+    assert wages.tolist() == [100.0, 0.0]
+    assert pensions.tolist() == [30.0, 80.0]
+
+
+def test_member_incomes_equal_numpys_bit_for_bit():
+    """Random households, with dead members, claimants, −0.0, NaN and inf among the amounts."""
+    rng = np.random.default_rng(4)
+    n = 5000
+    hh = np.sort(rng.integers(0, n, 12_000))
+    m = len(hh)
+    wage, pension, benefit = (rng.lognormal(7, 1, m) * (rng.random(m) < share)
+                              for share in (0.6, 0.3, 0.1))
+    for amounts in (wage, pension, benefit):
+        amounts[rng.integers(0, m, 20)] = rng.choice([-0.0, np.nan, np.inf], 20)
+    members = (hh, rng.random(m) < 0.97, rng.random(m) < 0.5, wage, pension,
+               rng.integers(0, 3, m).astype(np.int16), benefit)
+    for ours, want in zip(kernels.member_incomes(*members, n), numpy_incomes(*members, n),
+                          strict=True):
+        assert ours.tobytes() == want.tobytes()
+    assert kernels._compiled().member_incomes.signatures  # the compiled loop did that one
+    # what the loop does not take (a household past the end, float32 wages) NumPy does
+    members = (np.array([0, 3]), np.ones(2, dtype=bool), np.ones(2, dtype=bool),
+               np.array([5.0, 7.0]), np.zeros(2), np.zeros(2, dtype=np.int16), np.zeros(2))
+    wages, pensions = kernels.member_incomes(*members, 2)
+    assert wages.tolist() == [5.0, 0.0, 0.0, 7.0]  # bincount's longer result
+    assert pensions.tolist() == [0.0, 0.0]
+    members = (*members[:3], members[3].astype(np.float32), *members[4:])
+    for ours, want in zip(kernels.member_incomes(*members, 5), numpy_incomes(*members, 5),
+                          strict=True):
+        assert np.array_equal(ours, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sum_rows_adds_rows_in_numpys_order(dtype):
+    """Rows taken in a rotated order (as the windows take them), a width not a multiple of
+    four, NaN and inf among the values: NumPy's axis-0 sum of the gathered rows, bit for bit."""
+    rng = np.random.default_rng(6)
+    ring = rng.lognormal(5, 3, (12, 1003)).astype(dtype)
+    ring[3, 7], ring[5, 1001], ring[0, 2] = np.nan, np.inf, -0.0
+    for rows in ([4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 5], range(12), [7], [2, 2, 9]):
+        want = ring[list(rows)].sum(axis=0, dtype=np.float64)
+        assert kernels.sum_rows(ring, rows).tobytes() == want.tobytes()
+    assert kernels._compiled().sum_rows.signatures  # the compiled loop did those
+    # no rows, a negative row (NumPy's meaning), a strided ring: NumPy's own result
+    assert kernels.sum_rows(ring, []).tolist() == [0.0] * 1003
+    assert np.array_equal(kernels.sum_rows(ring, [-1]), ring[11].astype(np.float64),
+                          equal_nan=True)
+    strided = ring[:, ::2]
+    assert np.array_equal(kernels.sum_rows(strided, [0, 1]),
+                          strided[[0, 1]].sum(axis=0, dtype=np.float64), equal_nan=True)
+
+
 def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
     assert kernels._compiled().tenths_in_order.signatures
     assert kernels._compiled().radix_argsort.signatures
+    assert len(kernels._compiled().member_incomes.signatures) >= 2  # hh writable or read-only
+    assert len(kernels._compiled().sum_rows.signatures) >= 2  # float32 and float64 rings
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from reliefsim.kernels import copy_at
+from reliefsim.kernels import copy_at, member_incomes, sum_rows
 
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "pension", "disability", "serious_illness", "chronic",
@@ -124,15 +124,9 @@ class Facts:
             self.pensions[households] = np.bincount(local, weights=pension,
                                                     minlength=len(households))
             return
-        alive = self.alive
-        earning = np.flatnonzero(self.works & alive)
-        self.wages = self.sum_members(earning, self.wage[earning])
-        claim = ~self.works & (self.benefit_months > 0)
-        paid = np.flatnonzero(alive & (claim | (self.pension != 0)))  # the rest add 0.0
-        pension = self.pension[paid]
-        claiming = claim[paid]
-        pension[claiming] += self.benefit[paid[claiming]]
-        self.pensions = self.sum_members(paid, pension)
+        self.wages, self.pensions = member_incomes(
+            self.hh, self.alive, self.works, self.wage, self.pension, self.benefit_months,
+            self.benefit, self.n_households)
 
     def push_month(self, t: int, items: tuple[str, ...], window: int) -> None:
         """Record this month's income and rigid expenditure in the rings and update the sums."""
@@ -147,8 +141,8 @@ class Facts:
     def update_windows(self, t: int, window: int) -> None:
         """Recompute the window sums from the rings (the last ``window`` months up to ``t``)."""
         slots = [(t - k) % self.income_ring.shape[0] for k in range(window)]
-        self.income_window = _sum_rows(self.income_ring, slots)
-        self.rigid_window = _sum_rows(self.rigid_ring, slots)
+        self.income_window = sum_rows(self.income_ring, slots)
+        self.rigid_window = sum_rows(self.rigid_ring, slots)
 
     def copy(self) -> Facts:
         """A deep copy: every array copied but ``hh``, which never changes and is shared.
@@ -227,13 +221,3 @@ class Facts:
                 target[:, idx] = values[:, idx]
             else:
                 copy_at(idx, values, target)
-
-
-def _sum_rows(ring: np.ndarray, slots: list[int]) -> np.ndarray:
-    """``ring[slots].sum(axis=0)``, row after row in the same order, without the gathered copy."""
-    if not slots:
-        return np.zeros(ring.shape[1])
-    out = ring[slots[0]].copy()
-    for slot in slots[1:]:
-        out += ring[slot]
-    return out

@@ -14,7 +14,7 @@ are compiled in memory in each process instead.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -116,6 +116,71 @@ def radix_argsort(values: np.ndarray) -> np.ndarray:
     return _compiled().radix_argsort(values)
 
 
+def member_incomes(hh: np.ndarray, alive: np.ndarray, works: np.ndarray, wage: np.ndarray,
+                   pension: np.ndarray, benefit_months: np.ndarray, benefit: np.ndarray,
+                   households: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per household, the wages and the pensions (with unemployment benefit) of living members.
+
+    The NumPy expression it stands for: wages are ``np.bincount`` over living working members of
+    their ``wage``; pensions over living members who claim benefit (not working, months left) or
+    have a pension, of ``pension`` plus ``benefit`` for the claimants. The compiled loop goes
+    once over all members, without branches, adding ``+0.0`` for the members NumPy leaves out:
+    that never changes a sum (a sum from ``0.0`` is never ``−0.0``).
+
+    Args:
+        hh: member → household index (int32 or int64).
+        alive: per member, living (bool).
+        works: per member, working (bool).
+        wage: per member, wage when working (float64, yuan/month).
+        pension: per member (float64, yuan/month).
+        benefit_months: per member, months of unemployment benefit left (integer).
+        benefit: per member, unemployment benefit while claiming (float64, yuan/month).
+        households: number of households.
+
+    Returns:
+        ``(wages, pensions)``, float64 arrays of ``households`` sums.
+    """
+    members = (hh, alive, works, wage, pension, benefit_months, benefit)
+    if (hh.dtype in (np.int32, np.int64) and alive.dtype == works.dtype == np.bool_
+            and wage.dtype == pension.dtype == benefit.dtype == np.float64
+            and benefit_months.dtype.kind == "i"
+            and all(a.ndim == 1 and len(a) == len(hh) and a.flags.c_contiguous for a in members)):
+        wages, pensions = np.empty(households), np.empty(households)
+        if _compiled().member_incomes(*members, wages, pensions):
+            return wages, pensions
+    earning = np.flatnonzero(works & alive)
+    wages = np.bincount(hh[earning], weights=wage[earning], minlength=households)
+    claim = ~works & (benefit_months > 0)
+    paid = np.flatnonzero(alive & (claim | (pension != 0)))  # the rest add 0.0
+    paid_pension = pension[paid]
+    claiming = claim[paid]
+    paid_pension[claiming] += benefit[paid[claiming]]
+    return wages, np.bincount(hh[paid], weights=paid_pension, minlength=households)
+
+
+def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+    """``ring[rows].sum(axis=0, dtype=np.float64)``: the rows added one after another, in order.
+
+    NumPy adds the rows of an axis-0 sum in order, each element as float64; the compiled loop
+    does the same without gathering the rows, four columns at a time.
+
+    Args:
+        ring: a 2-D float64 or float32 array (months × households).
+        rows: the rows to add, in the order to add them.
+
+    Returns:
+        One float64 sum per column (zeros when no rows are given).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if not (ring.ndim == 2 and ring.dtype in (np.float32, np.float64)
+            and ring.flags.c_contiguous and rows.ndim == 1 and len(rows)
+            and rows.min() >= 0 and rows.max() < len(ring)):
+        return ring[rows].sum(axis=0, dtype=np.float64)
+    out = np.empty(ring.shape[1])
+    _compiled().sum_rows(ring, rows, out)
+    return out
+
+
 def warm_up() -> None:
     """Compile (or load) every loop for the dtypes the model uses, in this process.
 
@@ -128,6 +193,12 @@ def warm_up() -> None:
             copy_at(np.zeros(1, dtype=index_type), np.zeros(1, dtype), np.zeros(1, dtype))
     tenths_in_order(np.zeros(1, dtype=np.int64), np.ones(1), 10)
     radix_argsort(np.zeros(1))
+    for dtype in (np.float32, np.float64):
+        sum_rows(np.zeros((1, 1), dtype), [0])
+    one, zero, hh = np.ones(1, dtype=bool), np.zeros(1), np.zeros(1, dtype=np.int64)
+    for writeable in (True, False):  # the truth's ``hh`` is read-only once it is shared
+        hh.flags.writeable = writeable
+        member_incomes(hh, one, one, zero, zero, np.zeros(1, dtype=np.int16), zero, 1)
 
 
 @functools.cache
@@ -222,5 +293,47 @@ def _compiled() -> SimpleNamespace:
             index, moved = moved, index
         return order
 
+    @jit
+    def member_incomes(hh, alive, works, wage, pension, benefit_months, benefit, wages,
+                       pensions):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n = wages.shape[0]
+        wages[:] = 0.0
+        pensions[:] = 0.0
+        for i in range(hh.shape[0]):
+            h = hh[i]
+            if h < 0 or h >= n:
+                return False  # NumPy's bincount says what is wrong
+            living, working = alive[i], works[i]
+            own, paid = wage[i], pension[i]
+            claimed = paid + benefit[i]
+            # selects, not branches: whether a member works is a coin toss to the processor
+            wages[h] += own if living & working else 0.0
+            claims = living & (not working) & (benefit_months[i] > 0)
+            pensions[h] += claimed if claims else (paid if living else 0.0)
+        return True
+
+    @jit
+    def sum_rows(ring, rows, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n, last = ring.shape[1], rows.shape[0]
+        j = 0
+        while j + 4 <= n:  # four columns at once: four independent chains of additions
+            r = rows[0]
+            a0, a1 = np.float64(ring[r, j]), np.float64(ring[r, j + 1])
+            a2, a3 = np.float64(ring[r, j + 2]), np.float64(ring[r, j + 3])
+            for k in range(1, last):
+                r = rows[k]
+                a0 += np.float64(ring[r, j])
+                a1 += np.float64(ring[r, j + 1])
+                a2 += np.float64(ring[r, j + 2])
+                a3 += np.float64(ring[r, j + 3])
+            out[j], out[j + 1], out[j + 2], out[j + 3] = a0, a1, a2, a3
+            j += 4
+        for rest in range(j, n):
+            total = np.float64(ring[rows[0], rest])
+            for k in range(1, last):
+                total += np.float64(ring[rows[k], rest])
+            out[rest] = total
+
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
-                           tenths_in_order=tenths_in_order, radix_argsort=radix_argsort)
+                           tenths_in_order=tenths_in_order, radix_argsort=radix_argsort,
+                           member_incomes=member_incomes, sum_rows=sum_rows)

@@ -23,6 +23,7 @@ from reliefsim.casework import (
 from reliefsim.deciles import BOTTOM_TENTHS, TENTHS, deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
+from reliefsim.kernels import sum_rows
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments
@@ -401,9 +402,9 @@ class ReliefModel(mesa.Model):
         temporaries are freed before the month ends.
         """
         self.medical_ring[t % RING_MONTHS] = self.truth.medical_oop
-        medical_12m = self.medical_ring.sum(axis=0, dtype=np.float64)
+        medical_12m = sum_rows(self.medical_ring, range(RING_MONTHS))
         subsistence = RING_MONTHS * v.metrics.che_subsistence_multiple * v.policy.dibao_line * size
-        capacity = self.truth.income_ring.sum(axis=0) - subsistence
+        capacity = sum_rows(self.truth.income_ring, range(RING_MONTHS)) - subsistence
         che = alive & (medical_12m >= v.metrics.che_threshold * np.maximum(capacity, 1.0)) & (
             medical_12m > 0)
         return float(w[che].sum())
