@@ -160,6 +160,60 @@ def test_sum_rows_adds_rows_in_numpys_order(dtype):
                           strided[[0, 1]].sum(axis=0, dtype=np.float64), equal_nan=True)
 
 
+def test_school_levels_equal_the_numpy_select(monkeypatch):
+    """Ages on every boundary, NaN, negative and old: the same levels as NumPy's np.select."""
+    from reliefsim import population
+
+    rng = np.random.default_rng(8)
+    ages = np.concatenate([[6.0, 12.0, 18.0, 23.0, np.nextafter(23.0, 0), np.nan, -1.0, 90.0],
+                           rng.uniform(0, 30, 5000)])
+    track = rng.random(len(ages)) < 0.4
+    school_ages = [6, 12, 18, 23]
+    ours = population.student_level(ages, track, school_ages)
+    assert kernels._compiled().school_levels.signatures  # the compiled loop made them
+    monkeypatch.setattr(population, "school_levels", lambda *args: None)
+    assert np.array_equal(ours, population.student_level(ages, track, school_ages))
+    assert ours[:8].tolist() == [1, 2, 3 if track[2] else 0, 0, 3 if track[4] else 0, 0, 0, 0]
+    assert kernels.school_levels(ages.astype(np.float32), track, school_ages) is None
+
+
+def test_member_flows_equal_numpys_bincounts():
+    rng = np.random.default_rng(10)
+    n = 4000
+    hh = np.sort(rng.integers(0, n, 10_000))
+    m = len(hh)
+    alive, unable = rng.random(m) < 0.95, rng.random(m) < 0.1
+    disability = rng.integers(0, 3, m).astype(np.int8)
+    student = (rng.integers(0, 4, m) * (rng.random(m) < 0.3)).astype(np.int8)
+    cost = np.array([0.0, 110.5, 220.25, 1003.3])
+    pupils = alive & (student > 0)
+    want = (np.bincount(hh[alive & unable], minlength=n).astype(float),
+            np.bincount(hh[alive & (disability == 2)], minlength=n).astype(float),
+            np.bincount(hh[pupils], weights=cost[student[pupils]], minlength=n))
+    ours = kernels.member_flows(hh, alive, unable, disability, 2, student, cost, n)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(ours, want, strict=True))
+    student[5] = 4  # no such level: left to NumPy, which says so
+    assert kernels.member_flows(hh, alive, unable, disability, 2, student, cost, n) is None
+    assert kernels.member_flows(hh, alive, unable, disability, 2, student[:-1], cost, n) is None
+
+
+def test_monthly_flows_by_numpy_where_the_loop_does_not_apply(monkeypatch):
+    """population.monthly_flows gives the same care, rehab and school costs either way."""
+    from reliefsim import population
+    from reliefsim.model import ReliefModel
+
+    model = ReliefModel("baseline", households=300, months=2, seed=3, story=False)
+    facts, values = model.truth, model.scenario.values(0)
+    z = np.random.default_rng(1).standard_normal(len(facts.age))
+    population.monthly_flows(facts, values, z)
+    ours = [facts.care.copy(), facts.rehab.copy(), facts.education.copy()]
+    assert sum(a.sum() for a in ours) > 0
+    monkeypatch.setattr(population, "member_flows", lambda *args: None)
+    population.monthly_flows(facts, values, z)
+    assert all(a.tobytes() == b.tobytes()
+               for a, b in zip(ours, [facts.care, facts.rehab, facts.education], strict=True))
+
+
 def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
@@ -167,6 +221,8 @@ def test_warm_up_compiles_every_loop_the_model_uses():
     assert kernels._compiled().radix_argsort.signatures
     assert len(kernels._compiled().member_incomes.signatures) >= 2  # hh writable or read-only
     assert len(kernels._compiled().sum_rows.signatures) >= 2  # float32 and float64 rings
+    assert kernels._compiled().school_levels.signatures
+    assert len(kernels._compiled().member_flows.signatures) >= 2
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):

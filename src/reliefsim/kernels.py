@@ -158,6 +158,64 @@ def member_incomes(hh: np.ndarray, alive: np.ndarray, works: np.ndarray, wage: n
     return wages, np.bincount(hh[paid], weights=paid_pension, minlength=households)
 
 
+def school_levels(age: np.ndarray, tertiary_track: np.ndarray,
+                  school_ages: Sequence[float]) -> np.ndarray | None:
+    """Per member, the school level by age (the loop behind ``population.student_level``).
+
+    Args:
+        age: member ages (float64).
+        tertiary_track: members who go on to tertiary education (bool).
+        school_ages: primary, secondary and tertiary start, tertiary end.
+
+    Returns:
+        int8 levels (1 primary, 2 secondary, 3 tertiary, 0 none), or None for inputs the loop
+        does not take (the caller then computes them with NumPy).
+    """
+    if not (age.dtype == np.float64 and tertiary_track.dtype == np.bool_
+            and age.ndim == tertiary_track.ndim == 1 and len(age) == len(tertiary_track)
+            and len(school_ages) == 4):
+        return None
+    level = np.empty(len(age), dtype=np.int8)
+    _compiled().school_levels(age, tertiary_track, *(float(a) for a in school_ages), level)
+    return level
+
+
+def member_flows(hh: np.ndarray, alive: np.ndarray, unable_self_care: np.ndarray,
+                 disability: np.ndarray, severe: int, student: np.ndarray, school_cost: np.ndarray,
+                 households: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per household, the counts and the school cost behind the month's care, rehab and school.
+
+    Living members unable to care for themselves, living members with a ``severe`` disability
+    (both as float64 counts), and the school cost of living pupils: the loop behind
+    ``population.monthly_flows``. The counts and sums are NumPy's ``np.bincount`` over the
+    living members concerned, made in one pass over all members, adding ``0.0`` for the others
+    (which never changes a sum from ``0.0``).
+
+    Args:
+        hh: member → household index (int32 or int64).
+        alive: per member, living (bool).
+        unable_self_care: per member (bool).
+        disability: per member, disability code (int8).
+        severe: the code of a severe disability.
+        student: per member, school level (int8; 0 none).
+        school_cost: float64 cost per school level (index 0 unused).
+        households: number of households.
+
+    Returns:
+        ``(unable_count, severe_count, school_cost)``, or None for inputs the loop does not take
+        (the caller then computes them with NumPy).
+    """
+    members = (hh, alive, unable_self_care, disability, student)
+    if not (hh.dtype in (np.int32, np.int64) and alive.dtype == unable_self_care.dtype == np.bool_
+            and disability.dtype == student.dtype == np.int8 and school_cost.dtype == np.float64
+            and all(a.ndim == 1 and len(a) == len(hh) for a in members)):
+        return None
+    out = np.empty(households), np.empty(households), np.empty(households)
+    if not _compiled().member_flows(*members, severe, school_cost, *out):
+        return None
+    return out
+
+
 def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     """``ring[rows].sum(axis=0, dtype=np.float64)``: the rows added one after another, in order.
 
@@ -195,10 +253,13 @@ def warm_up() -> None:
     radix_argsort(np.zeros(1))
     for dtype in (np.float32, np.float64):
         sum_rows(np.zeros((1, 1), dtype), [0])
+    school_levels(np.zeros(1), np.zeros(1, dtype=bool), [6, 12, 18, 23])
     one, zero, hh = np.ones(1, dtype=bool), np.zeros(1), np.zeros(1, dtype=np.int64)
+    code = np.zeros(1, dtype=np.int8)
     for writeable in (True, False):  # the truth's ``hh`` is read-only once it is shared
         hh.flags.writeable = writeable
         member_incomes(hh, one, one, zero, zero, np.zeros(1, dtype=np.int16), zero, 1)
+        member_flows(hh, one, one, code, 2, code, zero, 1)
 
 
 @functools.cache
@@ -334,6 +395,36 @@ def _compiled() -> SimpleNamespace:
                 total += np.float64(ring[rows[k], rest])
             out[rest] = total
 
+    @jit
+    def school_levels(age, track, primary, secondary, tertiary, leaving,
+                      level):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for i in range(age.shape[0]):
+            a = age[i]
+            young = a < leaving  # nobody older is at school
+            # np.select: the first level whose test holds
+            third = np.int8(3) if young & (a >= tertiary) & track[i] else np.int8(0)
+            second = np.int8(2) if young & (a >= secondary) & (a < tertiary) else third
+            level[i] = np.int8(1) if young & (a >= primary) & (a < secondary) else second
+
+    @jit
+    def member_flows(hh, alive, unable, disability, student, severe, cost, unable_count,
+                     severe_count, school):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n, levels = unable_count.shape[0], cost.shape[0]
+        unable_count[:] = 0.0
+        severe_count[:] = 0.0
+        school[:] = 0.0
+        for i in range(hh.shape[0]):
+            h, level = hh[i], student[i]
+            if h < 0 or h >= n or level < 0 or level >= levels:
+                return False  # NumPy says what is wrong
+            living = alive[i]
+            unable_count[h] += 1.0 if living & unable[i] else 0.0
+            severe_count[h] += 1.0 if living & (disability[i] == severe) else 0.0
+            price = cost[level]
+            school[h] += price if living & (level > 0) else 0.0
+        return True
+
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
                            tenths_in_order=tenths_in_order, radix_argsort=radix_argsort,
-                           member_incomes=member_incomes, sum_rows=sum_rows)
+                           member_incomes=member_incomes, sum_rows=sum_rows,
+                           school_levels=school_levels, member_flows=member_flows)

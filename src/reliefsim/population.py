@@ -15,7 +15,7 @@ from typing import overload
 import numpy as np
 
 from reliefsim.facts import MILD, SEVERE, Facts
-from reliefsim.kernels import standard_normal
+from reliefsim.kernels import member_flows, school_levels, standard_normal
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
 
@@ -163,6 +163,9 @@ def student_level(age: np.ndarray, tertiary_track: np.ndarray,
         school_ages: ``population.school_ages``, the ages at which primary, secondary and
             tertiary school start and tertiary school ends (baseline 6, 12, 18, 23).
     """
+    level = school_levels(age, tertiary_track, school_ages)
+    if level is not None:
+        return level
     primary, secondary, tertiary, leaving = school_ages
     level = np.zeros(len(age), dtype=np.int8)
     young = np.flatnonzero(age < leaving)  # nobody older is at school
@@ -185,12 +188,17 @@ def monthly_flows(f: Facts, v: Values, z: np.ndarray) -> None:
     spread = np.exp(s.oop_sigma * z[sick])
     oop = np.where(ill[sick], s.serious_oop_median * spread, s.chronic_oop_median * spread)
     f.medical_oop = f.sum_members(sick, oop)
-    f.care = s.care_cost * f.count(f.unable_self_care)
-    f.rehab = s.rehab_cost * f.count(f.disability == SEVERE)
     cost = np.array([0.0, s.education_cost.primary, s.education_cost.secondary,
                      s.education_cost.tertiary])
-    pupils = np.flatnonzero((f.student > 0) & alive)
-    f.education = f.sum_members(pupils, cost[f.student[pupils]])
+    counted = member_flows(f.hh, alive, f.unable_self_care, f.disability, SEVERE, f.student, cost,
+                           f.n_households)
+    if counted is None:
+        pupils = np.flatnonzero((f.student > 0) & alive)
+        counted = (f.count(f.unable_self_care), f.count(f.disability == SEVERE),
+                   f.sum_members(pupils, cost[f.student[pupils]]))
+    unable, severe, f.education = counted
+    f.care = s.care_cost * unable
+    f.rehab = s.rehab_cost * severe
 
 
 def _households(rng: np.random.Generator, v: Values, k: int) -> dict[str, np.ndarray]:
