@@ -20,7 +20,8 @@ def test_ties_go_by_household_index_and_weightless_households_add_nothing():
     assert dec.deciles(values, weights).tolist() == [0, 0, 2, 5]
 
 
-@pytest.mark.parametrize("kind", ["continuous", "ties", "signed", "nan", "constant", "extremes"])
+@pytest.mark.parametrize("kind", ["continuous", "ties", "signed", "nan", "constant", "extremes",
+                                  "close", "clusters"])
 def test_radix_sort_is_numpys_stable_argsort(kind):
     rng = np.random.default_rng(4)
     n = dec.SMALL * 3
@@ -37,6 +38,11 @@ def test_radix_sort_is_numpys_stable_argsort(kind):
     elif kind == "extremes":
         pool = [np.inf, -np.inf, 5e-324, -5e-324, 0.0, -0.0, 1.7e308, -1.7e308, 1.0, -1.0]
         values = rng.choice(np.array(pool), n)
+    elif kind == "close":  # one run: every high half the same, the low halves decide
+        values = 1.0 + rng.integers(0, 5000, n) * 2.0**-52
+        values[::2] *= -1
+    elif kind == "clusters":  # short runs of close values, falling in index order
+        values = np.repeat(rng.random(n // 8), 8) * (1.0 - np.tile(np.arange(8), n // 8) * 2.0**-50)
     assert np.array_equal(dec.stable_argsort(values), np.argsort(values, kind="stable"))
 
 

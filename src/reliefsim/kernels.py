@@ -97,12 +97,15 @@ def radix_argsort(values: np.ndarray) -> np.ndarray:
     """``np.argsort(values, kind="stable")``, by a radix sort for float64 values without NaN.
 
     Each value is mapped to an unsigned 64-bit key in the same order (−0.0 and 0.0 to one key, as
-    they compare equal; negative numbers bit-flipped, the others given the sign bit), and the
-    keys are sorted least significant byte first: eight stable counting passes, minus those
-    where every key has the same byte. The histograms of all eight bytes are counted while the
-    keys are made, so each pass that sorts reads and writes the keys once. Other arrays (another
-    dtype or shape, not contiguous, with NaN, which has no key, or longer than int32 positions
-    can count) go to NumPy's own stable sort.
+    they compare equal; negative numbers bit-flipped, the others given the sign bit). The high
+    32 bits of the keys are sorted least significant byte first: four stable counting passes,
+    minus those where every key has the same byte, their histograms counted while the keys are
+    made. Runs of keys whose high halves tie (equal values, or values within about a millionth
+    of each other) are then put in order of their low halves: by insertion where short, by a
+    stable merge sort where long; within a run the positions are already in index order, which
+    both keep. Half the passes of a sort on whole keys, for the same order. Other arrays
+    (another dtype or shape, not contiguous, with NaN, which has no key, or longer than int32
+    positions can count) go to NumPy's own stable sort.
 
     Args:
         values: the values to sort.
@@ -314,44 +317,71 @@ def _compiled() -> SimpleNamespace:
     def radix_argsort(values):  # type: ignore[no-untyped-def]  # pragma: no cover
         n = values.shape[0]
         sign = np.uint64(1) << np.uint64(63)
-        byte = np.uint64(255)
+        byte = np.uint32(255)
         bits = values.view(np.uint64)
-        keys = np.empty(n, dtype=np.uint64)
-        counts = np.zeros((8, 256), dtype=np.int64)
+        high = np.empty(n, dtype=np.uint32)
+        low = np.empty(n, dtype=np.uint32)
+        counts = np.zeros((4, 256), dtype=np.int64)
         for i in range(n):
             key = bits[i] if values[i] != 0.0 else np.uint64(0)  # −0.0 sorts as 0.0
             key = ~key if key & sign else key | sign
-            keys[i] = key
-            for p in range(8):
-                counts[p, (key >> np.uint64(8 * p)) & byte] += 1
-        passes = [p for p in range(8) if counts[p].max() < n]  # the others move nothing
+            h = np.uint32(key >> np.uint64(32))
+            high[i] = h
+            low[i] = np.uint32(key & np.uint64(0xFFFFFFFF))
+            for p in range(4):
+                counts[p, (h >> np.uint32(8 * p)) & byte] += 1
+        passes = [p for p in range(4) if counts[p].max() < n]  # the others move nothing
         order = np.arange(n)
-        if not passes:
-            return order
-        index = np.empty(n, dtype=np.int32)  # half the memory traffic of int64 between passes
-        moved = np.empty(n, dtype=np.int32)
-        moved_keys = np.empty(n, dtype=np.uint64)
-        start = np.empty(256, dtype=np.int64)
-        for number, p in enumerate(passes):
-            total = 0
-            for b in range(256):
-                start[b] = total
-                total += counts[p, b]
-            shift = np.uint64(8 * p)
-            last = number == len(passes) - 1
-            for i in range(n):
-                key = keys[i]
-                b = (key >> shift) & byte
-                j = start[b]
-                start[b] = j + 1
-                source = i if number == 0 else index[i]
-                if last:
-                    order[j] = source
-                else:
-                    moved_keys[j] = key
-                    moved[j] = source
-            keys, moved_keys = moved_keys, keys
-            index, moved = moved, index
+        if passes:
+            index = np.empty(n, dtype=np.int32)  # half the memory traffic of int64
+            moved = np.empty(n, dtype=np.int32)
+            moved_high = np.empty(n, dtype=np.uint32)
+            start = np.empty(256, dtype=np.int64)
+            for number, p in enumerate(passes):
+                total = 0
+                for b in range(256):
+                    start[b] = total
+                    total += counts[p, b]
+                shift = np.uint32(8 * p)
+                last = number == len(passes) - 1
+                for i in range(n):
+                    h = high[i]
+                    b = (h >> shift) & byte
+                    j = start[b]
+                    start[b] = j + 1
+                    source = i if number == 0 else index[i]
+                    moved_high[j] = h
+                    if last:
+                        order[j] = source
+                    else:
+                        moved[j] = source
+                high, moved_high = moved_high, high
+                index, moved = moved, index
+        # runs whose high halves tie, in index order so far: by their low halves, stably
+        i = 0
+        while i < n:
+            h = high[i]
+            j = i + 1
+            while j < n and high[j] == h:
+                j += 1
+            if j - i > 16:
+                run = order[i:j].copy()
+                keys = np.empty(j - i, dtype=np.uint32)
+                for k in range(j - i):
+                    keys[k] = low[run[k]]
+                by_low = np.argsort(keys, kind="mergesort")
+                for k in range(j - i):
+                    order[i + k] = run[by_low[k]]
+            else:
+                for k in range(i + 1, j):
+                    x = order[k]
+                    key = low[x]
+                    m = k
+                    while m > i and low[order[m - 1]] > key:
+                        order[m] = order[m - 1]
+                        m -= 1
+                    order[m] = x
+            i = j
         return order
 
     @jit
