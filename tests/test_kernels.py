@@ -214,6 +214,22 @@ def test_monthly_flows_by_numpy_where_the_loop_does_not_apply(monkeypatch):
                for a, b in zip(ours, [facts.care, facts.rehab, facts.education], strict=True))
 
 
+def test_weights_grouped_by_code_sum_as_the_masks_select_them(monkeypatch):
+    from reliefsim import model
+
+    rng = np.random.default_rng(12)
+    w = rng.lognormal(2, 1.5, 20_000)
+    codes = np.where(rng.random(20_000) < 0.8, 0, rng.integers(1, 5, 20_000)).astype(np.int8)
+    want = [w[codes == k].sum() for k in range(5)]
+    grouped, bounds = kernels.split_by_code(w, codes, 5)
+    assert bounds.tolist() == [0, *np.cumsum(np.bincount(codes, minlength=5)).tolist()]
+    assert np.array_equal(grouped[bounds[3]:bounds[4]], w[codes == 3])
+    assert model._group_sums(w, codes, 5) == want  # bit for bit
+    assert kernels.split_by_code(w, codes, 4) is None  # code 4 out of range: NumPy's way
+    monkeypatch.setattr(model, "split_by_code", lambda *args: None)
+    assert model._group_sums(w, codes, 5) == want
+
+
 def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
@@ -223,6 +239,7 @@ def test_warm_up_compiles_every_loop_the_model_uses():
     assert len(kernels._compiled().sum_rows.signatures) >= 2  # float32 and float64 rings
     assert kernels._compiled().school_levels.signatures
     assert len(kernels._compiled().member_flows.signatures) >= 2
+    assert kernels._compiled().split_by_code.signatures
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):

@@ -219,6 +219,31 @@ def member_flows(hh: np.ndarray, alive: np.ndarray, unable_self_care: np.ndarray
     return out
 
 
+def split_by_code(values: np.ndarray, codes: np.ndarray, n: int
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``values`` grouped by code, each group in index order (a stable counting sort).
+
+    ``grouped[bounds[k]:bounds[k + 1]]`` holds ``values[codes == k]``, the same elements in the
+    same order, so NumPy sums it to the same number.
+
+    Args:
+        values: float64 values.
+        codes: integer codes, one per value, from 0 to ``n − 1``.
+        n: how many codes.
+
+    Returns:
+        ``(grouped, bounds)``, or None for inputs the loop does not take (a code out of range,
+        another dtype or shape).
+    """
+    if not (values.dtype == np.float64 and codes.dtype.kind in "iu" and values.ndim == 1
+            and codes.ndim == 1 and len(values) == len(codes) and n > 0):
+        return None
+    grouped, bounds = np.empty(len(values)), np.zeros(n + 1, dtype=np.int64)
+    if not _compiled().split_by_code(values, codes, grouped, bounds):
+        return None
+    return grouped, bounds
+
+
 def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     """``ring[rows].sum(axis=0, dtype=np.float64)``: the rows added one after another, in order.
 
@@ -257,6 +282,7 @@ def warm_up() -> None:
     for dtype in (np.float32, np.float64):
         sum_rows(np.zeros((1, 1), dtype), [0])
     school_levels(np.zeros(1), np.zeros(1, dtype=bool), [6, 12, 18, 23])
+    split_by_code(np.zeros(1), np.zeros(1, dtype=np.int8), 1)
     one, zero, hh = np.ones(1, dtype=bool), np.zeros(1), np.zeros(1, dtype=np.int64)
     code = np.zeros(1, dtype=np.int8)
     for writeable in (True, False):  # the truth's ``hh`` is read-only once it is shared
@@ -454,7 +480,25 @@ def _compiled() -> SimpleNamespace:
             school[h] += price if living & (level > 0) else 0.0
         return True
 
+    @jit
+    def split_by_code(values, codes, grouped, bounds):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n = bounds.shape[0] - 1
+        for i in range(codes.shape[0]):
+            c = codes[i]
+            if c < 0 or c >= n:
+                return False
+            bounds[c + 1] += 1
+        for k in range(n):
+            bounds[k + 1] += bounds[k]
+        at = bounds[:-1].copy()
+        for i in range(codes.shape[0]):
+            c = codes[i]
+            grouped[at[c]] = values[i]
+            at[c] += 1
+        return True
+
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
                            tenths_in_order=tenths_in_order, radix_argsort=radix_argsort,
                            member_incomes=member_incomes, sum_rows=sum_rows,
-                           school_levels=school_levels, member_flows=member_flows)
+                           school_levels=school_levels, member_flows=member_flows,
+                           split_by_code=split_by_code)

@@ -23,7 +23,7 @@ from reliefsim.casework import (
 from reliefsim.deciles import BOTTOM_TENTHS, TENTHS, deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
-from reliefsim.kernels import sum_rows
+from reliefsim.kernels import split_by_code, sum_rows
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments
@@ -489,10 +489,15 @@ def _one_off_leak(pay: dict[str, np.ndarray], pending: np.ndarray, visited: np.n
 
 
 def _group_sums(w: np.ndarray, codes: np.ndarray, n: int) -> list[float]:
-    """``[w[codes == k].sum() for k in range(n)]``, the non-zero codes taken from their few rows.
+    """``[w[codes == k].sum() for k in range(n)]``: the same elements added in the same order.
 
-    Each sum adds the same elements in the same order as the mask would select them.
+    The weights are grouped by code in one compiled pass; where the loop does not apply, the
+    non-zero codes are taken from their few rows.
     """
+    split = split_by_code(w, codes, n)
+    if split is not None:
+        grouped, bounds = split
+        return [grouped[bounds[k]:bounds[k + 1]].sum() for k in range(n)]
     rows = np.flatnonzero(codes)
     w_rows, c_rows = w[rows], codes[rows]
     return [w[codes == 0].sum()] + [w_rows[c_rows == k].sum() for k in range(1, n)]
