@@ -184,10 +184,15 @@ def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.nda
 
 
 def in_tiers(tier: np.ndarray, names: list[str]) -> np.ndarray:
-    """Mask of households whose tier is one of ``names``."""
-    listed = np.zeros(len(TIER_NAMES), dtype=bool)
-    listed[[TIER_CODE[n] for n in names]] = True
-    return listed[tier]
+    """Mask of households whose tier is one of ``names``.
+
+    One comparison per listed tier (quicker than indexing a table by the int8 tiers, which NumPy
+    first widens to 64-bit indices).
+    """
+    out = np.zeros(len(tier), dtype=bool)
+    for code in sorted({TIER_CODE[n] for n in names}):
+        out |= tier == code
+    return out
 
 
 def medical_assistance(f: Facts, v: Values, tier: np.ndarray, paid_this_year: np.ndarray,
@@ -200,7 +205,8 @@ def medical_assistance(f: Facts, v: Values, tier: np.ndarray, paid_this_year: np
     for name in s.medical_tiers:
         rate[TIER_CODE[name]] = s.medical_rate[name]
     out = np.zeros(len(tier))
-    covered = np.flatnonzero((rate > 0)[tier])  # elsewhere min(0 × cost, room ≥ 0) = 0
+    # elsewhere min(0 × cost, room ≥ 0) = 0
+    covered = np.flatnonzero(in_tiers(tier, [n for n in TIER_NAMES if rate[TIER_CODE[n]] > 0]))
     room = np.maximum(s.medical_cap_year * size[covered] - paid_this_year[covered], 0.0)
     out[covered] = np.minimum(rate[tier[covered]] * f.medical_oop[covered], room)
     return out
