@@ -316,9 +316,12 @@ def _compiled() -> SimpleNamespace:
     @jit
     def tenths_in_order(order, weights, tenths):  # type: ignore[no-untyped-def]  # pragma: no cover
         n = order.shape[0]
+        ordered = np.empty(n)  # the weights in order, gathered once, read in turn below
         running = 0.0
         for k in range(n):
-            running += weights[order[k]]
+            own = weights[order[k]]
+            ordered[k] = own
+            running += own
         total = max(running, 1e-12)
         tenth = np.empty(n, dtype=np.int8)
         edge = np.empty(n, dtype=np.int64)
@@ -327,7 +330,7 @@ def _compiled() -> SimpleNamespace:
         running = 0.0
         for k in range(n):
             household = order[k]
-            own = weights[household]
+            own = ordered[k]
             running += own
             below = (running - own) * tenths
             share = below / total
