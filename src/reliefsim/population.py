@@ -93,11 +93,13 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     # an adult child and the child's spouse, then grandchildren
     child_age = rng.uniform(0, 1, m) * np.clip(head_age - 20, 1, 22)
     grandparent = np.minimum(head_age + rng.uniform(22, 32, m), 95)
-    adult_child = rng.uniform(22, np.maximum(head_age - 22, 23))
+    # as rng.uniform(22, high) computes it (22 + (high − 22) × one double each), without its
+    # slower path for an array of bounds
+    adult_child = 22.0 + (np.maximum(head_age - 22, 23) - 22.0) * rng.random(m)
     grandchild = rng.uniform(0, 1, m) * np.clip(adult_child - 20, 1, 15)
     other = np.where(head_age < pop.older_head_age, np.where(pos >= 4, grandparent, child_age),
                      np.where(pos <= 3, adult_child, grandchild))
-    age = np.select([pos == 0, pos == 1], [head_age, spouse_age], other)
+    age = np.where(pos == 0, head_age, np.where(pos == 1, spouse_age, other))
     h_effect = standard_normal(rng, k)[hh]
     rho = pop.household_wage_correlation
     z = np.sqrt(rho) * h_effect + np.sqrt(1.0 - rho) * standard_normal(rng, m)
@@ -106,18 +108,19 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
                        pop.pension_median * np.exp(pop.pension_sigma * z))
     pension = np.where(age >= pop.retirement_age, pension, 0.0)
     u = rng.random(m)
-    disability = np.select([u < pop.severe_disability_share,
-                            u < pop.severe_disability_share + pop.mild_disability_share],
-                           [SEVERE, MILD], 0).astype(np.int8)
+    disability = np.where(u < pop.severe_disability_share, SEVERE,
+                          np.where(u < pop.severe_disability_share + pop.mild_disability_share,
+                                   MILD, 0)).astype(np.int8)
     serious = rng.random(m) < pop.serious_illness_share
     chronic = (age >= 60) & (rng.random(m) < pop.chronic_share_60plus)
     self_care = (((age >= 75) & (rng.random(m) < pop.unable_self_care_share_75plus))
                  | ((disability == SEVERE) & (rng.random(m) < pop.unable_self_care_share_severe)))
     # students in tertiary education live in their parents' household, not on their own
     tertiary_track = (rng.random(m) < pop.tertiary_enrolment) & (pos > 0)
-    phone_share = np.select([age < 60, age < 70, age < 80],
-                            [pop.smartphone_share_under60, pop.smartphone_share_60_69,
-                             pop.smartphone_share_70_79], pop.smartphone_share_80plus)
+    phone_share = np.where(age < 60, pop.smartphone_share_under60,
+                           np.where(age < 70, pop.smartphone_share_60_69,
+                                    np.where(age < 80, pop.smartphone_share_70_79,
+                                             pop.smartphone_share_80plus)))
     smartphone = rng.random(m) < phone_share
     can_work = (able_to_work(age, disability, serious, v)
                 & (student_level(age, tertiary_track, pop.school_ages) == 0))
