@@ -230,6 +230,30 @@ def test_weights_grouped_by_code_sum_as_the_masks_select_them(monkeypatch):
     assert model._group_sums(w, codes, 5) == want
 
 
+def test_any_living_member_with_a_flag():
+    """By hand: household 0 has a dead member with the flag, household 2 a living one; then
+    random households against Facts.any_member over the gathered members."""
+    from reliefsim.model import ReliefModel
+
+    yes, no = True, False
+    starts, counts = np.array([0, 2, 3]), np.array([2, 1, 3])
+    alive = np.array([no, yes, yes, yes, no, yes])
+    flags = np.array([yes, no, no, no, no, yes])
+    ours = kernels.any_living(np.array([0, 1, 2]), starts, counts, alive, flags)
+    assert ours.tolist() == [False, False, True]
+    assert kernels.any_living(np.array([3]), starts, counts, alive, flags) is None  # no such
+
+    facts = ReliefModel("baseline", households=500, months=1, seed=2, story=False).truth
+    rng = np.random.default_rng(3)
+    households = np.flatnonzero(rng.random(facts.n_households) < 0.4)
+    facts.alive = rng.random(len(facts.alive)) < 0.9
+    flags = rng.random(len(facts.alive)) < 0.3
+    members = facts.members_of(households)
+    want = facts.any_member(households, flags[members] & facts.alive[members])
+    assert np.array_equal(facts.any_living(households, flags), want)
+    assert np.array_equal(facts.any_living(households, flags.astype(np.int8)), want)  # NumPy
+
+
 def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
@@ -240,6 +264,7 @@ def test_warm_up_compiles_every_loop_the_model_uses():
     assert kernels._compiled().school_levels.signatures
     assert len(kernels._compiled().member_flows.signatures) >= 2
     assert kernels._compiled().split_by_code.signatures
+    assert kernels._compiled().any_living.signatures
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):

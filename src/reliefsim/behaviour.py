@@ -19,10 +19,8 @@ def low_awareness(f: Facts, v: Values, households: np.ndarray) -> np.ndarray:
         v: scenario values in force.
         households: ascending household indices.
     """
-    members = f.members_of(households)
-    alive = f.alive[members]
-    phone = f.any_member(households, f.smartphone[members] & alive)
-    younger = f.any_member(households, (f.age[members] < v.policy.old_age) & alive)
+    phone = f.any_living(households, f.smartphone)
+    younger = f.any_living(households, f.age < v.policy.old_age)
     return ~phone | ~younger
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from reliefsim.kernels import copy_at, member_incomes, sum_rows
+from reliefsim.kernels import any_living, copy_at, member_incomes, sum_rows
 
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "pension", "disability", "serious_illness", "chronic",
@@ -195,6 +195,23 @@ class Facts:
         owner = np.repeat(np.arange(len(households)), self.member_counts()[households])
         out = np.zeros(len(households), dtype=bool)
         out[owner[test]] = True
+        return out
+
+    def any_living(self, households: np.ndarray, flags: np.ndarray) -> np.ndarray:
+        """Per given household, whether any living member has the flag.
+
+        ``any_member(households, (flags & alive)[members_of(households)])``, without gathering
+        the members.
+
+        Args:
+            households: ascending household indices.
+            flags: one boolean per member (all members).
+        """
+        counts = self.member_counts()
+        out = any_living(households, self._starts, counts, self.alive, flags)
+        if out is None:
+            members = self.members_of(households)
+            out = self.any_member(households, flags[members].astype(bool) & self.alive[members])
         return out
 
     def reveal(self, source: Facts, households: np.ndarray,

@@ -244,6 +244,31 @@ def split_by_code(values: np.ndarray, codes: np.ndarray, n: int
     return grouped, bounds
 
 
+def any_living(households: np.ndarray, starts: np.ndarray, counts: np.ndarray,
+               alive: np.ndarray, flags: np.ndarray) -> np.ndarray | None:
+    """Per given household, whether any living member has the flag (members stored by household).
+
+    Args:
+        households: household indices.
+        starts: per household, the index of its first member.
+        counts: per household, its number of members (living or not).
+        alive: per member, living (bool).
+        flags: per member, the flag (bool).
+
+    Returns:
+        One bool per given household, or None for inputs the loop does not take.
+    """
+    if not (alive.dtype == flags.dtype == np.bool_ and len(alive) == len(flags)
+            and households.dtype.kind in "iu" and starts.dtype.kind in "iu"
+            and counts.dtype.kind in "iu" and len(starts) == len(counts)
+            and (len(households) == 0 or 0 <= households.min() <= households.max() < len(starts))
+            and (len(counts) == 0 or starts[-1] + counts[-1] <= len(alive))):
+        return None
+    out = np.empty(len(households), dtype=bool)
+    _compiled().any_living(households, starts, counts, alive, flags, out)
+    return out
+
+
 def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     """``ring[rows].sum(axis=0, dtype=np.float64)``: the rows added one after another, in order.
 
@@ -283,6 +308,9 @@ def warm_up() -> None:
         sum_rows(np.zeros((1, 1), dtype), [0])
     school_levels(np.zeros(1), np.zeros(1, dtype=bool), [6, 12, 18, 23])
     split_by_code(np.zeros(1), np.zeros(1, dtype=np.int8), 1)
+    one_index = np.zeros(1, dtype=np.int64)
+    any_living(one_index, one_index, np.ones(1, dtype=np.int64), np.ones(1, dtype=bool),
+               np.ones(1, dtype=bool))
     one, zero, hh = np.ones(1, dtype=bool), np.zeros(1), np.zeros(1, dtype=np.int64)
     code = np.zeros(1, dtype=np.int8)
     for writeable in (True, False):  # the truth's ``hh`` is read-only once it is shared
@@ -500,8 +528,19 @@ def _compiled() -> SimpleNamespace:
             at[c] += 1
         return True
 
+    @jit
+    def any_living(households, starts, counts, alive, flags,
+                   out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for j in range(households.shape[0]):
+            h = households[j]
+            first = starts[h]
+            found = False
+            for i in range(first, first + counts[h]):
+                found |= alive[i] & flags[i]
+            out[j] = found
+
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
                            tenths_in_order=tenths_in_order, radix_argsort=radix_argsort,
                            member_incomes=member_incomes, sum_rows=sum_rows,
                            school_levels=school_levels, member_flows=member_flows,
-                           split_by_code=split_by_code)
+                           split_by_code=split_by_code, any_living=any_living)
