@@ -254,6 +254,21 @@ def test_any_living_member_with_a_flag():
     assert np.array_equal(facts.any_living(households, flags.astype(np.int8)), want)  # NumPy
 
 
+@pytest.mark.parametrize("share", [0.0, 0.001, 0.1, 0.5, 0.99, 1.0])
+def test_masked_sum_is_numpys_sum_of_the_selection(share):
+    rng = np.random.default_rng(13)
+    values = rng.lognormal(3, 2, 50_000)
+    values[rng.integers(0, 50_000, 5)] = -0.0
+    mask = rng.random(50_000) < share
+    assert kernels.masked_sum(values, mask) == values[mask].sum()  # bit for bit
+    if share >= 0.1:
+        assert kernels._compiled().pack.signatures  # the packing loop did it
+    values[np.flatnonzero(mask)[:1]] = np.nan
+    assert np.array_equal(kernels.masked_sum(values, mask), values[mask].sum(), equal_nan=True)
+    assert kernels.masked_sum(values.astype(np.float32), mask) == values.astype(np.float32)[
+        mask].sum()  # another dtype: NumPy's own
+
+
 def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
@@ -265,6 +280,7 @@ def test_warm_up_compiles_every_loop_the_model_uses():
     assert len(kernels._compiled().member_flows.signatures) >= 2
     assert kernels._compiled().split_by_code.signatures
     assert kernels._compiled().any_living.signatures
+    assert kernels._compiled().pack.signatures
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):

@@ -269,6 +269,33 @@ def any_living(households: np.ndarray, starts: np.ndarray, counts: np.ndarray,
     return out
 
 
+SPARSE = 64
+"""``masked_sum`` leaves masks selecting fewer than one value in this many to NumPy."""
+
+
+def masked_sum(values: np.ndarray, mask: np.ndarray) -> np.float64:
+    """``values[mask].sum()``: the same elements, in the same order, summed by NumPy.
+
+    The selected values are packed into a buffer by a compiled loop without branches (NumPy's
+    boolean indexing stalls on masks that look random to the processor), and NumPy sums that
+    contiguous stretch as it would the selection. Masks selecting fewer than one value in
+    ``SPARSE`` go to NumPy, which is as quick there.
+
+    Args:
+        values: the values (float64).
+        mask: which to add (bool, as long as ``values``).
+
+    Returns:
+        The sum (0.0 when nothing is selected).
+    """
+    if not (values.dtype == np.float64 and mask.dtype == np.bool_ and values.ndim == 1
+            and mask.ndim == 1 and len(values) == len(mask)
+            and np.count_nonzero(mask) * SPARSE >= len(mask)):
+        return values[mask].sum()  # NumPy's own, as quick where few are selected
+    packed = np.empty(len(values))
+    return packed[:_compiled().pack(values, mask, packed)].sum()
+
+
 def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     """``ring[rows].sum(axis=0, dtype=np.float64)``: the rows added one after another, in order.
 
@@ -308,6 +335,7 @@ def warm_up() -> None:
         sum_rows(np.zeros((1, 1), dtype), [0])
     school_levels(np.zeros(1), np.zeros(1, dtype=bool), [6, 12, 18, 23])
     split_by_code(np.zeros(1), np.zeros(1, dtype=np.int8), 1)
+    masked_sum(np.zeros(1), np.ones(1, dtype=bool))
     one_index = np.zeros(1, dtype=np.int64)
     any_living(one_index, one_index, np.ones(1, dtype=np.int64), np.ones(1, dtype=bool),
                np.ones(1, dtype=bool))
@@ -539,8 +567,16 @@ def _compiled() -> SimpleNamespace:
                 found |= alive[i] & flags[i]
             out[j] = found
 
+    @jit
+    def pack(values, mask, packed):  # type: ignore[no-untyped-def]  # pragma: no cover
+        j = 0
+        for i in range(values.shape[0]):
+            packed[j] = values[i]  # written always, kept only where the mask says
+            j += mask[i]
+        return j
+
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
                            tenths_in_order=tenths_in_order, radix_argsort=radix_argsort,
                            member_incomes=member_incomes, sum_rows=sum_rows,
                            school_levels=school_levels, member_flows=member_flows,
-                           split_by_code=split_by_code, any_living=any_living)
+                           split_by_code=split_by_code, any_living=any_living, pack=pack)

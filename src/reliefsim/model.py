@@ -23,7 +23,7 @@ from reliefsim.casework import (
 from reliefsim.deciles import BOTTOM_TENTHS, TENTHS, deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
-from reliefsim.kernels import split_by_code, sum_rows
+from reliefsim.kernels import masked_sum, split_by_code, sum_rows
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments
@@ -263,8 +263,8 @@ class ReliefModel(mesa.Model):
     def _count_spells(self, mask: np.ndarray) -> None:
         mask = mask & (self.spell_start >= self.warmup)
         w = self.pop.weight
-        self.ledger.spells_total += float(w[mask].sum())
-        self.ledger.spells_found += float(w[mask & self.spell_warned].sum())
+        self.ledger.spells_total += float(masked_sum(w, mask))
+        self.ledger.spells_found += float(masked_sum(w, mask & self.spell_warned))
 
     def _close_spells(self) -> None:
         self._count_spells(self.spell_start >= 0)
@@ -322,6 +322,7 @@ class ReliefModel(mesa.Model):
         old, new = out.old_tier, out.new_tier
         wv = w[out.visited]
         # the same elements summed in the same order as w[mask].sum() / (w * x)[mask].sum()
+        # (masked_sum(w, mask) is w[mask].sum())
         people = w * size
         spent = w * total
         living = np.flatnonzero(alive)
@@ -330,35 +331,35 @@ class ReliefModel(mesa.Model):
         visits = wv.sum()
         # entitlements are needed for missed households only (the rules are per household)
         owed = entitlement(self.truth.subset(lacking), a_true.rows(lacking), v, calendar_month)
-        by_rule = {rule: w[mask].sum() for rule, mask in warned.items()}
+        by_rule = {rule: masked_sum(w, mask) for rule, mask in warned.items()}
         rec: dict[str, float] = {
             "employed": employed, "unemployed": unemployed, "che_households": che_households,
             "dibao_entries": wv[(new == DIBAO) & (old != DIBAO)].sum(),
             "dibao_exits": wv[(old == DIBAO) & (new != DIBAO)].sum(),
-            "low_income_people": people[(case.tier >= MARGINAL) | in_exit].sum(),
-            "households": w[living].sum(), "people": people.sum(),
-            "eligible": w[eligible].sum(), "enrolled": w[enrolled].sum(),
-            "enrolled_tiered": w[tiered & ~in_exit].sum(),
-            "enrolled_eligible": w[enrolled & eligible].sum(),
-            "in_exit": w[in_exit].sum(), "missed": w[lacking].sum(),
+            "low_income_people": masked_sum(people, (case.tier >= MARGINAL) | in_exit),
+            "households": masked_sum(w, alive), "people": people.sum(),
+            "eligible": masked_sum(w, eligible), "enrolled": masked_sum(w, enrolled),
+            "enrolled_tiered": masked_sum(w, tiered & ~in_exit),
+            "enrolled_eligible": masked_sum(w, enrolled & eligible),
+            "in_exit": masked_sum(w, in_exit), "missed": masked_sum(w, missed),
             "missed_money": (w[lacking] * owed).sum(),
-            "leak_households": w[tiered & not_eligible].sum(),
-            "over_tiered": w[tiered & eligible & ~in_exit & (case.tier > true_tier)].sum(),
+            "leak_households": masked_sum(w, tiered & not_eligible),
+            "over_tiered": masked_sum(w, tiered & eligible & ~in_exit & (case.tier > true_tier)),
             "leak_money": (w * np.where(not_eligible, monthly - pay["gradual_exit"], 0.0)).sum()
             + (w * one_off_leak).sum(),
             "spend_total": spent.sum(),
             "visits": visits,
             "visit_cost": visits * v.casework.visit_cost,
-            "backlog": w[self.book.open].sum(), "applications": w[applying].sum(),
+            "backlog": masked_sum(w, self.book.open), "applications": masked_sum(w, applying),
             "warnings": sum(by_rule.values()),
             "warnings_resolved": self.warnings_resolved,
             "warnings_helped": self.warnings_helped,
-            "poor_people": people[alive & (disposable_pc < line)].sum(),
+            "poor_people": masked_sum(people, alive & (disposable_pc < line)),
             "poverty_gap": (people_living
                             * np.maximum(line - disposable_pc[living], 0.0)).sum(),
             "poverty_gap_max": (people_living * line).sum(),
-            "cliff_falls": w[cliff].sum(),
-            "transfers_bottom20": spent[bottom].sum(),
+            "cliff_falls": masked_sum(w, cliff),
+            "transfers_bottom20": masked_sum(spent, bottom),
         }
         true_sums = _group_sums(w, true_tier, len(TIER_NAMES))
         enrolled_sums = _group_sums(w, case.tier, len(TIER_NAMES))
@@ -407,7 +408,7 @@ class ReliefModel(mesa.Model):
         capacity = sum_rows(self.truth.income_ring, range(RING_MONTHS)) - subsistence
         che = alive & (medical_12m >= v.metrics.che_threshold * np.maximum(capacity, 1.0)) & (
             medical_12m > 0)
-        return float(w[che].sum())
+        return float(masked_sum(w, che))
 
     def _log_month(self, t: int, ev: Any, warned: dict[str, np.ndarray], applying: np.ndarray,
                    out: Outcome, pay: dict[str, np.ndarray]) -> None:
