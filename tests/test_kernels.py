@@ -263,10 +263,10 @@ def test_masked_sum_is_numpys_sum_of_the_selection(share):
     assert kernels.masked_sum(values, mask) == values[mask].sum()  # bit for bit
     if share >= 0.1:
         assert kernels._compiled().pack.signatures  # the packing loop did it
+    single = values.astype(np.float32)  # another dtype: NumPy's own
+    assert kernels.masked_sum(single, mask) == single[mask].sum()
     values[np.flatnonzero(mask)[:1]] = np.nan
     assert np.array_equal(kernels.masked_sum(values, mask), values[mask].sum(), equal_nan=True)
-    assert kernels.masked_sum(values.astype(np.float32), mask) == values.astype(np.float32)[
-        mask].sum()  # another dtype: NumPy's own
 
 
 def test_warm_up_compiles_every_loop_the_model_uses():
