@@ -269,6 +269,30 @@ def test_masked_sum_is_numpys_sum_of_the_selection(share):
     assert np.array_equal(kernels.masked_sum(values, mask), values[mask].sum(), equal_nan=True)
 
 
+def test_member_weights_are_numpys_products(monkeypatch):
+    from reliefsim.model import ReliefModel
+
+    rng = np.random.default_rng(14)
+    weights = rng.lognormal(1, 1, 300)
+    weights[:3] = [np.inf, np.nan, -0.0]
+    hh = np.sort(rng.integers(0, 300, 800))
+    alive, first, second = (rng.random(800) < share for share in (0.9, 0.5, 0.2))
+    ours = kernels.member_weights(weights, hh, alive, first, second)
+    with np.errstate(invalid="ignore"):  # inf × 0.0 is NaN, for NumPy as for the loop
+        member_w = weights[hh] * alive
+        wants = member_w * first, member_w * second
+    for got, want in zip(ours, wants, strict=True):
+        assert got.tobytes() == want.tobytes()
+    assert kernels.member_weights(weights, hh + 300, alive, first, second) is None  # no such
+    assert kernels.member_weights(weights, hh, alive, first.astype(np.int8), second) is None
+
+    model = ReliefModel("baseline", households=400, months=2, seed=5, story=False)
+    model.run()
+    totals = model._labour_force(model.pop.weight)
+    monkeypatch.setattr("reliefsim.model.member_weights", lambda *args: None)
+    assert model._labour_force(model.pop.weight) == totals
+
+
 def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
@@ -281,6 +305,7 @@ def test_warm_up_compiles_every_loop_the_model_uses():
     assert kernels._compiled().split_by_code.signatures
     assert kernels._compiled().any_living.signatures
     assert kernels._compiled().pack.signatures
+    assert len(kernels._compiled().member_weights.signatures) >= 2
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):

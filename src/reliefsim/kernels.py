@@ -296,6 +296,34 @@ def masked_sum(values: np.ndarray, mask: np.ndarray) -> np.float64:
     return packed[:_compiled().pack(values, mask, packed)].sum()
 
 
+def member_weights(weights: np.ndarray, hh: np.ndarray, alive: np.ndarray,
+                   first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(weights[hh] * alive * first, weights[hh] * alive * second)``, member by member.
+
+    The same products NumPy forms (the booleans as 1.0 and 0.0, multiplied in that order), in
+    one pass without the gathered weights, for NumPy to sum.
+
+    Args:
+        weights: float64 weight per household.
+        hh: member → household index.
+        alive: per member, living (bool).
+        first: per member, the first flag (bool).
+        second: per member, the second flag (bool).
+
+    Returns:
+        The two float64 arrays, or None for inputs the loop does not take.
+    """
+    members = (hh, alive, first, second)
+    if not (weights.dtype == np.float64 and hh.dtype in (np.int32, np.int64)
+            and alive.dtype == first.dtype == second.dtype == np.bool_
+            and all(a.ndim == 1 and len(a) == len(hh) for a in members)):
+        return None
+    out = np.empty(len(hh)), np.empty(len(hh))
+    if not _compiled().member_weights(weights, *members, *out):
+        return None
+    return out
+
+
 def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     """``ring[rows].sum(axis=0, dtype=np.float64)``: the rows added one after another, in order.
 
@@ -345,6 +373,7 @@ def warm_up() -> None:
         hh.flags.writeable = writeable
         member_incomes(hh, one, one, zero, zero, np.zeros(1, dtype=np.int16), zero, 1)
         member_flows(hh, one, one, code, 2, code, zero, 1)
+        member_weights(zero, hh, one, one, one)
 
 
 @functools.cache
@@ -575,8 +604,22 @@ def _compiled() -> SimpleNamespace:
             j += mask[i]
         return j
 
+    @jit
+    def member_weights(weights, hh, alive, first, second, out_first,
+                       out_second):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n = weights.shape[0]
+        for i in range(hh.shape[0]):
+            h = hh[i]
+            if h < 0 or h >= n:
+                return False
+            living = weights[h] * (1.0 if alive[i] else 0.0)
+            out_first[i] = living * (1.0 if first[i] else 0.0)
+            out_second[i] = living * (1.0 if second[i] else 0.0)
+        return True
+
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
                            tenths_in_order=tenths_in_order, radix_argsort=radix_argsort,
                            member_incomes=member_incomes, sum_rows=sum_rows,
                            school_levels=school_levels, member_flows=member_flows,
-                           split_by_code=split_by_code, any_living=any_living, pack=pack)
+                           split_by_code=split_by_code, any_living=any_living, pack=pack,
+                           member_weights=member_weights)

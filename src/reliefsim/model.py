@@ -23,7 +23,7 @@ from reliefsim.casework import (
 from reliefsim.deciles import BOTTOM_TENTHS, TENTHS, deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
-from reliefsim.kernels import masked_sum, split_by_code, sum_rows
+from reliefsim.kernels import masked_sum, member_weights, split_by_code, sum_rows
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments
@@ -391,8 +391,11 @@ class ReliefModel(mesa.Model):
     def _labour_force(self, w: np.ndarray) -> tuple[float, float]:
         """Weighted workers and job seekers (people), for the unemployment rate."""
         f = self.truth
-        member_w = w[f.hh] * f.alive
-        return float((member_w * f.works).sum()), float((member_w * f.seeking).sum())
+        terms = member_weights(w, f.hh, f.alive, f.works, f.seeking)
+        if terms is None:
+            member_w = w[f.hh] * f.alive
+            terms = member_w * f.works, member_w * f.seeking
+        return float(terms[0].sum()), float(terms[1].sum())
 
     def _catastrophic_health(self, t: int, v: Values, w: np.ndarray, size: np.ndarray,
                              alive: np.ndarray) -> float:
