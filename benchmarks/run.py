@@ -11,7 +11,7 @@ as the first run after installing does, and its time is printed on a line of its
 then load them from the cache, so the smallest row is not charged with the compilation.
 
 Every size runs in a fresh subprocess, so its peak RSS is that run's own; like ``reliefsim run``,
-it turns NumPy's huge-page advice off (:mod:`reliefsim.hugepages`). Wall time is set-up
+it tunes how the process takes memory (:mod:`reliefsim.memory`). Wall time is set-up
 (synthetic population) plus the months, without the interpreter start. The cost ratio compares
 each size with the previous one (10× the households should cost ≤ 11× the time). The store line
 times a run and then saving it to a fresh SQLite file (as ``reliefsim run`` does). The sweep runs
@@ -151,9 +151,9 @@ def main() -> None:
     for kind, fn in (("run", child_run), ("store", child_store)):
         child = getattr(args, f"child_{kind}")
         if child:
-            from reliefsim.hugepages import turn_off_huge_pages
+            from reliefsim.memory import tune_memory
 
-            turn_off_huge_pages()  # as the command line does
+            tune_memory()  # as the command line does
             print(json.dumps(fn(*child, args.scenario)))
             return
     if args.quick:

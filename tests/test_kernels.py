@@ -293,6 +293,25 @@ def test_member_weights_are_numpys_products(monkeypatch):
     assert model._labour_force(model.pop.weight) == totals
 
 
+def test_add_to_cells_adds_in_order_as_add_at():
+    rng = np.random.default_rng(15)
+    rows, columns = (rng.integers(0, 5, 30_000).astype(np.int8) for _ in range(2))
+    values = rng.lognormal(2, 2, 30_000)
+    ours, want = np.full((5, 5), 0.1), np.full((5, 5), 0.1)
+    kernels.add_to_cells(ours, rows, columns, values)
+    np.add.at(want, (rows, columns), values)
+    assert ours.tobytes() == want.tobytes()
+    assert kernels._compiled().add_to_cells.signatures  # the loop did that
+    rows[7] = -1  # NumPy's meaning (the last row), nothing added twice
+    ours, want = np.zeros((5, 5)), np.zeros((5, 5))
+    kernels.add_to_cells(ours, rows, columns, values)
+    np.add.at(want, (rows, columns), values)
+    assert ours.tobytes() == want.tobytes()
+    rows[7] = 5
+    with pytest.raises(IndexError):
+        kernels.add_to_cells(np.zeros((5, 5)), rows, columns, values)
+
+
 def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
@@ -306,6 +325,7 @@ def test_warm_up_compiles_every_loop_the_model_uses():
     assert kernels._compiled().any_living.signatures
     assert kernels._compiled().pack.signatures
     assert len(kernels._compiled().member_weights.signatures) >= 2
+    assert kernels._compiled().add_to_cells.signatures
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):

@@ -208,9 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (2 for any input problem)."""
     args = build_parser().parse_args(argv)
-    from reliefsim.hugepages import turn_off_huge_pages
+    from reliefsim.memory import tune_memory
 
-    turn_off_huge_pages()
+    tune_memory()
     try:
         if args.command == "run":
             return cmd_run(args)

@@ -324,6 +324,25 @@ def member_weights(weights: np.ndarray, hh: np.ndarray, alive: np.ndarray,
     return out
 
 
+def add_to_cells(table: np.ndarray, rows: np.ndarray, columns: np.ndarray,
+                 values: np.ndarray) -> None:
+    """``np.add.at(table, (rows, columns), values)``: each value added to its cell, in order.
+
+    Args:
+        table: a 2-D float64 table, changed in place.
+        rows: row index per value (integer).
+        columns: column index per value (integer).
+        values: float64 values.
+    """
+    if (table.dtype == values.dtype == np.float64 and table.ndim == 2
+            and rows.dtype.kind in "iu" and columns.dtype.kind in "iu"
+            and rows.ndim == columns.ndim == values.ndim == 1
+            and len(rows) == len(columns) == len(values) and table.flags.writeable
+            and _compiled().add_to_cells(table, rows, columns, values)):
+        return  # the loop checks every index before it adds anything
+    np.add.at(table, (rows, columns), values)
+
+
 def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     """``ring[rows].sum(axis=0, dtype=np.float64)``: the rows added one after another, in order.
 
@@ -364,11 +383,12 @@ def warm_up() -> None:
     school_levels(np.zeros(1), np.zeros(1, dtype=bool), [6, 12, 18, 23])
     split_by_code(np.zeros(1), np.zeros(1, dtype=np.int8), 1)
     masked_sum(np.zeros(1), np.ones(1, dtype=bool))
+    code = np.zeros(1, dtype=np.int8)
+    add_to_cells(np.zeros((1, 1)), code, code, np.zeros(1))
     one_index = np.zeros(1, dtype=np.int64)
     any_living(one_index, one_index, np.ones(1, dtype=np.int64), np.ones(1, dtype=bool),
                np.ones(1, dtype=bool))
     one, zero, hh = np.ones(1, dtype=bool), np.zeros(1), np.zeros(1, dtype=np.int64)
-    code = np.zeros(1, dtype=np.int8)
     for writeable in (True, False):  # the truth's ``hh`` is read-only once it is shared
         hh.flags.writeable = writeable
         member_incomes(hh, one, one, zero, zero, np.zeros(1, dtype=np.int16), zero, 1)
@@ -617,9 +637,19 @@ def _compiled() -> SimpleNamespace:
             out_second[i] = living * (1.0 if second[i] else 0.0)
         return True
 
+    @jit
+    def add_to_cells(table, rows, columns, values):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n_rows, n_columns = table.shape
+        for i in range(rows.shape[0]):
+            if not (0 <= rows[i] < n_rows and 0 <= columns[i] < n_columns):
+                return False  # nothing added yet: NumPy's add.at does it all
+        for i in range(rows.shape[0]):
+            table[rows[i], columns[i]] += values[i]
+        return True
+
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
                            tenths_in_order=tenths_in_order, radix_argsort=radix_argsort,
                            member_incomes=member_incomes, sum_rows=sum_rows,
                            school_levels=school_levels, member_flows=member_flows,
                            split_by_code=split_by_code, any_living=any_living, pack=pack,
-                           member_weights=member_weights)
+                           member_weights=member_weights, add_to_cells=add_to_cells)

@@ -23,7 +23,7 @@ from reliefsim.casework import (
 from reliefsim.deciles import BOTTOM_TENTHS, TENTHS, deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
-from reliefsim.kernels import masked_sum, member_weights, split_by_code, sum_rows
+from reliefsim.kernels import add_to_cells, masked_sum, member_weights, split_by_code, sum_rows
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments
@@ -383,8 +383,7 @@ class ReliefModel(mesa.Model):
         rec["lookups_total"] = looked
         self.ledger.add(t, rec)
         if t >= self.warmup:
-            cell = true_tier.astype(np.intp) * len(TIER_NAMES) + case.tier
-            np.add.at(self.ledger.confusion.reshape(-1), cell, w)  # cell by cell, in order
+            add_to_cells(self.ledger.confusion, true_tier, case.tier, w)  # in order
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now
 
