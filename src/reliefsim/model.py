@@ -325,8 +325,6 @@ class ReliefModel(mesa.Model):
         # (masked_sum(w, mask) is w[mask].sum())
         people = w * size
         spent = w * total
-        living = np.flatnonzero(alive)
-        people_living = people[living]
         lacking = np.flatnonzero(missed)
         visits = wv.sum()
         # entitlements are needed for missed households only (the rules are per household)
@@ -355,9 +353,9 @@ class ReliefModel(mesa.Model):
             "warnings_resolved": self.warnings_resolved,
             "warnings_helped": self.warnings_helped,
             "poor_people": masked_sum(people, alive & (disposable_pc < line)),
-            "poverty_gap": (people_living
-                            * np.maximum(line - disposable_pc[living], 0.0)).sum(),
-            "poverty_gap_max": (people_living * line).sum(),
+            # over the living: the same products, selected in the same order
+            "poverty_gap": masked_sum(people * np.maximum(line - disposable_pc, 0.0), alive),
+            "poverty_gap_max": masked_sum(people * line, alive),
             "cliff_falls": masked_sum(w, cliff),
             "transfers_bottom20": masked_sum(spent, bottom),
         }
