@@ -11,7 +11,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from reliefsim.kernels import any_living, copy_at, member_incomes, sum_rows
+from reliefsim.aggregates import any_living, member_incomes, sum_rows
+from reliefsim.kernels import copy_at
 
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "pension", "disability", "serious_illness", "chronic",

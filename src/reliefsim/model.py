@@ -11,6 +11,13 @@ import mesa
 import numpy as np
 
 from reliefsim import behaviour
+from reliefsim.aggregates import (
+    add_to_cells,
+    masked_sum,
+    member_weights,
+    split_by_code,
+    sum_rows,
+)
 from reliefsim.caseload import Caseload
 from reliefsim.casework import (
     CaseBook,
@@ -23,7 +30,6 @@ from reliefsim.casework import (
 from reliefsim.deciles import BOTTOM_TENTHS, TENTHS, deciles
 from reliefsim.decisions import Hardship, Outcome, visit
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
-from reliefsim.kernels import add_to_cells, masked_sum, member_weights, split_by_code, sum_rows
 from reliefsim.metrics import DAYS_PER_MONTH, Indicator, Ledger, summarize
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import PROGRAMMES, entitlement, monthly_payments

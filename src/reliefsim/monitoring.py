@@ -77,7 +77,8 @@ class Monitor:
                     self._keep[name] = max(self._keep.get(name, 0), min(lags[d], self.max_lag))
         self.lookups = {d: 0.0 for d in DEPARTMENTS}
         self._copied: dict[tuple[str, str], np.ndarray] = {}  # (dept, field) → array copied
-        self.last_warned = {r: np.full(n, -10_000, dtype=np.int32) for r in WARNING_RULES}
+        # int16 months: runs are at most 600 months (schema), so t + 10,000 always fits
+        self.last_warned = {r: np.full(n, -10_000, dtype=np.int16) for r in WARNING_RULES}
         self.prev_income = np.zeros(n)
         self.prev_severe = np.zeros(n)
         self.prev_alive: np.ndarray | None = None

@@ -14,8 +14,9 @@ from typing import overload
 
 import numpy as np
 
+from reliefsim.aggregates import member_flows, school_levels
 from reliefsim.facts import MILD, SEVERE, Facts
-from reliefsim.kernels import member_flows, school_levels, standard_normal
+from reliefsim.kernels import standard_normal
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
 
