@@ -327,8 +327,7 @@ class ReliefModel(mesa.Model):
         che_households = self._catastrophic_health(t, v, w, size, alive)
         old, new = out.old_tier, out.new_tier
         wv = w[out.visited]
-        # the same elements summed in the same order as w[mask].sum() / (w * x)[mask].sum()
-        # (masked_sum(w, mask) is w[mask].sum())
+        # masked_sum(x, mask) is x[mask].sum(): the same elements, added in the same order
         people = w * size
         spent = w * total
         lacking = np.flatnonzero(missed)

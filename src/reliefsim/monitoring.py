@@ -62,10 +62,12 @@ class Monitor:
         for d in DEPARTMENTS:
             linked = self.linked[d]
             households = np.flatnonzero(linked)
-            members = (pop.facts.members_of(households).astype(index) if DEPARTMENT_FIELDS[d][0]
-                       else np.zeros(0, dtype=index))  # kept only where member fields are copied
-            self._reveal[d] = (None if len(households) == n
-                               else (households.astype(index), members))
+            if len(households) == n:  # every household linked: whole columns are copied
+                self._reveal[d] = None
+            else:  # member indices kept only where member fields are copied
+                members = (pop.facts.members_of(households) if DEPARTMENT_FIELDS[d][0]
+                           else np.zeros(0, dtype=index))
+                self._reveal[d] = households.astype(index), members.astype(index)
             self._looked[d] = float(self.weight[linked].sum())
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
