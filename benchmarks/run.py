@@ -75,7 +75,8 @@ def child_run(households: int, months: int, seed: int, scenario: str) -> dict:
 def child_store(households: int, months: int, seed: int, scenario: str) -> dict:
     """A run, then the same run saved to a fresh SQLite store (as ``reliefsim run`` does)."""
     import reliefsim.model  # noqa: F401  (imports outside the timed run)
-    from reliefsim.experiment import RunSpec, run_spec
+    from reliefsim.experiment import run_spec
+    from reliefsim.results import RunSpec
     from reliefsim.scenario import load_scenario
     from reliefsim.store import experiment_id, open_store, save_result
 
@@ -107,7 +108,8 @@ def in_subprocess(kind: str, households: int, months: int, seed: int, scenario: 
 def sweep(runs: int, households: int, months: int, workers: int, seed: int,
           scenario: str) -> tuple[float, float, bool]:
     """Seconds for ``runs`` replications serially and with ``workers`` processes; same results?"""
-    from reliefsim.experiment import RunSpec, execute
+    from reliefsim.experiment import execute
+    from reliefsim.results import RunSpec
     from reliefsim.scenario import load_scenario
 
     sc = load_scenario(scenario)

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from reliefsim.codes import DISABILITY_LEVELS, STUDENT_LEVELS
 from reliefsim.facts import Facts
 from reliefsim.scenario import Values, load_scenario
-from reliefsim.schema import DISABILITY_LEVELS, STUDENT_LEVELS
 
 HOUSEHOLD_DEFAULTS: dict[str, Any] = {
     "wages": 0.0, "pensions": 0.0, "other_income": 0.0, "financial_assets": 0.0,

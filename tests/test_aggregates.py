@@ -1,6 +1,8 @@
 """The aggregating loops give NumPy's own sums and counts, bit for bit (and NumPy's results on
 inputs they do not take)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -132,22 +134,6 @@ def test_monthly_flows_by_numpy_where_the_loop_does_not_apply(monkeypatch):
                for a, b in zip(ours, [facts.care, facts.rehab, facts.education], strict=True))
 
 
-def test_weights_grouped_by_code_sum_as_the_masks_select_them(monkeypatch):
-    from reliefsim import model
-
-    rng = np.random.default_rng(12)
-    w = rng.lognormal(2, 1.5, 20_000)
-    codes = np.where(rng.random(20_000) < 0.8, 0, rng.integers(1, 5, 20_000)).astype(np.int8)
-    want = [w[codes == k].sum() for k in range(5)]
-    grouped, bounds = aggregates.split_by_code(w, codes, 5)
-    assert bounds.tolist() == [0, *np.cumsum(np.bincount(codes, minlength=5)).tolist()]
-    assert np.array_equal(grouped[bounds[3]:bounds[4]], w[codes == 3])
-    assert model._group_sums(w, codes, 5) == want  # bit for bit
-    assert aggregates.split_by_code(w, codes, 4) is None  # code 4 out of range: NumPy's way
-    monkeypatch.setattr(model, "split_by_code", lambda *args: None)
-    assert model._group_sums(w, codes, 5) == want
-
-
 def test_any_living_member_with_a_flag():
     """By hand: household 0 has a dead member with the flag, household 2 a living one; then
     random households against Facts.any_member over the gathered members."""
@@ -172,59 +158,38 @@ def test_any_living_member_with_a_flag():
     assert np.array_equal(facts.any_living(households, flags.astype(np.int8)), want)  # NumPy
 
 
-@pytest.mark.parametrize("share", [0.0, 0.001, 0.1, 0.5, 0.99, 1.0])
-def test_masked_sum_is_numpys_sum_of_the_selection(share):
-    rng = np.random.default_rng(13)
-    values = rng.lognormal(3, 2, 50_000)
-    values[rng.integers(0, 50_000, 5)] = -0.0
-    mask = rng.random(50_000) < share
-    assert aggregates.masked_sum(values, mask) == values[mask].sum()  # bit for bit
-    if share >= 0.1:
-        assert aggregates._compiled().pack.signatures  # the packing loop did it
-    single = values.astype(np.float32)  # another dtype: NumPy's own
-    assert aggregates.masked_sum(single, mask) == single[mask].sum()
-    values[np.flatnonzero(mask)[:1]] = np.nan
-    assert np.array_equal(aggregates.masked_sum(values, mask), values[mask].sum(), equal_nan=True)
+def test_range_sums_by_hand_and_against_numpy(monkeypatch):
+    """Rows 0-1, 2-4 and 5 are three districts (one empty range between them)."""
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    m1 = np.array([True, False, True, True, False, True])
+    m2 = ~m1
+    x = np.array([10.0, 0.0, 1.0, 2.0, 3.0, 0.5])
+    bounds = np.array([0, 2, 2, 5, 6])
+    assert aggregates.range_counts(w, (m1, m2), bounds).tolist() == \
+        [[1.0, 2.0], [0.0, 0.0], [7.0, 5.0], [6.0, 0.0]]
+    assert aggregates.range_totals(w, (x,), bounds)[:, 0].tolist() == [10.0, 0.0, 26.0, 3.0]
+    codes = np.array([0, 1, 1, 0, 2, 2], dtype=np.int8)
+    assert aggregates.range_code_sums(w, codes, 3, bounds).tolist() == \
+        [[1.0, 2.0, 0.0], [0.0, 0.0, 0.0], [4.0, 3.0, 5.0], [0.0, 0.0, 6.0]]
+    with pytest.raises(ValueError):
+        aggregates.range_code_sums(w, codes, 2, bounds)
+    rng = np.random.default_rng(4)
+    big_w = rng.lognormal(1, 1, 30_000)
+    big_b = np.array([0, 7_000, 7_001, 30_000])
+    masks = tuple(rng.random(30_000) < s for s in (0.1, 0.5, 0.9))
+    want = np.array([[big_w[a:b][m[a:b]].sum() for m in masks]
+                     for a, b in itertools.pairwise(big_b)])
+    assert np.allclose(aggregates.range_counts(big_w, masks, big_b), want, rtol=1e-12)
+    # bounds that do not cover the rows go to NumPy's way, with the same sums
+    monkeypatch.setattr(aggregates, "_ranges_ok", lambda *args: False)
+    assert np.allclose(aggregates.range_counts(big_w, masks, big_b), want, rtol=1e-12)
 
 
-def test_member_weights_are_numpys_products(monkeypatch):
-    from reliefsim.model import ReliefModel
-
-    rng = np.random.default_rng(14)
-    weights = rng.lognormal(1, 1, 300)
-    weights[:3] = [np.inf, np.nan, -0.0]
-    hh = np.sort(rng.integers(0, 300, 800))
-    alive, first, second = (rng.random(800) < share for share in (0.9, 0.5, 0.2))
-    ours = aggregates.member_weights(weights, hh, alive, first, second)
-    with np.errstate(invalid="ignore"):  # inf × 0.0 is NaN, for NumPy as for the loop
-        member_w = weights[hh] * alive
-        wants = member_w * first, member_w * second
-    for got, want in zip(ours, wants, strict=True):
-        assert got.tobytes() == want.tobytes()
-    assert aggregates.member_weights(weights, hh + 300, alive, first, second) is None  # no such
-    assert aggregates.member_weights(weights, hh, alive, first.astype(np.int8), second) is None
-
-    model = ReliefModel("baseline", households=400, months=2, seed=5, story=False)
-    model.run()
-    totals = model._labour_force(model.pop.weight)
-    monkeypatch.setattr("reliefsim.model.member_weights", lambda *args: None)
-    assert model._labour_force(model.pop.weight) == totals
-
-
-def test_add_to_cells_adds_in_order_as_add_at():
-    rng = np.random.default_rng(15)
-    rows, columns = (rng.integers(0, 5, 30_000).astype(np.int8) for _ in range(2))
-    values = rng.lognormal(2, 2, 30_000)
-    ours, want = np.full((5, 5), 0.1), np.full((5, 5), 0.1)
-    aggregates.add_to_cells(ours, rows, columns, values)
-    np.add.at(want, (rows, columns), values)
-    assert ours.tobytes() == want.tobytes()
-    assert aggregates._compiled().add_to_cells.signatures  # the loop did that
-    rows[7] = -1  # NumPy's meaning (the last row), nothing added twice
-    ours, want = np.zeros((5, 5)), np.zeros((5, 5))
-    aggregates.add_to_cells(ours, rows, columns, values)
-    np.add.at(want, (rows, columns), values)
-    assert ours.tobytes() == want.tobytes()
-    rows[7] = 5
-    with pytest.raises(IndexError):
-        aggregates.add_to_cells(np.zeros((5, 5)), rows, columns, values)
+def test_member_range_counts_weigh_living_members_by_their_household():
+    weight = np.array([2.0, 3.0, 5.0])
+    hh = np.array([0, 0, 1, 2, 2, 2])
+    alive = np.array([True, False, True, True, True, False])
+    flag = np.array([True, True, True, False, True, True])
+    bounds = np.array([0, 3, 6])  # households 0-1 and household 2
+    assert aggregates.member_range_counts(weight, hh, alive, (flag, alive), bounds).tolist() \
+        == [[5.0, 5.0], [5.0, 10.0]]

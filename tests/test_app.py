@@ -53,7 +53,7 @@ def test_capacity_lever_is_at_the_citys_scale_and_binds():
         model = ClassroomModel(households=600, visits_per_month=visits, seed=2)
         for _ in range(24):
             model.step()
-        return sum(model.ledger.series["backlog"][12:])
+        return model.ledger.series("backlog")[12:].sum()
 
     assert backlog(2000) < backlog(400) < backlog(100)
 

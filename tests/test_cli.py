@@ -225,6 +225,38 @@ def test_scenario_listing_shows_dated_values_and_uprating(capsys):
     assert main(["scenario", "baseline", "--grep", "policy.dibao_line"]) == 0
     out = capsys.readouterr().out
     # 1,320 from 2022-07, uprated 3 % for each whole year since: one by 2024-01, 1,359.6
-    assert out.splitlines()[0].split()[:2] == ["policy.dibao_line", "1359.6"]
-    assert "at the start (2024-01); dated: 710 from 2015-01" in out
-    assert "1320 from 2022-07, then +3.0% for each whole year" in out
+    assert out.splitlines()[0].startswith("baseline: values in force in 2024-01")
+    assert out.splitlines()[1].split()[:2] == ["policy.dibao_line", "1359.6"]
+    assert "dated: 710.0 from 2015-01" in out
+    assert "1320.0 from 2022-07, then +3.0% for each whole year" in out
+
+
+def test_scenario_listing_at_a_month_shows_a_reform_year_by_year(capsys):
+    """The issue's check: a reform from the start keeps the uprating; a dated one leaves earlier
+    months at the scenario's values."""
+    assert main(["scenario", "baseline", "--set", "policy.dibao_line=1400", "--at", "2028-01",
+                 "--grep", "policy.dibao_line"]) == 0
+    out = capsys.readouterr().out
+    assert float(out.splitlines()[1].split()[1]) > 1400
+    assert "reform (--set): policy.dibao_line = 1400.0" in out
+    assert main(["scenario", "baseline", "--set", "policy.dibao_line=1400@2026-01", "--at",
+                 "2025-06", "--grep", "policy.dibao_line"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].split()[:2] == ["policy.dibao_line", "1400.39"]   # 1320 × 1.03²
+
+
+def test_a_negative_or_nan_line_in_any_month_exits_2_naming_key_and_month(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "baseline.toml"\n[policy.dibao_line]\ndated = { "2026-03" = -5 }\n'
+                   'source = "x"\n', encoding="utf-8")
+    assert main(["run", str(bad), "--no-store", "--households", "200", "--months", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "policy.dibao_line = -5" in err
+    assert main(["run", "baseline", "--no-store", "--households", "200", "--months", "40",
+                 "--set", "policy.dibao_line.uprating=nan"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "policy.dibao_line.uprating = nan" in err
+    assert main(["run", "baseline", "--no-store", "--households", "200", "--months", "600",
+                 "--set", "policy.dibao_line=90000@2030-01"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "policy.dibao_line = " in err and " in 20" in err

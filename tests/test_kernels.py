@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from reliefsim import aggregates, kernels
-from reliefsim import deciles as dec
 
 
 def pcg(key):
@@ -76,33 +75,16 @@ def test_copy_at_leaves_what_it_does_not_take_to_numpy():
     assert wider.tolist() == [7.0, 0.0, 9.0]
 
 
-def test_the_deciles_whole_quotients_are_settled_as_numpy_rounds_them():
-    """Where ``below / total`` rounds up onto a whole tenth, ``below // total`` gives one less:
-    the tenth the NumPy arithmetic gives."""
-    values = np.arange(11.0)
-    weights = np.array([0.2, 1.0, 0.9, 0.2, 1.0, 0.6, 0.7999999999999999, 0.4,
-                        0.30000000000000004, 0.9, 0.7])
-    tenth, edge, below, total = kernels.tenths_in_order(np.arange(11), weights, 10)
-    assert 10 in edge and tenth[10] == 9 and below[list(edge).index(10)] // total == 8
-    assert dec.deciles(values, weights).tolist() == [0, 0, 1, 2, 3, 4, 5, 6, 7, 7, 8]
-    with pytest.raises(ValueError):
-        dec.deciles(values, weights[:5])
-
-
 def test_warm_up_compiles_every_loop_the_model_uses():
     kernels.warm_up()
     assert len(kernels._compiled().copy_at.signatures) >= 8
-    assert kernels._compiled().tenths_in_order.signatures
-    assert kernels._compiled().radix_argsort.signatures
     assert len(aggregates._compiled().member_incomes.signatures) >= 2  # hh writable or read-only
     assert len(aggregates._compiled().sum_rows.signatures) >= 2  # float32 and float64 rings
     assert aggregates._compiled().school_levels.signatures
     assert len(aggregates._compiled().member_flows.signatures) >= 2
-    assert aggregates._compiled().split_by_code.signatures
     assert aggregates._compiled().any_living.signatures
-    assert aggregates._compiled().pack.signatures
-    assert len(aggregates._compiled().member_weights.signatures) >= 2
-    assert aggregates._compiled().add_to_cells.signatures
+    assert aggregates._compiled().range_code_sums.signatures
+    assert aggregates._compiled().member_range_counts.signatures
 
 
 def test_without_a_writable_cache_the_loops_compile_in_memory(monkeypatch):
@@ -128,14 +110,3 @@ def test_importing_reliefsim_does_not_import_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
-
-
-def test_radix_argsort_leaves_what_it_does_not_take_to_numpy():
-    """float32, a strided view, NaN, an empty array: NumPy's own stable order, and the compiled
-    sort only where it applies."""
-    rng = np.random.default_rng(9)
-    for values in (rng.random(50).astype(np.float32), rng.random(100)[::2],
-                   np.where(rng.random(50) < 0.2, np.nan, rng.random(50)), np.zeros(0)):
-        assert np.array_equal(kernels.radix_argsort(values), np.argsort(values, kind="stable"))
-    assert kernels.radix_argsort(np.array([2.0, -1.0, 2.0, 0.0])).tolist() == [1, 3, 0, 2]
-    assert kernels._compiled().radix_argsort.signatures  # the compiled sort did that one

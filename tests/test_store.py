@@ -31,10 +31,11 @@ def pg_url():
 def test_sqlite_schema_is_made_by_migrations_with_wal(tmp_path):
     engine = open_store(f"sqlite:///{tmp_path}/s.db")
     names = set(inspect(engine).get_table_names())
-    assert {"experiment", "scenario", "run", "metric", "alembic_version"} <= names
+    assert {"experiment", "scenario", "run", "metric", "district_metric",
+            "alembic_version"} <= names
     with engine.connect() as con:
         assert con.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert con.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert con.execute(text("select version_num from alembic_version")).scalar() == "0002"
     open_store(f"sqlite:///{tmp_path}/s.db")             # upgrading twice is harmless
 
 

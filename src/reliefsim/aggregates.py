@@ -1,13 +1,13 @@
-"""Compiled loops (numba) that add up members by household, and sums over masks, codes and rows.
+"""Compiled loops (numba) that add up members by household, and sums by district and code.
 
-The per-household sums and counts of a month (incomes, care, rehab and school costs, the labour
-force's terms, whether any living member has a flag), masked sums, sums by tier and the rings'
-window sums. Each gives exactly the numbers of the NumPy expression it stands for, adding the
-same values in the same order: where a loop adds ``0.0`` for a member NumPy leaves out, that never
-changes a sum that starts from ``0.0``. The loops avoid branches where the processor could not
-guess them (whether a member works is a coin toss to it), and the gathered copies and boolean
-arrays NumPy would make in between. Inputs a loop is not written for go to NumPy, which gives
-its own result or error; some return None for the caller to do so.
+The per-household sums and counts of a month (incomes, care, rehab and school costs, whether any
+living member has a flag), the rings' window sums, and the measurement's totals per district
+(households are stored district by district, so a district is one range of rows). Each stands for
+a NumPy expression named in its docstring and gives its numbers up to the order of additions. The
+loops avoid branches where the processor could not guess them (whether a member works is a coin
+toss to it), and the gathered copies and boolean arrays NumPy would make in between. Inputs a loop
+is not written for go to NumPy, which gives its own result or error; some return None for the
+caller to do so.
 
 Compiled, or loaded from numba's on-disk cache, at the first call in a process, as the loops of
 :mod:`reliefsim.kernels`.
@@ -124,31 +124,6 @@ def member_flows(hh: np.ndarray, alive: np.ndarray, unable_self_care: np.ndarray
     return out
 
 
-def split_by_code(values: np.ndarray, codes: np.ndarray, n: int
-                  ) -> tuple[np.ndarray, np.ndarray] | None:
-    """``values`` grouped by code, each group in index order (a stable counting sort).
-
-    ``grouped[bounds[k]:bounds[k + 1]]`` holds ``values[codes == k]``, the same elements in the
-    same order, so NumPy sums it to the same number.
-
-    Args:
-        values: float64 values.
-        codes: integer codes, one per value, from 0 to ``n − 1``.
-        n: how many codes.
-
-    Returns:
-        ``(grouped, bounds)``, or None for inputs the loop does not take (a code out of range,
-        another dtype or shape).
-    """
-    if not (values.dtype == np.float64 and codes.dtype.kind in "iu" and values.ndim == 1
-            and codes.ndim == 1 and len(values) == len(codes) and n > 0):
-        return None
-    grouped, bounds = np.empty(len(values)), np.zeros(n + 1, dtype=np.int64)
-    if not _compiled().split_by_code(values, codes, grouped, bounds):
-        return None
-    return grouped, bounds
-
-
 def any_living(households: np.ndarray, starts: np.ndarray, counts: np.ndarray,
                alive: np.ndarray, flags: np.ndarray) -> np.ndarray | None:
     """Per given household, whether any living member has the flag (members stored by household).
@@ -174,80 +149,6 @@ def any_living(households: np.ndarray, starts: np.ndarray, counts: np.ndarray,
     return out
 
 
-SPARSE = 64
-"""``masked_sum`` leaves masks selecting fewer than one value in this many to NumPy."""
-
-
-def masked_sum(values: np.ndarray, mask: np.ndarray) -> np.float64:
-    """``values[mask].sum()``: the same elements, in the same order, summed by NumPy.
-
-    The selected values are packed into a buffer by a compiled loop without branches (NumPy's
-    boolean indexing stalls on masks that look random to the processor), and NumPy sums that
-    contiguous stretch as it would the selection. Masks selecting fewer than one value in
-    ``SPARSE`` go to NumPy, which is as quick there.
-
-    Args:
-        values: the values (float64).
-        mask: which to add (bool, as long as ``values``).
-
-    Returns:
-        The sum (0.0 when nothing is selected).
-    """
-    if not (values.dtype == np.float64 and mask.dtype == np.bool_ and values.ndim == 1
-            and mask.ndim == 1 and len(values) == len(mask)
-            and np.count_nonzero(mask) * SPARSE >= len(mask)):
-        return values[mask].sum()  # NumPy's own, as quick where few are selected
-    packed = np.empty(len(values))
-    return packed[:_compiled().pack(values, mask, packed)].sum()
-
-
-def member_weights(weights: np.ndarray, hh: np.ndarray, alive: np.ndarray,
-                   first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(weights[hh] * alive * first, weights[hh] * alive * second)``, member by member.
-
-    The same products NumPy forms (the booleans as 1.0 and 0.0, multiplied in that order), in
-    one pass without the gathered weights, for NumPy to sum.
-
-    Args:
-        weights: float64 weight per household.
-        hh: member → household index.
-        alive: per member, living (bool).
-        first: per member, the first flag (bool).
-        second: per member, the second flag (bool).
-
-    Returns:
-        The two float64 arrays, or None for inputs the loop does not take.
-    """
-    members = (hh, alive, first, second)
-    if not (weights.dtype == np.float64 and hh.dtype in (np.int32, np.int64)
-            and alive.dtype == first.dtype == second.dtype == np.bool_
-            and all(a.ndim == 1 and len(a) == len(hh) for a in members)):
-        return None
-    out = np.empty(len(hh)), np.empty(len(hh))
-    if not _compiled().member_weights(weights, *members, *out):
-        return None
-    return out
-
-
-def add_to_cells(table: np.ndarray, rows: np.ndarray, columns: np.ndarray,
-                 values: np.ndarray) -> None:
-    """``np.add.at(table, (rows, columns), values)``: each value added to its cell, in order.
-
-    Args:
-        table: a 2-D float64 table, changed in place.
-        rows: row index per value (integer).
-        columns: column index per value (integer).
-        values: float64 values.
-    """
-    if (table.dtype == values.dtype == np.float64 and table.ndim == 2
-            and rows.dtype.kind in "iu" and columns.dtype.kind in "iu"
-            and rows.ndim == columns.ndim == values.ndim == 1
-            and len(rows) == len(columns) == len(values) and table.flags.writeable
-            and _compiled().add_to_cells(table, rows, columns, values)):
-        return  # the loop checks every index before it adds anything
-    np.add.at(table, (rows, columns), values)
-
-
 def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     """``ring[rows].sum(axis=0, dtype=np.float64)``: the rows added one after another, in order.
 
@@ -271,15 +172,131 @@ def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     return out
 
 
+def range_counts(weight: np.ndarray, masks: Sequence[np.ndarray], bounds: np.ndarray
+                 ) -> np.ndarray:
+    """Per range of rows, ``Σ weight × mask`` for each mask: an array (ranges × masks).
+
+    Rows ``bounds[g]:bounds[g + 1]`` form group ``g`` (households are stored district by
+    district, so a district is one range). One pass reads the weights once for all masks.
+
+    Args:
+        weight: float64 weight per row.
+        masks: bool arrays, one value per row.
+        bounds: ascending row bounds, first 0 and last the number of rows.
+    """
+    masks = tuple(np.ascontiguousarray(m, dtype=np.bool_) for m in masks)
+    out = np.zeros((len(bounds) - 1, len(masks)))
+    if not masks:
+        return out
+    if _ranges_ok(weight, masks, bounds):
+        _compiled().range_counts(weight, masks, bounds, out)
+        return out
+    for j, m in enumerate(masks):
+        out[:, j] = _reduce_ranges(np.where(m, weight, 0.0), bounds)
+    return out
+
+
+def range_totals(weight: np.ndarray, values: Sequence[np.ndarray], bounds: np.ndarray
+                 ) -> np.ndarray:
+    """Per range of rows, ``Σ weight × value`` for each value array: an array (ranges × k).
+
+    Args:
+        weight: float64 weight per row.
+        values: float64 arrays, one value per row.
+        bounds: ascending row bounds, first 0 and last the number of rows.
+    """
+    values = tuple(np.ascontiguousarray(x, dtype=np.float64) for x in values)
+    out = np.zeros((len(bounds) - 1, len(values)))
+    if not values:
+        return out
+    if _ranges_ok(weight, values, bounds):
+        _compiled().range_totals(weight, values, bounds, out)
+        return out
+    for j, x in enumerate(values):
+        out[:, j] = _reduce_ranges(weight * x, bounds)
+    return out
+
+
+def range_code_sums(weight: np.ndarray, codes: np.ndarray, n_codes: int, bounds: np.ndarray
+                    ) -> np.ndarray:
+    """Per range of rows and code, ``Σ weight``: an array (ranges × ``n_codes``).
+
+    Args:
+        weight: float64 weight per row.
+        codes: integer code per row, from 0 to ``n_codes − 1``.
+        n_codes: how many codes.
+        bounds: ascending row bounds, first 0 and last the number of rows.
+
+    Raises:
+        ValueError: for a code out of range.
+    """
+    groups = len(bounds) - 1
+    out = np.zeros((groups, n_codes))
+    if len(codes) and (codes.min() < 0 or codes.max() >= n_codes):
+        raise ValueError(f"range_code_sums: codes outside 0…{n_codes - 1}")
+    if (weight.dtype == np.float64 and codes.dtype.kind in "iu" and len(codes) == len(weight)
+            and _bounds_ok(bounds, len(weight))):
+        _compiled().range_code_sums(weight, codes, bounds, out)
+        return out
+    group = np.repeat(np.arange(groups), np.diff(bounds))
+    flat = np.bincount(group * n_codes + codes, weights=weight, minlength=groups * n_codes)
+    return flat.reshape(groups, n_codes)
+
+
+def member_range_counts(weight: np.ndarray, hh: np.ndarray, alive: np.ndarray,
+                        flags: Sequence[np.ndarray], member_bounds: np.ndarray) -> np.ndarray:
+    """Per range of members, ``Σ weight[hh] × alive × flag`` for each member flag.
+
+    The weight is the household's (members are stored household by household, so a range of
+    households is a range of members).
+
+    Args:
+        weight: float64 weight per household.
+        hh: member → household index.
+        alive: per member, living.
+        flags: bool arrays, one value per member.
+        member_bounds: ascending member bounds of the ranges.
+    """
+    flags = tuple(np.ascontiguousarray(f, dtype=np.bool_) for f in flags)
+    out = np.zeros((len(member_bounds) - 1, len(flags)))
+    if not flags:
+        return out
+    if (_bounds_ok(member_bounds, len(hh)) and weight.dtype == np.float64
+            and hh.dtype.kind in "iu" and alive.dtype == np.bool_
+            and all(len(f) == len(hh) for f in flags)
+            and (len(hh) == 0 or 0 <= hh.min() <= hh.max() < len(weight))):
+        _compiled().member_range_counts(weight, hh, alive, flags, member_bounds, out)
+        return out
+    member_weight = np.where(alive, weight[hh], 0.0)
+    for j, f in enumerate(flags):
+        out[:, j] = _reduce_ranges(np.where(f, member_weight, 0.0), member_bounds)
+    return out
+
+
+def _bounds_ok(bounds: np.ndarray, n: int) -> bool:
+    return (bounds.dtype == np.int64 and bounds.ndim == 1 and len(bounds) >= 2
+            and bounds[0] == 0 and bounds[-1] == n and bool((np.diff(bounds) >= 0).all()))
+
+
+def _ranges_ok(weight: np.ndarray, arrays: tuple[np.ndarray, ...], bounds: np.ndarray) -> bool:
+    return (weight.dtype == np.float64 and weight.ndim == 1 and _bounds_ok(bounds, len(weight))
+            and all(a.ndim == 1 and len(a) == len(weight) for a in arrays))
+
+
+def _reduce_ranges(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` over each range (empty ranges give 0)."""
+    out = np.zeros(len(bounds) - 1)
+    for g in range(len(out)):
+        out[g] = values[bounds[g]:bounds[g + 1]].sum()
+    return out
+
+
 def warm_up() -> None:
     """Compile (or load) every loop of this module for the dtypes the model uses."""
     for dtype in (np.float32, np.float64):
         sum_rows(np.zeros((1, 1), dtype), [0])
     school_levels(np.zeros(1), np.zeros(1, dtype=bool), [6, 12, 18, 23])
-    split_by_code(np.zeros(1), np.zeros(1, dtype=np.int8), 1)
-    masked_sum(np.zeros(1), np.ones(1, dtype=bool))
     code = np.zeros(1, dtype=np.int8)
-    add_to_cells(np.zeros((1, 1)), code, code, np.zeros(1))
     one_index = np.zeros(1, dtype=np.int64)
     any_living(one_index, one_index, np.ones(1, dtype=np.int64), np.ones(1, dtype=bool),
                np.ones(1, dtype=bool))
@@ -288,7 +305,12 @@ def warm_up() -> None:
         hh.flags.writeable = writeable
         member_incomes(hh, one, one, zero, zero, np.zeros(1, dtype=np.int16), zero, 1)
         member_flows(hh, one, one, code, 2, code, zero, 1)
-        member_weights(zero, hh, one, one, one)
+        member_range_counts(np.ones(1), hh, one, (one,), np.array([0, 1]))
+    bounds = np.array([0, 1])
+    for k in range(1, 4):
+        range_counts(np.ones(1), (one,) * k, bounds)
+        range_totals(np.ones(1), (zero,) * k, bounds)
+    range_code_sums(np.ones(1), code, 1, bounds)
 
 
 @functools.cache
@@ -367,23 +389,6 @@ def _compiled() -> SimpleNamespace:
         return True
 
     @jit
-    def split_by_code(values, codes, grouped, bounds):  # type: ignore[no-untyped-def]  # pragma: no cover
-        n = bounds.shape[0] - 1
-        for i in range(codes.shape[0]):
-            c = codes[i]
-            if c < 0 or c >= n:
-                return False
-            bounds[c + 1] += 1
-        for k in range(n):
-            bounds[k + 1] += bounds[k]
-        at = bounds[:-1].copy()
-        for i in range(codes.shape[0]):
-            c = codes[i]
-            grouped[at[c]] = values[i]
-            at[c] += 1
-        return True
-
-    @jit
     def any_living(households, starts, counts, alive, flags,
                    out):  # type: ignore[no-untyped-def]  # pragma: no cover
         for j in range(households.shape[0]):
@@ -395,37 +400,41 @@ def _compiled() -> SimpleNamespace:
             out[j] = found
 
     @jit
-    def pack(values, mask, packed):  # type: ignore[no-untyped-def]  # pragma: no cover
-        j = 0
-        for i in range(values.shape[0]):
-            packed[j] = values[i]  # written always, kept only where the mask says
-            j += mask[i]
-        return j
+    def range_counts(weight, masks, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        k = len(masks)
+        for g in range(bounds.shape[0] - 1):
+            for i in range(bounds[g], bounds[g + 1]):
+                w = weight[i]
+                for j in range(k):
+                    out[g, j] += w if masks[j][i] else 0.0
 
     @jit
-    def member_weights(weights, hh, alive, first, second, out_first,
-                       out_second):  # type: ignore[no-untyped-def]  # pragma: no cover
-        n = weights.shape[0]
-        for i in range(hh.shape[0]):
-            h = hh[i]
-            if h < 0 or h >= n:
-                return False
-            living = weights[h] * (1.0 if alive[i] else 0.0)
-            out_first[i] = living * (1.0 if first[i] else 0.0)
-            out_second[i] = living * (1.0 if second[i] else 0.0)
-        return True
+    def range_totals(weight, values, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        k = len(values)
+        for g in range(bounds.shape[0] - 1):
+            for i in range(bounds[g], bounds[g + 1]):
+                w = weight[i]
+                for j in range(k):
+                    out[g, j] += w * values[j][i]
 
     @jit
-    def add_to_cells(table, rows, columns, values):  # type: ignore[no-untyped-def]  # pragma: no cover
-        n_rows, n_columns = table.shape
-        for i in range(rows.shape[0]):
-            if not (0 <= rows[i] < n_rows and 0 <= columns[i] < n_columns):
-                return False  # nothing added yet: NumPy's add.at does it all
-        for i in range(rows.shape[0]):
-            table[rows[i], columns[i]] += values[i]
-        return True
+    def range_code_sums(weight, codes, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for g in range(bounds.shape[0] - 1):
+            for i in range(bounds[g], bounds[g + 1]):
+                out[g, codes[i]] += weight[i]
+
+    @jit
+    def member_range_counts(weight, hh, alive, flags, bounds,
+                            out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        k = len(flags)
+        for g in range(bounds.shape[0] - 1):
+            for i in range(bounds[g], bounds[g + 1]):
+                w = weight[hh[i]] if alive[i] else 0.0
+                for j in range(k):
+                    out[g, j] += w if flags[j][i] else 0.0
 
     return SimpleNamespace(member_incomes=member_incomes, sum_rows=sum_rows,
                            school_levels=school_levels, member_flows=member_flows,
-                           split_by_code=split_by_code, any_living=any_living, pack=pack,
-                           member_weights=member_weights, add_to_cells=add_to_cells)
+                           any_living=any_living, range_counts=range_counts,
+                           range_totals=range_totals, range_code_sums=range_code_sums,
+                           member_range_counts=member_range_counts)

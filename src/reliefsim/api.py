@@ -1,50 +1,77 @@
-"""The Python API, mirroring the command line: compare, sweep, forecast, sensitivity.
+"""The Python API; the command line is a thin layer over it.
 
-Results come back as pandas DataFrames. Every function takes scenarios by name, path or object,
-and ``overrides`` like ``--set``.
+Every function takes a scenario by name, path or object, and ``overrides`` as ``--set`` takes
+them: a list of ``"KEY=VALUE"``, ``"KEY=VALUE@YYYY-MM"`` or ``"KEY.uprating=RATE"`` strings, or a
+``{key: value}`` mapping of reforms from the start. Results come back as plain objects and
+pandas DataFrames.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from reliefsim.designs import as_value, check_vary, design_points, parse_vary
 from reliefsim.errors import ReliefsimError
-from reliefsim.experiment import (
-    HEADLINE,
-    UNPAIRED_OFFSET,
-    Interval,
-    Progress,
-    RunResult,
-    RunSpec,
-    as_value,
-    check_vary,
-    design_points,
-    execute,
-    mean_interval,
-    parse_vary,
-    stable_hash,
-    welch_interval,
-)
-from reliefsim.scenario import Scenario, load_scenario, settings_text
-from reliefsim.store import done_cells, experiment_id, metrics_frame, open_store, save_result
+from reliefsim.experiment import Progress, execute, run_spec
+from reliefsim.indicators import HEADLINE, PROGRAMMES, check_names
+from reliefsim.parameters import Reform, add_months
+from reliefsim.results import UNPAIRED_OFFSET, RunResult, RunSpec, stable_hash
+from reliefsim.scenario import Scenario, load_scenario, parse_set
+from reliefsim.statistics import Interval, mean_interval, welch_interval
+
+Overrides = Mapping[str, Any] | Sequence[str] | Sequence[Reform] | None
+"""Reforms as ``--set`` gives them, or ``{key: value}`` from the start."""
 
 
-def _scenario(s: Scenario | str | Path, overrides: dict[str, Any] | None) -> Scenario:
-    if isinstance(s, Scenario):
-        return s.with_overrides(overrides) if overrides else s
-    return load_scenario(s, overrides)
+def scenario(s: Scenario | str | Path, overrides: Overrides = None) -> Scenario:
+    """A validated scenario with reforms applied (see the module docstring for ``overrides``)."""
+    base = s if isinstance(s, Scenario) else load_scenario(s)
+    return base.with_reforms(reforms(overrides)) if overrides else base
 
 
-def _settings(scenario: Scenario, households: int | None, months: int | None,
+def reforms(overrides: Overrides) -> list[Reform]:
+    """``overrides`` (strings, reforms or a mapping) as a list of reforms."""
+    if not overrides:
+        return []
+    if isinstance(overrides, Mapping):
+        return [Reform(k[: -len(".uprating")] if k.endswith(".uprating") else k, v, None,
+                       k.endswith(".uprating"), "overrides") for k, v in overrides.items()]
+    items = list(overrides)
+    if all(isinstance(i, Reform) for i in items):
+        return items  # type: ignore[return-value]
+    return parse_set(str(i) for i in items)
+
+
+def reform_text(overrides: Overrides) -> str:
+    """Reforms as people write them: ``policy.dibao_line=1400@2026-01, …``."""
+    out = []
+    for r in reforms(overrides):
+        value = r.text().split(" = ", 1)[1].replace(" @ ", "@")
+        out.append(f"{r.key}{'.uprating' if r.rule else ''}={value}")
+    return ", ".join(out)
+
+
+def named(text: str, overrides: Overrides) -> str:
+    """An experiment's name with its reforms, e.g. ``run baseline [policy.x=2.0]``."""
+    shown = reform_text(overrides)
+    return f"{text} [{shown}]" if shown else text
+
+
+def _settings(sc: Scenario, households: int | None, months: int | None,
               seed: int | None) -> tuple[int, int, int]:
-    v = scenario.values(0)
-    return (int(households or v.run.households), int(months or v.run.months),
-            int(seed if seed is not None else v.run.seed))
+    v = sc.values(0)
+    out = (int(households if households is not None else v.run.households),
+           int(months if months is not None else v.run.months),
+           int(seed if seed is not None else v.run.seed))
+    _check_count("--households", out[0])
+    _check_count("--months", out[1])
+    _check_count("--seed", out[2], 0)
+    return out
 
 
 def _check_count(name: str, value: int, low: int = 1) -> None:
@@ -59,6 +86,8 @@ def run_all(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None,
         return (s.scenario.hash, s.point_key, s.replication, s.households, s.months, s.seed)
 
     unique = list({key(s): s for s in specs}.values())
+    for s in unique:
+        s.scenario.with_overrides(s.point, origin="design point").check_months(s.months)
     bar = Progress(len(unique), label) if progress and unique else None
     done: dict[tuple, RunResult] = {}
     for result in execute(unique, workers, dask):
@@ -66,6 +95,96 @@ def run_all(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None,
         if bar:
             bar.step()
     return [done[key(s)] for s in specs]
+
+
+# ---------------------------------------------------------------- one run
+@dataclass
+class Run:
+    """A finished run.
+
+    Attributes:
+        result: its indicators, per district too, and monthly series.
+        scenario: the scenario it ran (reforms applied).
+        warmup: months left out of the summary.
+        experiment_id: where it was stored (``db``), if anywhere.
+    """
+
+    result: RunResult
+    scenario: Scenario
+    warmup: int
+    experiment_id: int | None = None
+
+
+def run(s: Scenario | str | Path = "baseline", overrides: Overrides = None,
+        households: int | None = None, months: int | None = None, seed: int | None = None,
+        replication: int = 0, db: str | None = None) -> Run:
+    """Run one scenario; store it when ``db`` is given.
+
+    Args:
+        s: the scenario.
+        overrides: reforms (see the module docstring).
+        households: simulated households (default ``run.households``).
+        months: months to simulate (default ``run.months``).
+        seed: root seed (default ``run.seed``).
+        replication: replication number (its own random streams).
+        db: results store URL (SQLite file or PostgreSQL), or None not to store.
+    """
+    import time
+
+    from reliefsim.store import experiment_id, open_store, save_result
+
+    sc = scenario(s, overrides)
+    n, m, sd = _settings(sc, households, months, seed)
+    _check_count("--replication", replication, 0)
+    sc.with_overrides({"run.months": m}).check_months(m)
+    engine = open_store(db) if db else None
+    spec = RunSpec(sc, n, m, sd, replication)
+    result = run_spec(spec)
+    warmup = min(int(sc.values(0).run.warmup_months), m - 1)
+    exp = None
+    if engine is not None:
+        exp = experiment_id(engine, f"run-{time.time_ns()}", named(f"run {sc.name}", overrides),
+                            "run", {"households": n, "months": m, "start": sc.start,
+                                    "overrides": reform_text(overrides)})
+        save_result(engine, exp, result)
+    return Run(result, sc, warmup, exp)
+
+
+# ---------------------------------------------------------------- the calculator
+def classify(households: str | Path, members: str | Path, s: Scenario | str | Path = "baseline",
+             overrides: Overrides = None, month: str | None = None) -> Any:
+    """Tier, basic living and the tests' numbers for households read from the two CSV files.
+
+    Args:
+        households: ``households.csv`` (RULES.md §7).
+        members: ``members.csv``.
+        s: the scenario whose rules apply.
+        overrides: reforms.
+        month: "YYYY-MM" whose values apply (default the scenario's start).
+
+    Returns:
+        A DataFrame, one row per household in file order: household_id, tier, basic_living,
+        income_pc, assets_ok, size.
+    """
+    import pandas as pd
+
+    from reliefsim.codes import TIER_NAMES
+    from reliefsim.microdata import read_microdata
+    from reliefsim.parameters import MONTH_PATTERN
+    from reliefsim.rules import assess, basic_living
+
+    sc = scenario(s, overrides)
+    if month is not None and not MONTH_PATTERN.match(month):
+        raise ReliefsimError(f"--month {month!r}: expected YYYY-MM")
+    v = sc.values_at(month) if month else sc.values(0)
+    pop = read_microdata(households, members, tuple(v.policy.rigid_items))
+    a = assess(pop.facts, v)
+    basic = basic_living(pop.facts, v, a.tier, a)
+    frame = pd.DataFrame({"household_id": list(pop.ids),
+                          "tier": [TIER_NAMES[c] for c in a.tier],
+                          "basic_living": np.round(basic, 2), "income_pc": np.round(a.income_pc, 2),
+                          "assets_ok": a.assets_ok.astype(int), "size": a.size.astype(int)})
+    return frame.iloc[np.argsort(pop.file_order, kind="stable")].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- compare
@@ -82,16 +201,9 @@ class Comparison:
     experiment_id: int | None = None  # where it was stored (``db``), if anywhere
 
 
-def named(text: str, overrides: dict[str, Any] | None) -> str:
-    """An experiment's name with its ``--set`` overrides, e.g. ``run baseline [policy.x=2.0]``."""
-    if not overrides:
-        return text
-    return f"{text} [{settings_text(overrides)}]"
-
-
 def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
             households: int | None = None, months: int | None = None, seed: int | None = None,
-            overrides: dict[str, Any] | None = None, workers: int = 1,
+            overrides: Overrides = None, workers: int = 1,
             dask: str | None = None, unpaired: bool = False, db: str | None = None,
             indicators: Sequence[str] = HEADLINE, progress: bool = True) -> Comparison:
     """Compare B with A, replication by replication, on the same random streams.
@@ -101,13 +213,15 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     """
     import pandas as pd
 
+    from reliefsim.store import experiment_id, open_store, save_result
+
     _check_count("--reps", reps, 2)
-    sa, sb = _scenario(a, overrides), _scenario(b, overrides)
+    names = check_names(indicators)
+    sa, sb = scenario(a, overrides), scenario(b, overrides)
     if sa.hash == sb.hash:
         raise ReliefsimError(f"{sa.name} and {sb.name} are the same scenario: nothing to compare")
     n, m, s = _settings(sa, households, months, seed)
     engine = open_store(db) if db else None
-    exp = None
     specs = [RunSpec(sc, n, m, s, r) for r in range(reps) for sc in (sa, sb)]
     if unpaired:
         specs += [RunSpec(sb, n, m, s, UNPAIRED_OFFSET + r) for r in range(reps)]
@@ -115,16 +229,17 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     ra = [r for r in results if r.spec.scenario.hash == sa.hash and r.spec.replication < reps]
     rb = [r for r in results if r.spec.scenario.hash == sb.hash and r.spec.replication < reps]
     rb_free = [r for r in results if r.spec.replication >= UNPAIRED_OFFSET]
+    exp = None
     if engine is not None:
         key = stable_hash(("compare", sa.hash, sb.hash, n, m, s, reps))
         exp = experiment_id(engine, key, named(f"compare {sa.name} vs {sb.name}", overrides),
                             "compare", {"reps": reps, "households": n, "months": m, "seed": s,
                                         "a": sa.name, "b": sb.name, "start": sa.start,
-                                        "overrides": dict(overrides or {})})
+                                        "overrides": reform_text(overrides)})
         for r in results:
             save_result(engine, exp, r)
     rows = []
-    for name in indicators:
+    for name in names:
         xa = [r.summary[name] for r in ra]
         xb = [r.summary[name] for r in rb]
         paired = mean_interval([y - x for x, y in zip(xa, xb, strict=True)])
@@ -150,13 +265,15 @@ class Sweep:
 
     def frame(self, summary_only: bool = True) -> Any:
         """The sweep's metrics as a DataFrame (one row per run and indicator)."""
+        from reliefsim.store import metrics_frame, open_store
+
         return metrics_frame(open_store(self.db), self.experiment_id, summary_only)
 
 
-def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
+def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
           reps: int = 1, sample: str | None = None, households: int | None = None,
           months: int | None = None, seed: int | None = None,
-          overrides: dict[str, Any] | None = None, workers: int = 1, dask: str | None = None,
+          overrides: Overrides = None, workers: int = 1, dask: str | None = None,
           db: str = "sqlite:///reliefsim.db", name: str | None = None,
           progress: bool = True) -> Sweep:
     """Run a design (grid of levels, or LHS over ranges) × replications into the store.
@@ -165,7 +282,7 @@ def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
     already stored, so a killed sweep resumes where it stopped.
 
     Args:
-        scenario: the base scenario.
+        s: the base scenario.
         vary: levels as a list and ranges (for ``sample``) as a ``(low, high)`` tuple, e.g.
             ``{"policy.exit_period_months": [0, 6, 12], "policy.dibao_line": (1200, 1600)}``,
             or the command line's ``["KEY=v1,v2", "KEY=lo:hi"]``.
@@ -174,33 +291,35 @@ def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
         households: simulated households (default ``run.households``).
         months: months (default ``run.months``).
         seed: root seed (default ``run.seed``).
-        overrides: applied to the scenario before the design.
+        overrides: reforms applied to the scenario before the design.
         workers: local processes.
         dask: Dask scheduler address.
         db: results store URL.
         name: experiment name (default derived from the scenario).
         progress: draw a progress bar on stderr.
     """
+    from reliefsim.store import done_cells, experiment_id, open_store, save_result
+
     _check_count("--reps", reps)
-    base = _scenario(scenario, overrides)
-    if not isinstance(vary, dict):
-        vary = parse_vary(vary)
+    base = scenario(s, overrides)
+    if isinstance(vary, Mapping):
+        levels = {k: check_vary(base, k, tuple(v) if isinstance(v, tuple) else list(v))
+                  for k, v in vary.items()}
     else:
-        vary = {k: check_vary(k, tuple(v) if isinstance(v, tuple) else list(v))
-                for k, v in vary.items()}
-    if not vary:
+        levels = parse_vary(base, vary)
+    if not levels:
         raise ReliefsimError("a sweep needs at least one --vary KEY=…")
-    n, m, s = _settings(base, households, months, seed)
-    points = design_points(vary, sample, s)
-    for p in points:
-        base.with_overrides(p, origin="--vary")   # validate every point before running
+    n, m, sd = _settings(base, households, months, seed)
+    points = design_points(base, levels, sample, sd)
+    for p in points:  # every point checked before anything runs
+        base.with_overrides(p, origin="--vary").check_months(m)
     engine = open_store(db)
-    key = stable_hash(("sweep", base.hash, points, reps, n, m, s))
+    key = stable_hash(("sweep", base.hash, points, reps, n, m, sd))
     exp = experiment_id(engine, key, name or named(f"sweep {base.name}", overrides), "sweep",
                         {"points": points, "reps": reps, "households": n, "months": m,
-                         "seed": s, "start": base.start, "overrides": dict(overrides or {})})
+                         "seed": sd, "start": base.start, "overrides": reform_text(overrides)})
     done = done_cells(engine, exp)
-    specs = [RunSpec(base, n, m, s, r, p) for p in points for r in range(reps)]
+    specs = [RunSpec(base, n, m, sd, r, p) for p in points for r in range(reps)]
     todo = [sp for sp in specs if (base.hash, sp.point_key, sp.replication) not in done]
     bar = Progress(len(todo), f"sweep {base.name}") if progress and todo else None
     for result in execute(todo, workers, dask):
@@ -214,9 +333,9 @@ def sweep(scenario: Scenario | str | Path, vary: dict[str, Any] | Sequence[str],
 PERCENTILES = (10, 50, 90)
 
 
-def forecast(scenario: Scenario | str | Path, years: int = 5, reps: int = 20,
+def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
              households: int | None = None, seed: int | None = None,
-             overrides: dict[str, Any] | None = None, workers: int = 1,
+             overrides: Overrides = None, workers: int = 1,
              dask: str | None = None, progress: bool = True) -> Any:
     """Spending by programme and calendar year with P10/P50/P90 across replications.
 
@@ -224,21 +343,19 @@ def forecast(scenario: Scenario | str | Path, years: int = 5, reps: int = 20,
     settled; dated lines and their uprating apply month by month.
 
     Returns:
-        DataFrame with columns programme, year, p10, p50, p90, mean (yuan per year).
+        DataFrame with columns programme, year, p10, p50, p90, mean (yuan per year); years are
+        calendar years when the first forecast month is a January, else "YYYY-MM +Ny".
     """
     import pandas as pd
 
-    from reliefsim.payments import PROGRAMMES
-    from reliefsim.scenario import add_months
-
     _check_count("--years", years)
     _check_count("--reps", reps, 2)
-    sc = _scenario(scenario, overrides)
-    v = sc.values(0)
-    warmup = int(v.run.warmup_months)
-    n, _, s = _settings(sc, households, None, seed)
+    sc = scenario(s, overrides)
+    warmup = int(sc.values(0).run.warmup_months)
+    n, _, sd = _settings(sc, households, None, seed)
     months = warmup + 12 * years
-    specs = [RunSpec(sc, n, months, s, r) for r in range(reps)]
+    sc.with_overrides({"run.months": min(months, 600)}).check_months(months)
+    specs = [RunSpec(sc, n, months, sd, r) for r in range(reps)]
     results = run_all(specs, workers, dask, f"forecast {sc.name}", progress)
     first = add_months(sc.start, warmup)
     rows = []
@@ -246,24 +363,45 @@ def forecast(scenario: Scenario | str | Path, years: int = 5, reps: int = 20,
         series = np.array([r.monthly[f"spend_{prog}"][warmup:] for r in results])
         yearly = series.reshape(len(results), years, 12).sum(axis=2)
         for y in range(years):
-            label = f"{int(first[:4]) + y}" if first[5:] == "01" else \
-                f"{first} +{y}y"
+            label = (f"{int(first[:4]) + y}" if first[5:] == "01" else f"{first} +{y}y")
             q = np.percentile(yearly[:, y], PERCENTILES)
             rows.append({"programme": prog, "year": label, "p10": q[0], "p50": q[1],
                          "p90": q[2], "mean": float(yearly[:, y].mean())})
     return pd.DataFrame(rows)
 
 
+def write_forecast(table: Any, out: str | Path, title: str) -> list[Path]:
+    """Write a forecast as ``forecast.csv``, ``forecast.xlsx`` and the fan chart ``forecast.png``.
+
+    Returns:
+        The paths written, in the folder ``out`` (created if needed).
+    """
+    import pandas as pd
+
+    from reliefsim.figures import fan_chart
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "forecast.csv", out / "forecast.xlsx", out / "forecast.png"]
+    table.to_csv(paths[0], index=False)
+    wide = table.pivot(index="programme", columns="year", values="p50")
+    with pd.ExcelWriter(paths[1], engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name="by programme and year", index=False)
+        wide.to_excel(writer, sheet_name="P50 (yuan per year)")
+    fan_chart(table, paths[2], title)
+    return paths
+
+
 # ---------------------------------------------------------------- sensitivity
-def sensitivity(scenario: Scenario | str | Path, params: dict[str, tuple[float, float]]
-                | Sequence[str], method: str = "morris", n: int = 8,
-                households: int | None = None, months: int | None = None,
-                seed: int | None = None, overrides: dict[str, Any] | None = None,
-                workers: int = 1, dask: str | None = None,
+def sensitivity(s: Scenario | str | Path,
+                params: Mapping[str, tuple[float, float]] | Sequence[str],
+                method: str = "morris", n: int = 8, households: int | None = None,
+                months: int | None = None, seed: int | None = None,
+                overrides: Overrides = None, workers: int = 1, dask: str | None = None,
                 indicators: Sequence[str] = ("missed_rate", "leakage_of_recipients",
                                              "spend.total"),
                 progress: bool = True) -> Any:
-    """Global sensitivity (SALib Morris or Sobol) of headline indicators to parameter ranges.
+    """Global sensitivity (SALib Morris or Sobol) of indicators to parameter ranges.
 
     Every sample runs on the same random streams (one replication), so differences come from the
     parameters alone.
@@ -280,45 +418,48 @@ def sensitivity(scenario: Scenario | str | Path, params: dict[str, tuple[float, 
 
     if method not in ("morris", "sobol"):
         raise ReliefsimError(f"--method {method!r}: expected morris or sobol")
-    if not isinstance(params, dict):
-        parsed = parse_vary(params, "--param")
-        bad = [k for k, val in parsed.items() if not isinstance(val, tuple)]
+    names_out = check_names(indicators)
+    sc = scenario(s, overrides)
+    if isinstance(params, Mapping):
+        ranges = {k: check_vary(sc, k, tuple(v), "--param") for k, v in params.items()}
+    else:
+        ranges = parse_vary(sc, params, "--param")
+        bad = [k for k, val in ranges.items() if not isinstance(val, tuple)]
         if bad:
             raise ReliefsimError(f"--param {bad[0]}: expected NAME=LOW:HIGH")
-        params = parsed  # type: ignore[assignment]
-    if not params:
+    if not ranges:
         raise ReliefsimError("sensitivity needs at least one --param NAME=LOW:HIGH")
     _check_count("--n", n, 2)
     if method == "sobol" and n & (n - 1):
         below, above = 1 << (n.bit_length() - 1), 1 << n.bit_length()
         raise ReliefsimError(f"--n {n}: expected a power of 2 for --method sobol (Saltelli "
                              f"sampling), e.g. {below} or {above}")
-    sc = _scenario(scenario, overrides)
-    hh, m, s = _settings(sc, households, months, seed)
-    names = list(params)
+    hh, m, sd = _settings(sc, households, months, seed)
+    names = list(ranges)
     problem = {"num_vars": len(names), "names": names,
-               "bounds": [list(params[k]) for k in names]}
+               "bounds": [list(ranges[k]) for k in names]}
     if method == "morris":
-        x = morris_sample.sample(problem, n, num_levels=4, seed=s % (2**32))
+        x = morris_sample.sample(problem, n, num_levels=4, seed=sd % (2**32))
     else:
-        x = sobol_sample.sample(problem, n, calc_second_order=False, seed=s % (2**32))
-    def point(row: np.ndarray) -> dict[str, Any]:
-        return {k: as_value(k, val) for k, val in zip(names, row, strict=True)}
+        x = sobol_sample.sample(problem, n, calc_second_order=False, seed=sd % (2**32))
 
-    specs = [RunSpec(sc, hh, m, s, 0, point(row)) for row in x]
+    def point(row: np.ndarray) -> dict[str, Any]:
+        return {k: as_value(sc, k, val) for k, val in zip(names, row, strict=True)}
+
+    specs = [RunSpec(sc, hh, m, sd, 0, point(row)) for row in x]
     results = run_all(specs, workers, dask, f"{method} {sc.name}", progress)
     rows = []
-    for ind in indicators:
+    for ind in names_out:
         y = np.array([r.summary[ind] for r in results], dtype=float)
         y = np.nan_to_num(y, nan=float(np.nanmean(y)) if np.isfinite(y).any() else 0.0)
         if method == "morris":
-            res = morris_analyze.analyze(problem, x, y, num_levels=4, seed=s % (2**32))
+            res = morris_analyze.analyze(problem, x, y, num_levels=4, seed=sd % (2**32))
             for k, name in enumerate(names):
                 rows.append({"indicator": ind, "parameter": name,
                              "mu_star": res["mu_star"][k], "mu_star_conf": res["mu_star_conf"][k],
                              "sigma": res["sigma"][k]})
         else:
-            res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=s % (2**32))
+            res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=sd % (2**32))
             for k, name in enumerate(names):
                 rows.append({"indicator": ind, "parameter": name, "S1": res["S1"][k],
                              "S1_conf": res["S1_conf"][k], "ST": res["ST"][k],
@@ -327,7 +468,7 @@ def sensitivity(scenario: Scenario | str | Path, params: dict[str, tuple[float, 
 
 
 # ---------------------------------------------------------------- EMA Workbench
-def ema_model(scenario: str = "baseline", households: int = 3000, months: int = 36,
+def ema_model(s: str = "baseline", households: int = 3000, months: int = 36,
               seed: int = 1, outcomes: Sequence[str] = HEADLINE) -> Callable[..., dict]:
     """A function for ``ema_workbench.Model(function=…)`` returning headline indicators.
 
@@ -343,19 +484,18 @@ def ema_model(scenario: str = "baseline", households: int = 3000, months: int = 
         model.outcomes = [ScalarOutcome("missed_rate"), ScalarOutcome("spend.total")]
         results = perform_experiments(model, scenarios=20, policies=4)
     """
-    base = load_scenario(scenario)
+    base = load_scenario(s)
+    names = check_names(outcomes)
 
-    def run(**kwargs: Any) -> dict[str, float]:
-        from reliefsim.experiment import run_spec
-
+    def run_point(**kwargs: Any) -> dict[str, float]:
         point = {k.replace("__", "."): val for k, val in kwargs.items()}
-        point = {k: as_value(k, val) if isinstance(val, float) else val
+        point = {k: as_value(base, k, val) if isinstance(val, float) else val
                  for k, val in point.items()}
         result = run_spec(RunSpec(base, households, months, seed, 0, point))
-        return {name: result.summary[name] for name in outcomes}
+        return {name: result.summary[name] for name in names}
 
-    return run
+    return run_point
 
 
-__all__ = ["Comparison", "Interval", "Sweep", "compare", "ema_model", "forecast",
-           "sensitivity", "sweep"]
+__all__ = ["Comparison", "Interval", "Run", "Sweep", "classify", "compare", "ema_model",
+           "forecast", "run", "scenario", "sensitivity", "sweep"]

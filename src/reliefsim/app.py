@@ -15,10 +15,10 @@ from matplotlib.figure import Figure
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
+from reliefsim.codes import DEPARTMENTS
 from reliefsim.metrics import error_rates
 from reliefsim.model import ReliefModel
 from reliefsim.scenario import Scenario, load_scenario
-from reliefsim.schema import DEPARTMENTS
 
 MAX_HOUSEHOLDS = 1500
 """A classroom-sized town keeps the page responsive."""
@@ -119,6 +119,8 @@ class ClassroomModel(ReliefModel):
             else:
                 key, kind = LEVERS[name]
                 overrides[key] = kind(value)
+                if base.params[key].uprating:  # the classroom's line stays where it is set
+                    overrides[f"{key}.uprating"] = 0.0
         super().__init__(base, households=households, months=600, seed=int(seed),
                          overrides=overrides)
         rng = self.streams("town-map", -1)
@@ -129,7 +131,7 @@ class ClassroomModel(ReliefModel):
 
     def status(self) -> np.ndarray:
         """Per household: helped correctly, missed, leakage, gradual exit or not eligible."""
-        eligible = self.prev_true_tier > 0
+        eligible = self.spells.tier > 0
         t = max(self.month - 1, 0)
         in_exit = self.case.in_exit(t)
         enrolled = self.case.tier > 0

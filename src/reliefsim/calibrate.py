@@ -22,15 +22,12 @@ from typing import Any
 import numpy as np
 
 from reliefsim.api import run_all
+from reliefsim.designs import as_value
 from reliefsim.errors import ReliefsimError
-from reliefsim.experiment import (
-    Interval,
-    RunSpec,
-    as_value,
-    mean_interval,
-)
-from reliefsim.scenario import Scenario, _check_known, _check_value, load_scenario
-from reliefsim.schema import SCHEMA
+from reliefsim.indicators import BY_NAME, indicator
+from reliefsim.results import RunSpec
+from reliefsim.scenario import Scenario, load_scenario
+from reliefsim.statistics import Interval, mean_interval
 
 
 @dataclass(frozen=True)
@@ -73,13 +70,6 @@ class CalibrationSpec:
     validation_reps: int = 6
 
 
-def known_indicators() -> frozenset[str]:
-    """Names of every indicator a run reports."""
-    from reliefsim.metrics import indicator_units
-
-    return frozenset(indicator_units())
-
-
 def _need(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     if key not in table:
         raise ReliefsimError(f"{where}: missing '{key}'")
@@ -89,14 +79,20 @@ def _need(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     return value
 
 
-def load_calibration(path: str | Path) -> CalibrationSpec:
+def load_calibration(path: str | Path, scenario: Scenario | None = None) -> CalibrationSpec:
     """Read and check a calibration file.
+
+    Args:
+        path: the calibration file.
+        scenario: the scenario whose declarations the keys and bounds are checked against
+            (default the baseline).
 
     Raises:
         ReliefsimError: naming the file, the target and what is wrong (unknown indicator,
             tolerance ≤ 0, unknown setting or parameter, bad bounds).
     """
     path = Path(path)
+    sc = scenario or load_scenario("baseline")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -107,14 +103,15 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     settings = {"as_is": {}}
     for name, overrides in data.get("setting", {}).items():
         for key, value in overrides.items():
-            _check_known(key, f"{path}: setting {name}")
-            if _check_value(value, SCHEMA[key]) is not None:
+            sc.check_key(key, f"{path}: setting {name}")
+            spec = sc.spec(key)
+            if spec.problem(spec.coerce(value)) is not None:
                 raise ReliefsimError(f"{path}: setting {name}: {key} = {value!r}: expected "
-                                     f"{SCHEMA[key].describe()}")
+                                     f"{spec.describe()}")
         settings[name] = dict(overrides)
     base = dict(run.get("set", {}))
     for key in base:
-        _check_known(key, f"{path}: [run.set]")
+        sc.check_key(key, f"{path}: [run.set]")
     targets = []
     for k, t in enumerate(data.get("target", [])):
         where = f"{path}: target {t.get('name', k + 1)}"
@@ -122,26 +119,25 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
         tol = float(_need(t, "tolerance", (int, float), where))
         if tol <= 0:
             raise ReliefsimError(f"{where}: tolerance {tol:g} must be > 0")
-        indicator = t.get("indicator", ())
-        indicator = (indicator,) if isinstance(indicator, str) else tuple(indicator)
+        names = t.get("indicator", ())
+        names = (names,) if isinstance(names, str) else tuple(names)
         parameter = t.get("parameter", "")
-        if bool(indicator) == bool(parameter):
+        if bool(names) == bool(parameter):
             raise ReliefsimError(f"{where}: give exactly one of 'indicator' or 'parameter'")
-        for ind in indicator:
-            if ind not in known_indicators():
-                import difflib
-
-                close = difflib.get_close_matches(ind, known_indicators(), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ReliefsimError(f"{where}: unknown indicator {ind!r}{hint}")
+        for ind in names:
+            if ind not in BY_NAME:
+                try:
+                    indicator(ind)
+                except ReliefsimError as exc:
+                    raise ReliefsimError(f"{where}: {exc}") from None
         if parameter:
-            _check_known(parameter, where)
+            sc.check_key(parameter, where)
         setting = t.get("setting", "as_is")
         if setting not in settings:
             raise ReliefsimError(f"{where}: unknown setting {setting!r} (defined: "
                                  f"{', '.join(settings)})")
         targets.append(Target(name, float(_need(t, "value", (int, float), where)), tol,
-                              _need(t, "source", str, where), indicator, parameter,
+                              _need(t, "source", str, where), names, parameter,
                               float(t.get("scale", 1.0)), setting))
     if not targets:
         raise ReliefsimError(f"{path}: no [[target]] tables")
@@ -149,15 +145,15 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     for p in data.get("parameter", []):
         where = f"{path}: parameter {p.get('key', '?')}"
         key = _need(p, "key", str, where)
-        _check_known(key, where)
+        sc.check_key(key, where)
         low, high = float(_need(p, "low", (int, float), where)), float(
             _need(p, "high", (int, float), where))
         if not low < high:
             raise ReliefsimError(f"{where}: low must be < high")
+        spec = sc.spec(key)
         for bound in (low, high):
-            if _check_value(as_value(key, bound), SCHEMA[key]) is not None:
-                raise ReliefsimError(f"{where}: bound {bound:g}: expected "
-                                     f"{SCHEMA[key].describe()}")
+            if spec.problem(spec.coerce(as_value(sc, key, bound))) is not None:
+                raise ReliefsimError(f"{where}: bound {bound:g}: expected {spec.describe()}")
         params.append(FreeParameter(key, low, high))
     sizes = {name: int(run[name]) for name in ("households", "months", "reps", "seed",
                                                  "validation_seed", "validation_reps")
@@ -240,7 +236,7 @@ def calibrate(spec: CalibrationSpec, scenario: Scenario | str = "baseline", glob
 
     def point_of(u: np.ndarray) -> dict[str, Any]:
         x = lows + np.clip(u, 0.0, 1.0) * (highs - lows)
-        return {p.key: as_value(p.key, v) for p, v in zip(spec.parameters, x, strict=True)}
+        return {p.key: as_value(scen, p.key, v) for p, v in zip(spec.parameters, x, strict=True)}
 
     def f(u: np.ndarray) -> float:
         count[0] += 1

@@ -15,11 +15,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
 
-from reliefsim.schema import CASE_SOURCES
+from reliefsim import behaviour
+from reliefsim.caseload import Caseload
+from reliefsim.codes import CASE_SOURCES, TIER_NAMES
+from reliefsim.decisions import Outcome, visit
+from reliefsim.rng import Streams
+from reliefsim.rules import NONE, Assessment
+from reliefsim.scenario import Values
+
+DAYS_PER_MONTH = 30.44
 
 NO_CASE = 127
 
@@ -277,3 +286,97 @@ def order_queues(book: CaseBook, office: np.ndarray, n_offices: int
     order = idx[np.lexsort((idx, book.opened[idx], book.source[idx], office[idx]))]
     bounds = np.searchsorted(office[order], np.arange(n_offices + 1))
     return order, bounds
+
+
+@dataclass
+class CaseworkMonth:
+    """What the month's casework did (see :func:`month`).
+
+    Attributes:
+        outcome: the visits' decisions.
+        applying: households that applied this month.
+        pending: households whose open case holds an application (after the visits).
+        shock_before: households with a recent true hardship, before the visits paid any.
+        visited_warnings: per visited household, the warnings its case held.
+        helped_index: households helped this month that had warnings within the follow-up.
+        helped_warnings: for them, how many warnings led to the help.
+        days: hardship-to-payment events ``(days, weight, district)`` of the month.
+    """
+
+    outcome: Outcome
+    applying: np.ndarray
+    pending: np.ndarray
+    shock_before: np.ndarray
+    visited_warnings: np.ndarray
+    helped_index: np.ndarray
+    helped_warnings: np.ndarray
+    days: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def enrol_initial(case: Caseload, a: Assessment, v: Values, streams: Streams) -> None:
+    """Enrol a share (``population.initial_takeup``) of the truly eligible at the start."""
+    n = len(a.tier)
+    u = streams.uniform("initial-takeup", -1, n)
+    start = (a.tier > NONE) & (u < v.population.initial_takeup)
+    case.tier[start] = a.tier[start]
+    case.since[start] = 0
+    review = np.array([0] + [v.casework.review_months[t] for t in TIER_NAMES[1:]])
+    u_review = streams.uniform("initial-review", -1, n)
+    case.next_review[start] = (u_review[start] * review[a.tier[start]]).astype(np.int32)
+
+
+def month(model: Any, v: Values, t: int, a_true: Assessment, a_admin: Assessment,
+          streams: Streams) -> CaseworkMonth:
+    """Reviews, applications, the offices' visits and their decisions (RULES.md §5).
+
+    Reviews fall due by the review cycle, or early when linked data put an enrolled household
+    below its tier; households in hardship apply (人找政策) and declare their facts; every street
+    office visits the head of its queue up to its capacity; each visit decides.
+
+    Args:
+        model: the :class:`~reliefsim.model.ReliefModel` (its case records, offices, facts).
+        v: scenario values in force.
+        t: month index.
+        a_true: the true facts' assessment.
+        a_admin: the admin view's assessment after this month's linked data.
+        streams: common-random-number streams.
+    """
+    pop, case, book, admin = model.pop, model.case, model.book, model.admin
+    enrolled = case.enrolled(t)
+    due = (case.tier > NONE) & (case.next_review <= t)
+    early = enrolled & model.monitor.any_linked & (a_admin.tier < case.tier)
+    book.add(due | early, "review", t)
+    free = (~enrolled & ~book.open & (a_true.size > 0)
+            & (t - case.rejected >= v.behaviour.reapply_months))
+    shock_before = model.hardship.recent(t, v.casework.temporary_lookback_months)
+    applying = behaviour.applications(pop, a_true, shock_before, free, v, streams, t)
+    declared = behaviour.declare(pop, admin, applying, model.monitor.linked["human_resources"], v)
+    book.add(applying, "application", t)
+
+    offices = model.offices
+    order, bounds = order_queues(book, model.office_of, len(offices))
+    capacity = model.office_streets * v.casework.visits_per_month
+    taken = plan_visits(order, bounds, pop.weight[order], capacity,
+                        streams.uniform("capacity", t, len(offices)))
+    model.visit_plan = VisitPlan(order, bounds, taken, capacity)
+    model.agents.do("step")
+    visited = np.concatenate([office.chosen for office in offices])  # office after office
+    out = visit(pop, admin, case, model.hardship, book.applied, visited, v,
+                streams.uniform("visit", t, pop.n, scratch=True), t,
+                model.monitor.linked["emergency_management"], before=a_admin, changed=declared)
+
+    w = pop.weight
+    visited_warnings = book.warnings[visited].astype(np.float64)
+    helped = visited[out.helped]
+    counts = model.followup.helped(helped, t, v.warnings.followup_months)
+    helped_index, helped_warnings = helped[counts > 0], counts[counts > 0].astype(np.float64)
+    spell_start = model.spells.start[visited]
+    onset = np.where(out.newly_enrolled & (spell_start >= 0), spell_start, -1)
+    temp_onset = np.where(out.temporary > 0, model.hardship.month[visited], -1)
+    first = np.where(onset >= 0, onset, temp_onset)
+    ok = first >= 0
+    days = ((t - first[ok]) * DAYS_PER_MONTH + v.casework.processing_days, w[visited][ok],
+            pop.district[visited][ok])
+    book.close(visited)
+    return CaseworkMonth(out, applying, book.open & book.applied, shock_before,
+                         visited_warnings, helped_index, helped_warnings, days)

@@ -7,7 +7,6 @@ import csv
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,8 +49,9 @@ EPILOG_CLASSIFY = """example:
 
 def _add_scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario value (VALUE is TOML: 1.5, true, \"text\", [1, 2]);"
-                        " repeatable")
+                   help="a reform: KEY=VALUE from the start (uprating kept), KEY=VALUE@YYYY-MM "
+                        "from that month, KEY.uprating=RATE for the rule; VALUE is TOML (1.5, "
+                        "true, \"text\", [1, 2]); repeatable")
 
 
 def _command(sub: argparse._SubParsersAction, name: str, **kwargs: str
@@ -198,9 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--port", type=int, default=8765)
 
     sc = _command(sub, "scenario", help="list a scenario's parameters with units and sources",
-                  epilog="example:\n  reliefsim scenario marginal_2x --grep policy.")
+                  epilog="examples:\n  reliefsim scenario marginal_2x --grep policy.\n"
+                         "  reliefsim scenario baseline --set policy.dibao_line=1400 "
+                         "--at 2028-01 --grep dibao")
     sc.add_argument("scenario")
     sc.add_argument("--grep", default="", help="only keys containing this text")
+    sc.add_argument("--at", metavar="YYYY-MM",
+                    help="show the values in force in this month (default the run's start)")
     _add_scenario_options(sc)
     return parser
 
@@ -232,59 +236,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scenario(name: str, overrides: list[str]):
-    from reliefsim.scenario import load_scenario, parse_set
+    from reliefsim.api import scenario
 
-    return load_scenario(name, parse_set(overrides))
+    return scenario(name, overrides)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``reliefsim run``: simulate, print the summary, store the run, draw the figure."""
-    from reliefsim.api import named
-    from reliefsim.experiment import RunSpec, run_spec
+    from reliefsim import api
     from reliefsim.figures import demo_figure
     from reliefsim.report import format_stages, format_summary
-    from reliefsim.scenario import load_scenario, parse_set
-    from reliefsim.store import experiment_id, open_store, save_result
 
-    overrides = parse_set(args.overrides)
-    scenario = load_scenario(args.scenario, overrides)
-    for flag, value, low in (("--households", args.households, 1), ("--months", args.months, 1),
-                             ("--seed", args.seed, 0), ("--replication", args.replication, 0)):
-        if value is not None and value < low:
-            raise ReliefsimError(f"{flag} {value}: expected a whole number ≥ {low}")
-    engine = None if args.no_store else open_store(args.db)
-    v = scenario.values(0)
-    spec = RunSpec(scenario, int(args.households or v.run.households),
-                   int(args.months or v.run.months),
-                   int(v.run.seed if args.seed is None else args.seed), args.replication)
-    result = run_spec(spec)
-    warmup = min(int(v.run.warmup_months), spec.months - 1)
-    title = (f"reliefsim run: {named(scenario.name, overrides)} — {spec.households:,} "
+    done = api.run(args.scenario, args.overrides, households=args.households,
+                   months=args.months, seed=args.seed, replication=args.replication,
+                   db=None if args.no_store else args.db)
+    sc = done.scenario
+    result, v = done.result, sc.values(0)
+    spec = result.spec
+    title = (f"reliefsim run: {api.named(sc.name, args.overrides)} — {spec.households:,} "
              f"simulated households representing {v.population.households_represented:,.0f}, "
-             f"{spec.months} months from {scenario.start} (summary over months {warmup}+), "
+             f"{spec.months} months from {sc.start} (summary over months {done.warmup}+), "
              f"seed {spec.seed}")
     if 0 < result.offices < int(v.population.streets):
         title += (f"; the {int(v.population.streets)} street offices are pooled by district into "
                   f"{result.offices} at this sample size (casework.min_simulated_visits)")
-    print(format_summary(result.indicators, title))
-    if warmup < int(v.run.warmup_months):
+    print(format_summary(result.summary, title))
+    if done.warmup < int(v.run.warmup_months):
         print(f"\nnote: run.warmup_months is {int(v.run.warmup_months)} but only {spec.months} "
-              f"months were simulated, so the summary covers months {warmup}+, before the "
+              f"months were simulated, so the summary covers months {done.warmup}+, before the "
               "caseload has settled; run more months for steady-state figures")
     print(f"\n({result.seconds:.1f} s)")
     if args.profile:
         print("\n" + format_stages(result.stage_seconds, spec.months, spec.households,
                                    result.seconds))
-    if engine is not None:
-        exp = experiment_id(engine, f"run-{time.time_ns()}", named(f"run {scenario.name}",
-                                                                   overrides), "run",
-                            {"households": spec.households, "months": spec.months,
-                             "start": scenario.start, "overrides": overrides})
-        save_result(engine, exp, result)
-        print(f"stored as experiment {exp} in {args.db}")
+    if done.experiment_id is not None:
+        print(f"stored as experiment {done.experiment_id} in {args.db}")
     if args.figure:
-        path = demo_figure(result.monthly, warmup, scenario.start, args.figure,
-                           f"reliefsim — {scenario.name}")
+        path = demo_figure(result.monthly, done.warmup, sc.start, args.figure,
+                           f"reliefsim — {sc.name}")
         print(f"figure written to {path}")
     return 0
 
@@ -306,11 +295,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``reliefsim compare``: B − A per headline indicator with a paired 95 % interval."""
     from reliefsim.api import compare
     from reliefsim.report import format_comparison
-    from reliefsim.scenario import parse_set
-
     _check_executor(args)  # compare opens the store before any run: a bad --db fails first
     result = compare(args.a, args.b, reps=args.reps, households=args.households,
-                     months=args.months, seed=args.seed, overrides=parse_set(args.overrides),
+                     months=args.months, seed=args.seed, overrides=args.overrides,
                      workers=args.workers, dask=args.dask, unpaired=args.unpaired, db=args.db)
     print(format_comparison(result))
     if result.experiment_id is not None:
@@ -322,12 +309,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``reliefsim sweep``: run (or resume) a design, streaming runs to the store."""
     from reliefsim.api import sweep
-    from reliefsim.scenario import parse_set
-
     _check_executor(args)
     result = sweep(args.scenario, args.vary, reps=args.reps, sample=args.sample,
                    households=args.households, months=args.months, seed=args.seed,
-                   overrides=parse_set(args.overrides), workers=args.workers, dask=args.dask,
+                   overrides=args.overrides, workers=args.workers, dask=args.dask,
                    db=args.db, name=args.name)
     print(f"sweep stored as experiment {result.experiment_id} in {args.db}: "
           f"{result.ran} runs done now, {result.skipped} already stored")
@@ -337,44 +322,27 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """``reliefsim forecast``: table, CSV, Excel workbook and fan chart."""
-    from reliefsim.api import forecast
-    from reliefsim.figures import fan_chart
+    from reliefsim.api import forecast, write_forecast
     from reliefsim.report import format_forecast
-    from reliefsim.scenario import parse_set
 
     _check_executor(args)
     table = forecast(args.scenario, years=args.years, reps=args.reps, households=args.households,
-                     seed=args.seed, overrides=parse_set(args.overrides), workers=args.workers,
+                     seed=args.seed, overrides=args.overrides, workers=args.workers,
                      dask=args.dask)
     print(format_forecast(table, args.scenario, args.reps))
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "forecast.csv", index=False)
-    wide = table.pivot(index="programme", columns="year", values="p50")
-    with _excel(out / "forecast.xlsx") as writer:
-        table.to_excel(writer, sheet_name="by programme and year", index=False)
-        wide.to_excel(writer, sheet_name="P50 (yuan per year)")
-    fan_chart(table, out / "forecast.png", f"Budget forecast — {args.scenario}")
-    print(f"written: {out / 'forecast.csv'}, {out / 'forecast.xlsx'}, {out / 'forecast.png'}")
+    paths = write_forecast(table, args.out, f"Budget forecast — {args.scenario}")
+    print("written: " + ", ".join(str(p) for p in paths))
     return 0
-
-
-def _excel(path: Path):
-    import pandas as pd
-
-    return pd.ExcelWriter(path, engine="openpyxl")
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``reliefsim sensitivity``: indices with confidence intervals."""
     from reliefsim.api import sensitivity
     from reliefsim.report import format_table
-    from reliefsim.scenario import parse_set
-
     _check_executor(args)
     table = sensitivity(args.scenario, args.param, method=args.method, n=args.n,
                         households=args.households, months=args.months, seed=args.seed,
-                        overrides=parse_set(args.overrides), workers=args.workers,
+                        overrides=args.overrides, workers=args.workers,
                         dask=args.dask)
     print(f"{args.method} sensitivity of {args.scenario}: *_conf = 95 % confidence "
           "half-width")
@@ -433,8 +401,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from reliefsim.scenario import SCENARIO_DIRS
 
     _check_executor(args)
-    spec = load_calibration(args.calibration)
     scenario = _scenario(args.scenario, [])
+    spec = load_calibration(args.calibration, scenario)
     fit = calibrate(spec, scenario, args.global_points, args.local_iterations, args.workers,
                     args.dask, log=lambda m: print(m, file=sys.stderr))
     print(f"calibrated after {fit.evaluations} evaluations, objective {fit.objective:.3f}:")
@@ -460,8 +428,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from reliefsim.calibrate import evaluate, format_validation, load_calibration
 
     _check_executor(args)
-    spec = load_calibration(args.calibration)
     scenario = _scenario(args.scenario, args.overrides)
+    spec = load_calibration(args.calibration, scenario)
     reps = args.reps or spec.validation_reps
     if reps < 2:
         raise ReliefsimError(f"--reps {reps}: expected a whole number ≥ 2")
@@ -508,56 +476,58 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """``reliefsim classify``: one output row per household, written atomically."""
-    import numpy as np
+    from reliefsim.api import classify
 
-    from reliefsim.microdata import read_microdata
-    from reliefsim.rules import assess, basic_living
-    from reliefsim.scenario import MONTH_PATTERN
-    from reliefsim.schema import TIER_NAMES
-
-    scenario = _scenario(args.scenario, args.overrides)
-    if args.month and not MONTH_PATTERN.match(args.month):
-        raise ReliefsimError(f"--month {args.month!r}: expected YYYY-MM")
-    v = scenario.values_at(args.month) if args.month else scenario.values(0)
-    pop = read_microdata(args.households, args.members, tuple(v.policy.rigid_items))
-    a = assess(pop.facts, v)
-    basic = basic_living(pop.facts, v, a.tier, a)
     out = args.output
     if out.parent and not out.parent.exists():
         raise ReliefsimError(f"--output {out}: folder {out.parent} does not exist")
+    frame = classify(args.households, args.members, args.scenario, args.overrides, args.month)
     fd, tmp = tempfile.mkstemp(dir=out.parent or ".", prefix=".classify-", suffix=".csv")
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["household_id", "tier", "basic_living", "income_pc", "assets_ok",
-                             "size"])
-            for i in range(pop.n):
-                writer.writerow([pop.ids[i], TIER_NAMES[a.tier[i]], f"{basic[i]:.2f}",
-                                 f"{a.income_pc[i]:.2f}", int(a.assets_ok[i]), int(a.size[i])])
+            writer.writerow(frame.columns)
+            for row in frame.itertuples(index=False):
+                writer.writerow([row.household_id, row.tier, f"{row.basic_living:.2f}",
+                                 f"{row.income_pc:.2f}", row.assets_ok, row.size])
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    counts = np.bincount(a.tier, minlength=5)
-    summary = ", ".join(f"{TIER_NAMES[c]} {counts[c]}" for c in range(4, -1, -1))
-    print(f"classified {pop.n} households ({summary}) → {out}")
+    counts = frame["tier"].value_counts()
+    from reliefsim.codes import TIER_NAMES
+
+    summary = ", ".join(f"{name} {int(counts.get(name, 0))}" for name in TIER_NAMES[::-1])
+    print(f"classified {len(frame)} households ({summary}) → {out}")
     return 0
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
-    """``reliefsim scenario``: parameters with value, unit and source."""
+    """``reliefsim scenario``: parameters with the value in force, unit and source."""
+    from reliefsim.parameters import MONTH_PATTERN
     from reliefsim.scenario import display_value
 
-    scenario = _scenario(args.scenario, args.overrides)
-    for key, p in scenario.params.items():
+    sc = _scenario(args.scenario, args.overrides)
+    month = args.at or sc.start
+    if not MONTH_PATTERN.match(month):
+        raise ReliefsimError(f"--at {month!r}: expected YYYY-MM")
+    values = sc.values_at(month)
+    print(f"{sc.name}: values in force in {month}"
+          + ("" if args.at else " (the run's start; --at YYYY-MM for another month)"))
+    for key, p in sc.params.items():
         if args.grep not in key:
             continue
-        shown = display_value(scenario.value(key))
+        shown = display_value(values.get(key))
         print(f"{key:<42} {shown:<14} {p.unit}")
         if p.dated:
             growth = f", then +{p.uprating:.1%} for each whole year" if p.uprating else ""
-            print(f"{'':<6}at the start ({scenario.start}); dated: "
-                  + ", ".join(f"{display_value(v)} from {m}" for m, v in p.dated) + growth)
+            print(f"{'':<6}dated: " + ", ".join(f"{display_value(v)} from {m}" for m, v in p.dated)
+                  + growth)
+        elif p.uprating:
+            print(f"{'':<6}+{p.uprating:.1%} for each whole year from the run's start")
+        for r in sc.reforms:
+            if r.key == key:
+                print(f"{'':<6}reform ({r.origin}): {r.text()}")
         print(f"{'':<6}source: {p.source}")
     return 0
 

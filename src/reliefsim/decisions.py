@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reliefsim.caseload import Caseload
+from reliefsim.codes import ENROLLABLE_TIERS
 from reliefsim.facts import Facts
 from reliefsim.population import Population
 from reliefsim.rules import (
@@ -24,7 +25,7 @@ from reliefsim.rules import (
     temporary_cap,
 )
 from reliefsim.scenario import Values
-from reliefsim.schema import ENROLLABLE_TIERS
+from reliefsim.shocks import Events
 
 
 @dataclass
@@ -62,6 +63,98 @@ class Hardship:
         self.disaster_level[hit] = disaster[hit]
         self.disaster_month[hit] = t
 
+    def record(self, t: int, v: Values, truth: Facts, ev: Events, size: np.ndarray) -> None:
+        """Note this month's shocks as hardship (RULES.md §4, temporary assistance).
+
+        Hospital and disaster costs, and a job loss that leaves the household without income
+        (a month of the dibao line per member).
+        """
+        lost_job = np.zeros(len(size), dtype=bool)
+        lost_job[truth.hh[ev.job_loss]] = True
+        job_gap = np.where(lost_job & (truth.income() == 0), v.policy.dibao_line * size, 0.0)
+        self.add(t, ev.hospital_cost + ev.disaster_cost + job_gap,
+                 v.casework.temporary_lookback_months, ev.disaster)
+
+
+@dataclass
+class Spells:
+    """Spells of true eligibility, for the warnings' recall (RULES.md §6).
+
+    A spell starts in the month a household becomes truly eligible and ends when it no longer
+    is; it was found when a warning reached the household while it lasted.
+
+    Attributes:
+        start: month the current spell started (−1: not eligible).
+        warned: the current spell has been warned.
+        tier: last month's true tier.
+    """
+
+    start: np.ndarray
+    warned: np.ndarray
+    tier: np.ndarray
+
+    @classmethod
+    def begin(cls, true_tier: np.ndarray) -> Spells:
+        """No spell open; last month's true tiers as given (spells start when they change)."""
+        n = len(true_tier)
+        return cls(np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=bool), true_tier.copy())
+
+    def track(self, true_tier: np.ndarray, t: int, since: int, final: bool = False
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Open and close spells for this month's true tiers.
+
+        Args:
+            true_tier: this month's true tiers.
+            t: month index.
+            since: only spells started from this month on are counted (the measured ones).
+            final: the run's last month: spells still open count as ended (censored).
+
+        Returns:
+            The counted spells that ended this month, and those of them that were warned.
+        """
+        became = (true_tier > NONE) & (self.tier == NONE)
+        ended = (self.start >= since) & ((true_tier == NONE) | final)
+        found = ended & self.warned
+        self.start[true_tier == NONE] = -1
+        self.start[became] = t
+        self.warned[became] = False
+        self.tier = true_tier
+        if final:
+            opened = became & (t >= since)
+            ended, found = ended | opened, found
+        return ended, found
+
+
+@dataclass
+class Followup:
+    """Whether warnings led to help within ``warnings.followup_months`` (RULES.md §6).
+
+    Attributes:
+        month: month of the household's latest warning (−10,000: none).
+        pending: warnings raised since the household was last helped and still within reach.
+    """
+
+    month: np.ndarray
+    pending: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Followup:
+        """No warning yet."""
+        return cls(np.full(n, -10_000, dtype=np.int32), np.zeros(n, dtype=np.int16))
+
+    def raised(self, households: np.ndarray, count: np.ndarray, t: int, followup: int) -> None:
+        """Note ``count`` new warnings for each of the given households in month ``t``."""
+        stale = t - self.month[households] > followup
+        self.pending[households] = np.where(stale, 0, self.pending[households]) + count
+        self.month[households] = t
+
+    def helped(self, households: np.ndarray, t: int, followup: int) -> np.ndarray:
+        """Warnings that led to help, for households helped this month (and clear them)."""
+        recent = t - self.month[households] <= followup
+        out = np.where(recent, self.pending[households], 0)
+        self.pending[households] = 0
+        return out
+
 
 @dataclass
 class Outcome:
@@ -72,7 +165,7 @@ class Outcome:
 
     visited: np.ndarray
     accurate: np.ndarray
-    helped: np.ndarray
+    helped: np.ndarray  # new enrolment, a higher-paying tier or new one-off aid (RULES.md §6)
     newly_enrolled: np.ndarray
     temporary: np.ndarray
     disaster: np.ndarray
@@ -144,9 +237,10 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     size = a.size[visited]
     temporary, disaster = _one_off_aid(pop, admin, case, hardship, visited, seen[visited],
                                        size, v, t, lookback, em_linked)
-    helped = (new > NONE) | case.in_exit(t)[visited] | (temporary > 0) | (disaster > 0)
+    helped = newly | ((old > NONE) & (new > old)) | (temporary > 0) | (disaster > 0)
+    gave = (new > NONE) | case.in_exit(t)[visited] | (temporary > 0) | (disaster > 0)
     exits = falling & (new == NONE) & ~gradual
-    case.rejected[visited[~helped]] = t
+    case.rejected[visited[~gave]] = t
     return Outcome(visited, accurate, helped, newly, temporary, disaster, old, new, exits,
                    gradual, a)
 

@@ -16,9 +16,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from reliefsim.codes import DEPARTMENTS, TIER_NAMES
+from reliefsim.indicators import PROGRAMMES
 from reliefsim.metrics import error_rates
-from reliefsim.payments import PROGRAMMES
-from reliefsim.schema import DEPARTMENTS, TIER_NAMES
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:

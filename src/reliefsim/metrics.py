@@ -1,81 +1,395 @@
-"""Indicators of a run (RULES.md §6), each with its name, unit and convention (denominator).
+"""The month's measurement (RULES.md §6) and the ledger that keeps it, per district.
 
-The model writes weighted monthly totals into a :class:`Ledger`; :func:`summarize` turns the
-months after the warm-up into the headline indicators.
+Each month :class:`Measurement` turns the true facts, the case records and the month's payments
+into the weighted totals of :data:`reliefsim.indicators.SERIES`, one value per district, and
+writes them into the :class:`Ledger`. Households are stored district by district, so a
+district's total is a sum over one range of rows.
+
+The true tier, the enrolled tier and the gradual exit combine into one code per household
+(:func:`state_codes`); one pass adds the weights by code and district, and every count of who is
+eligible, enrolled, missed or leaked is read off that table.
 """
 
 from __future__ import annotations
 
-import functools
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from reliefsim.deciles import BOTTOM_TENTHS, TENTHS
-from reliefsim.payments import PROGRAMMES
-from reliefsim.schema import DEPARTMENTS, TIER_NAMES, WARNING_RULES
+from reliefsim.aggregates import (
+    member_range_counts,
+    range_code_sums,
+    range_counts,
+    range_totals,
+)
+from reliefsim.codes import DEPARTMENTS, TIER_NAMES, WARNING_RULES
+from reliefsim.indicators import (
+    BOTTOM_TENTHS,
+    INDICATORS,
+    PROGRAMMES,
+    SERIES,
+    SERIES_INDEX,
+    TENTHS,
+    Means,
+    evaluate,
+)
 
-DAYS_PER_MONTH = 30.44
+NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
+SEVERE = 2
+"""The code of a severe disability (``facts.SEVERE``)."""
+NO_DAYS = (np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int32))
+"""A month without hardship-to-payment events (the warm-up's)."""
+N_TIERS = len(TIER_NAMES)
+EXIT_STATES = 3
+"""Gradual exit in a state code: 0 none, 1 from a low-income tier (marginal or above), 2 other."""
+N_STATES = N_TIERS * N_TIERS * EXIT_STATES
 
 
-@dataclass
-class Indicator:
-    """One headline number with how to read it."""
+class Record:
+    """One month of the ledger: each series a per-district array, set by attribute.
 
-    name: str
-    value: float
-    unit: str
-    convention: str
+    ``rec.missed = per_district`` writes the series ``missed``; a name that is not a series is
+    an AttributeError naming the nearest one.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: np.ndarray) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            row = SERIES_INDEX[name]
+        except KeyError:
+            from reliefsim.indicators import _nearest
+
+            raise AttributeError(f"no series {name!r}{_nearest(name, SERIES_INDEX)}") from None
+        self._data[row] = value
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self._data[SERIES_INDEX[name]]
+        except KeyError:
+            raise AttributeError(f"no series {name!r}") from None
 
 
 @dataclass
 class Ledger:
-    """Weighted monthly totals (``series[name][month]``) and per-event samples.
+    """The monthly series of a run, per district, and its timeliness events.
 
     Attributes:
-        series: name → list of monthly values.
-        days: days from onset of hardship to first payment, one entry per event.
-        days_weight: weight of each entry in ``days``.
-        confusion: true tier × enrolled tier, summed over months after the warm-up.
+        data: ``data[month, series, district]``, weighted totals (:data:`SERIES` order).
+        districts: district names.
+        days: per month, ``(days, weight, district)`` arrays of hardship-to-payment events.
+        months_done: months recorded so far.
     """
 
-    series: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    days: list[np.ndarray] = field(default_factory=list)
-    days_weight: list[np.ndarray] = field(default_factory=list)
-    confusion: np.ndarray = field(default_factory=lambda: np.zeros((5, 5)))
-    spells_total: float = 0.0
-    spells_found: float = 0.0
+    data: np.ndarray
+    districts: tuple[str, ...]
+    days: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    months_done: int = 0
 
-    def add(self, month: int, values: dict[str, float]) -> None:
-        """Append one month's values (every name must be given every month)."""
-        for name, value in values.items():
-            column = self.series[name]
-            column.extend([0.0] * (month - len(column)))
-            column.append(float(value))
+    @classmethod
+    def empty(cls, months: int, districts: tuple[str, ...]) -> Ledger:
+        """A ledger for ``months`` months and the given districts."""
+        return cls(np.zeros((months, len(SERIES), len(districts))), tuple(districts), [])
 
-    def months(self) -> int:
-        """Months recorded."""
-        return max((len(c) for c in self.series.values()), default=0)
+    def record(self, t: int) -> Record:
+        """Month ``t``'s row, to write series into."""
+        self.months_done = max(self.months_done, t + 1)
+        return Record(self.data[t])
 
-    def mean(self, name: str, start: int) -> float:
-        """Average monthly value from month ``start`` on."""
-        return float(np.mean(self.series[name][start:])) if self.months() > start else 0.0
+    def series(self, name: str, district: int | None = None) -> np.ndarray:
+        """The monthly values of series ``name`` (the city's, or one district's), months done."""
+        from reliefsim.indicators import series
 
-    def total(self, name: str, start: int) -> float:
-        """Sum of monthly values from month ``start`` on."""
-        return float(np.sum(self.series[name][start:]))
+        k = SERIES_INDEX[series(name).name]
+        values = self.data[: self.months_done, k]
+        return values.sum(axis=1) if district is None else values[:, district].copy()
+
+    def city(self) -> dict[str, np.ndarray]:
+        """Every series of the city, month by month (months done)."""
+        total = self.data[: self.months_done].sum(axis=2)
+        return {s.name: total[:, k] for k, s in enumerate(SERIES)}
+
+    def means(self, start: int, district: int | None = None) -> Means:
+        """The series aggregated over months ``start``… (stocks averaged, flows per year)."""
+        done = self.months_done
+        start = min(start, max(done - 1, 0))
+        block = self.data[start:done]
+        block = block.sum(axis=2) if district is None else block[:, :, district]
+        months = max(done - start, 1)
+        values = []
+        for k, s in enumerate(SERIES):
+            column = block[:, k]
+            values.append(float(column.sum()) * 12.0 / months if s.flow
+                          else float(column.mean()) if len(column) else 0.0)
+        days = [e for e in self.days[start:done]]
+        if district is not None:
+            days = [(d[g == district], w[g == district], g) for d, w, g in days]
+        flat = ((np.concatenate([d for d, _, _ in days]) if days else np.zeros(0)),
+                (np.concatenate([w for _, w, _ in days]) if days else np.zeros(0)))
+        return Means(values, flat)
+
+    def summary(self, start: int, district: int | None = None) -> dict[str, float]:
+        """Every indicator over months ``start``… (the city's, or one district's)."""
+        return evaluate(self.means(start, district))
+
+    def by_district(self, start: int) -> np.ndarray:
+        """Every indicator per district: an array (districts × :data:`INDICATORS`)."""
+        return np.array([[v for v in self.summary(start, d).values()]
+                         for d in range(len(self.districts))])
 
 
-def _share(num: float, den: float) -> float:
-    return num / den if den > 0 else float("nan")
+def state_codes(true_tier: np.ndarray, tier: np.ndarray, in_exit: np.ndarray,
+                exit_from: np.ndarray) -> np.ndarray:
+    """One code per household for (true tier, enrolled tier, gradual exit): 0 … N_STATES − 1."""
+    exit_state = np.where(in_exit, np.where(exit_from >= MARGINAL, 1, 2), 0)
+    return ((true_tier.astype(np.int16) * N_TIERS + tier) * EXIT_STATES
+            + exit_state).astype(np.int16)
 
 
-def error_rates(series: dict[str, list[float]]) -> tuple[np.ndarray, np.ndarray]:
-    """Month by month, the missed rate and the leakage of recipients.
+def _decode() -> dict[str, np.ndarray]:
+    """For each state code: its true tier, enrolled tier and exit state."""
+    code = np.arange(N_STATES)
+    return {"true": code // (N_TIERS * EXIT_STATES), "tier": code // EXIT_STATES % N_TIERS,
+            "exit": code % EXIT_STATES}
 
-    The same shares as the headline indicators (missed ÷ truly eligible; enrolled in a tier but
-    not eligible ÷ enrolled in a tier), 0 in a month whose denominator is 0.
+
+STATE = _decode()
+
+
+def state_series(table: np.ndarray, people: np.ndarray, rec: Record) -> None:
+    """Write every count read off the state tables into ``rec``.
+
+    Args:
+        table: households per (district, state code).
+        people: people per (district, state code).
+        rec: the month's record.
+    """
+    true, tier, exit_state = STATE["true"], STATE["tier"], STATE["exit"]
+    in_exit = exit_state > 0
+    eligible = true > NONE
+    tiered = tier > NONE
+    enrolled = tiered | in_exit
+
+    def total(selected: np.ndarray, of: np.ndarray = table) -> np.ndarray:
+        return of[:, selected].sum(axis=1)
+
+    rec.eligible = total(eligible)
+    rec.enrolled = total(enrolled)
+    rec.enrolled_tiered = total(tiered & ~in_exit)
+    rec.enrolled_eligible = total(enrolled & eligible)
+    rec.in_exit = total(in_exit)
+    rec.enrolled_people = total(enrolled, people)
+    rec.missed = total(eligible & ~enrolled)
+    rec.leak_households = total(tiered & ~eligible & ~in_exit)
+    rec.over_tiered = total(tiered & eligible & ~in_exit & (tier > true))
+    low = ((tier >= MARGINAL) & ~in_exit) | (exit_state == 1)
+    rec.low_income_households = total(low)
+    rec.low_income_people = total(low, people)
+    for code, name in enumerate(TIER_NAMES):
+        setattr(rec, f"true_{name}", total(true == code))
+        setattr(rec, f"enrolled_{name}", total((tier == code) & ~in_exit))
+        setattr(rec, f"enrolled_people_{name}", total((tier == code) & ~in_exit, people))
+        setattr(rec, f"missed_{name}", total((true == code) & eligible & ~enrolled))
+        for other, other_name in enumerate(TIER_NAMES):
+            setattr(rec, f"confusion_{name}_{other_name}", total((true == code) & (tier == other)))
+
+
+class Measurement:
+    """The month's measurement, with the little it remembers from month to month.
+
+    Args:
+        weight: real households per simulated one.
+        bounds: household rows of each district (``bounds[d]:bounds[d + 1]``).
+        member_bounds: member rows of each district.
+        district: district per household.
+        lookups: per department, the weighted households it links, per district.
+    """
+
+    def __init__(self, weight: np.ndarray, bounds: np.ndarray, member_bounds: np.ndarray,
+                 district: np.ndarray, lookups: Mapping[str, np.ndarray]) -> None:
+        n = len(weight)
+        self.weight = weight
+        self.bounds = bounds
+        self.member_bounds = member_bounds
+        self.district = district
+        self.lookups = lookups
+        self.prev_disposable_pc = np.zeros(n)
+        self.prev_basic = np.zeros(n)
+        self.medical_12m = np.zeros(n)
+        self.income_12m = np.zeros(n)
+        self._medical_ring: np.ndarray | None = None
+        self._income_ring: np.ndarray | None = None
+
+    def _group(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per district, the sum of ``values`` over the given household indices."""
+        return np.bincount(self.district[idx], weights=values,
+                           minlength=len(self.bounds) - 1).astype(np.float64)
+
+    def month(self, model: Any, t: int, v: Any, calendar_month: int, a_true: Any,
+              pay: np.ndarray, pending: np.ndarray, warned: Mapping[str, np.ndarray],
+              work: Any, spells: tuple[np.ndarray, np.ndarray]) -> None:
+        """Write month ``t``'s series into the model's ledger.
+
+        Args:
+            model: the model (true facts, case records, open cases, hardship, spells).
+            t: month index.
+            v: scenario values in force.
+            calendar_month: 1 … 12.
+            a_true: the true facts' assessment.
+            pay: the month's payments, one row per programme.
+            pending: the temporary payment made while a dibao application is pending.
+            warned: the month's warnings per rule.
+            work: the month's casework (:class:`~reliefsim.casework.CaseworkMonth`).
+            spells: spells of eligibility that ended this month, and those warned.
+        """
+        from reliefsim.payments import entitlement, monthly_leak, one_off_leak
+
+        rec = model.ledger.record(t)
+        facts, case, out = model.truth, model.case, work.outcome
+        w, bounds = self.weight, self.bounds
+        size = a_true.size
+        alive = size > 0
+        true_tier = a_true.tier
+        in_exit = case.in_exit(t)
+        codes = state_codes(true_tier, case.tier, in_exit, case.exit_from)
+        people_w = w * size
+        state_series(range_code_sums(w, codes, N_STATES, bounds),
+                     range_code_sums(people_w, codes, N_STATES, bounds), rec)
+
+        total = pay.sum(axis=0)
+        income = facts.income()
+        disposable_pc = np.divide(income + total, size, out=np.zeros(len(size)), where=alive)
+        line = v.metrics.poverty_line_multiple * v.policy.dibao_line
+        basic_now = pay[PROGRAMMES.index("basic_living")] + pay[PROGRAMMES.index("gradual_exit")]
+        left = (self.prev_basic > 0) & (basic_now == 0)
+        cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
+        decile = income_tenths(a_true.income_pc, w * alive)
+        che = self._catastrophic_health(t, v, facts, size, alive)
+        poor = alive & (disposable_pc < line)
+        ended, found = spells
+        counts = range_counts(w, (alive, model.book.open, work.applying, cliff, che, ended,
+                                  found), bounds)
+        (rec.households, rec.backlog, rec.applications, rec.cliff_falls, rec.che_households,
+         rec.spells_ended, rec.spells_found) = counts.T
+        rec.people, rec.poor_people = range_counts(people_w, (alive, poor), bounds).T
+        gap = np.maximum(line - disposable_pc, 0.0) * size * alive
+        eligible = true_tier > NONE
+        leak = monthly_leak(pay, ~eligible & ~in_exit) + one_off_leak(
+            pay, pending, out.visited, work.shock_before, true_tier >= DIBAO,
+            model.hardship.disaster_level > 0)
+        money = range_totals(w, (*pay, total, leak, gap, line * size * alive, income + total),
+                             bounds)
+        for k, prog in enumerate(PROGRAMMES):
+            setattr(rec, f"spend_{prog}", money[:, k])
+        k = len(PROGRAMMES)
+        rec.spend_total, rec.leak_money, rec.poverty_gap, rec.poverty_gap_max = (
+            money[:, k:k + 4].T)
+        rec.income_people = money[:, k + 4]
+        by_decile = range_code_sums(w * total, decile, TENTHS, bounds)
+        for tenth in range(TENTHS):
+            setattr(rec, f"transfers_decile_{tenth + 1}", by_decile[:, tenth])
+        rec.transfers_bottom20 = by_decile[:, :BOTTOM_TENTHS].sum(axis=1)
+
+        (rec.employed, rec.unemployed, rec.elderly_people, rec.old_people_65,
+         rec.severe_disability_people) = member_range_counts(
+            w, facts.hh, facts.alive, (facts.works, facts.seeking, facts.age >= 60,
+                                       facts.age >= 65, facts.disability == SEVERE),
+            self.member_bounds).T
+
+        warned_total = np.zeros(len(bounds) - 1)
+        for rule in WARNING_RULES:
+            mask = warned.get(rule)
+            per = (self._group(np.flatnonzero(mask), w[mask]) if mask is not None
+                   else np.zeros(len(bounds) - 1))
+            setattr(rec, f"warnings_{rule}", per)
+            warned_total += per
+        rec.warnings = warned_total
+        vis = out.visited
+        wv = w[vis]
+        rec.warnings_visited = self._group(vis, wv * work.visited_warnings)
+        rec.warnings_helped = self._group(work.helped_index,
+                                          w[work.helped_index] * work.helped_warnings)
+        rec.visits = self._group(vis, wv)
+        rec.visit_cost = rec.visits * v.casework.visit_cost
+        rec.dibao_entries = self._group(vis, wv * ((out.new_tier == DIBAO)
+                                                   & (out.old_tier != DIBAO)))
+        rec.dibao_exits = self._group(vis, wv * ((out.old_tier == DIBAO)
+                                                 & (out.new_tier != DIBAO)))
+        missed = np.flatnonzero(eligible & ~case.enrolled(t))
+        owed = entitlement(facts.subset(missed), a_true.rows(missed), v, calendar_month)
+        rec.missed_money = self._group(missed, w[missed] * owed)
+        looked = np.zeros(len(bounds) - 1)
+        for dept in DEPARTMENTS:
+            setattr(rec, f"lookups_{dept}", self.lookups[dept])
+            looked = looked + self.lookups[dept]
+        rec.lookups_total = looked
+        model.ledger.days.append(work.days if t >= model.warmup else NO_DAYS)
+        self.prev_disposable_pc = disposable_pc
+        self.prev_basic = basic_now
+
+    def _catastrophic_health(self, t: int, v: Any, facts: Any, size: np.ndarray,
+                             alive: np.ndarray) -> np.ndarray:
+        """Households whose 12-month out-of-pocket ≥ ``metrics.che_threshold`` × capacity.
+
+        Capacity to pay = 12-month income − ``metrics.che_subsistence_multiple`` × dibao line ×
+        size × 12, taken as at least 1 yuan. The 12-month sums run on: this month's value in,
+        the value of 12 months ago out.
+        """
+        n = len(size)
+        if self._medical_ring is None:  # as if the past year's incomes were this month's
+            self._medical_ring = np.zeros((12, n), dtype=np.float32)
+            self._income_ring = np.empty((12, n), dtype=np.float32)
+            self._income_ring[:] = facts.income()
+            self.income_12m = self._income_ring.sum(axis=0, dtype=np.float64)
+        slot = t % 12
+        for ring, running, now in ((self._medical_ring, self.medical_12m, facts.medical_oop),
+                                   (self._income_ring, self.income_12m, facts.income())):
+            now32 = now.astype(np.float32)
+            running += now32
+            running -= ring[slot]
+            ring[slot] = now32
+        subsistence = 12 * v.metrics.che_subsistence_multiple * v.policy.dibao_line * size
+        capacity = np.maximum(self.income_12m - subsistence, 1.0)
+        return alive & (self.medical_12m > 0) & (
+            self.medical_12m >= v.metrics.che_threshold * capacity)
+
+
+def income_tenths(values: np.ndarray, weights: np.ndarray, sample: int = 50_000) -> np.ndarray:
+    """Weighted decile (0 = poorest tenth … 9) of each household by ``values``.
+
+    The nine cut points are the weighted tenths of the values; beyond ``sample`` households
+    they are read off an evenly spaced subsample of households, which sets them to within a
+    fraction of a percentile.
+
+    Args:
+        values: one value per household (pre-transfer income per capita).
+        weights: one weight per household (0 for an empty household).
+        sample: most households used to place the cut points.
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int8)
+    step = max(1, n // sample)
+    v_s, w_s = values[::step], weights[::step]
+    order = np.argsort(v_s, kind="stable")
+    cum = np.cumsum(w_s[order])
+    if cum[-1] <= 0:
+        return np.zeros(n, dtype=np.int8)
+    cuts = v_s[order][np.searchsorted(cum, cum[-1] * np.arange(1, TENTHS) / TENTHS)]
+    return np.searchsorted(cuts, values, side="right").astype(np.int8)
+
+
+def error_rates(series: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Month by month, the missed rate and the leakage of recipients (0 where undefined).
+
+    Args:
+        series: the city's monthly series (:meth:`Ledger.city`), or a mapping with at least
+            ``missed``, ``eligible``, ``leak_households`` and ``enrolled_tiered``.
     """
 
     def share(num: str, den: str) -> np.ndarray:
@@ -85,133 +399,19 @@ def error_rates(series: dict[str, list[float]]) -> tuple[np.ndarray, np.ndarray]
     return share("missed", "eligible"), share("leak_households", "enrolled_tiered")
 
 
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of ``values`` with ``weights`` (NaN when there are none)."""
-    if len(values) == 0:
-        return float("nan")
-    order = np.argsort(values, kind="stable")
-    cum = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cum, q * cum[-1])])
+def reporters() -> dict[str, Any]:
+    """Mesa ``DataCollector`` model reporters: this month's city totals of a few series."""
+    names = ("missed", "enrolled", "eligible", "leak_households", "spend_total", "warnings",
+             "backlog")
+
+    def latest(name: str) -> Any:
+        k = SERIES_INDEX[name]
+        return lambda m: float(m.ledger.data[m.ledger.months_done - 1, k].sum())
+
+    return {name: latest(name) for name in names}
 
 
-def summarize(ledger: Ledger, warmup: int) -> list[Indicator]:
-    """Headline indicators over the months from ``warmup`` on.
-
-    Household counts are monthly averages of weighted (real) households; money is yuan per year
-    (12 × the monthly average) unless said otherwise.
-    """
-    s = warmup
-    m = ledger.mean
-    years = max(ledger.months() - s, 1) / 12.0
-    out: list[Indicator] = []
-
-    def add(name: str, value: float, unit: str, convention: str) -> None:
-        out.append(Indicator(name, value, unit, convention))
-
-    eligible = m("eligible", s)
-    add("truly_eligible_households", eligible, "households", "monthly average, any tier")
-    add("enrolled_households", m("enrolled", s), "households",
-        "monthly average, a tier or the gradual-exit period")
-    add("missed_households", m("missed", s), "households",
-        "truly eligible, not enrolled; monthly average")
-    add("missed_rate", _share(m("missed", s), eligible), "share",
-        "exclusion error: missed ÷ truly eligible (household-months)")
-    add("missed_money", 12 * m("missed_money", s), "yuan/year",
-        "what missed households should have got (basic living + special)")
-    for tier in TIER_NAMES[1:]:
-        add(f"enrolled.{tier}", m(f"enrolled_{tier}", s), "households",
-            f"enrolled as {tier} (excl. gradual exit at tier none); monthly average")
-    low_income = sum(m(f"enrolled_{t}", s) for t in ("destitute", "dibao", "marginal"))
-    add("caseload.low_income_households", low_income, "households",
-        "enrolled destitute + dibao + marginal (Beijing's 'dibao, destitute and low-income')")
-    add("caseload.low_income_people", m("low_income_people", s), "people",
-        "members of households enrolled as destitute, dibao or marginal (or in gradual exit)")
-    add("takeup_rate", _share(m("enrolled_eligible", s), eligible), "share",
-        "truly eligible households enrolled ÷ truly eligible (1 − missed rate)")
-    add("unemployment_rate", _share(m("unemployed", s), m("employed", s) + m("unemployed", s)),
-        "share", "job seekers ÷ (workers + job seekers), people")
-    add("che_rate", _share(m("che_households", s), m("households", s)), "share",
-        "households whose 12-month medical out-of-pocket ≥ metrics.che_threshold × capacity "
-        "to pay (income − subsistence)")
-    add("dibao_churn_quarterly",
-        _share(1.5 * (m("dibao_entries", s) + m("dibao_exits", s)), m("enrolled_dibao", s)),
-        "share per quarter", "dibao entries and exits per quarter (average of the two) ÷ "
-        "dibao caseload")
-    for tier in TIER_NAMES[1:]:
-        add(f"missed_rate.{tier}", _share(m(f"missed_{tier}", s), m(f"true_{tier}", s)),
-            "share", f"truly {tier} households not enrolled ÷ truly {tier}")
-    add("leakage_of_recipients", _share(m("leak_households", s), m("enrolled_tiered", s)),
-        "share", "inclusion error, of recipients: enrolled but not truly eligible ÷ enrolled "
-        "(households in their gradual-exit period excluded)")
-    add("leakage_of_money", _share(m("leak_money", s), m("spend_total", s)), "share",
-        "inclusion error, of money: spending to not-eligible households (and one-off aid "
-        "with no true shock) ÷ all spending")
-    add("over_tiered_households", m("over_tiered", s), "households",
-        "enrolled in a more generous tier than their true one; monthly average")
-    for prog in PROGRAMMES:
-        add(f"spend.{prog}", m(f"spend_{prog}", s) * 12, "yuan/year", "monthly average × 12")
-    add("spend.total", m("spend_total", s) * 12, "yuan/year", "all programmes")
-    add("gradual_exit_spending", m("spend_gradual_exit", s) * 12, "yuan/year",
-        "entitled by the rules: reported on its own line, not as leakage")
-    add("visits", m("visits", s) * 12, "visits/year", "home visits")
-    add("visit_cost", m("visit_cost", s) * 12, "yuan/year", "visits × casework.visit_cost")
-    add("backlog", m("backlog", s), "households", "cases waiting at month end; monthly average")
-    add("applications", m("applications", s) * 12, "households/year", "人找政策")
-    warnings = ledger.total("warnings", s)
-    add("warnings", warnings / years, "warnings/year", "all rules; each rule firing counts once")
-    for rule in WARNING_RULES:
-        add(f"warnings.{rule}", ledger.total(f"warnings_{rule}", s) / years, "warnings/year", "")
-    add("warnings_visited", ledger.total("warnings_resolved", s) / years, "warnings/year",
-        "warnings whose household was visited")
-    add("warnings_helped", ledger.total("warnings_helped", s) / years, "warnings/year",
-        "warnings followed by help (enrolment, continued enrolment or one-off aid)")
-    add("warning_precision",
-        _share(ledger.total("warnings_helped", s), ledger.total("warnings_resolved", s)),
-        "share", "warnings whose visit led to help ÷ warnings visited (Longwan 103/373 = 0.276)")
-    add("warning_recall", _share(ledger.spells_found, ledger.spells_total), "share",
-        "newly eligible households warned during their spell ÷ newly eligible")
-    days = np.concatenate(ledger.days) if ledger.days else np.zeros(0)
-    dw = np.concatenate(ledger.days_weight) if ledger.days_weight else np.zeros(0)
-    add("days_to_payment.median", weighted_quantile(days, dw, 0.5), "days",
-        "onset of hardship → first payment (enrolment or temporary aid)")
-    add("days_to_payment.p90", weighted_quantile(days, dw, 0.9), "days", "90th percentile")
-    for q in (10, 25, 75):
-        add(f"days_to_payment.p{q}", weighted_quantile(days, dw, q / 100), "days",
-            f"{q}th percentile")
-    add("poverty_headcount", _share(m("poor_people", s), m("people", s)), "share of people",
-        "disposable income per capita < metrics.poverty_line_multiple × dibao line")
-    add("poverty_gap", _share(m("poverty_gap", s), m("poverty_gap_max", s)), "share",
-        "FGT(1): Σ people × gap ÷ Σ people × line")
-    add("cliff_falls", ledger.total("cliff_falls", s) / years, "households/year",
-        "leavers whose disposable income per capita fell > metrics.cliff_share that month")
-    add("targeting_differential",
-        _share(m("enrolled_eligible", s), eligible)
-        - _share(m("enrolled", s) - m("enrolled_eligible", s), m("households", s) - eligible),
-        "difference of shares", "participation among eligible − among not eligible (Ravallion)")
-    bottom = BOTTOM_TENTHS / TENTHS
-    add("coady_grosh_hoddinott", _share(m("transfers_bottom20", s), m("spend_total", s)) / bottom,
-        "ratio", f"share of transfers to the poorest {bottom * 100:g} % (pre-transfer income "
-        f"p.c.) ÷ {bottom:g}")
-    for d in range(1, TENTHS + 1):
-        add(f"transfers.decile_{d}", m(f"transfers_decile_{d}", s) * 12, "yuan/year",
-            f"all transfers to pre-transfer income decile {d} (1 = poorest)")
-    months = max(ledger.months() - s, 1)
-    for i, true in enumerate(TIER_NAMES):
-        for j, enrolled in enumerate(TIER_NAMES):
-            add(f"confusion.{true}.{enrolled}", ledger.confusion[i, j] / months, "households",
-                "true tier × enrolled tier, monthly average")
-    helped = m("enrolled", s)
-    for dept in DEPARTMENTS:
-        add(f"lookups.{dept}", m(f"lookups_{dept}", s) * 12, "look-ups/year",
-            "linked households queried each month (weighted)")
-    add("lookups_per_household_helped", _share(m("lookups_total", s) * 12, helped),
-        "look-ups/year", "all departments ÷ enrolled households")
-    return out
-
-
-@functools.cache
 def indicator_units() -> dict[str, str]:
-    """The unit of every indicator a run reports, by name (read off an empty run's summary)."""
-    ledger = Ledger()
-    ledger.add(0, {})
-    return {i.name: i.unit for i in summarize(ledger, 0)}
+    """The unit of every indicator, by name."""
+    return {i.name: i.unit for i in INDICATORS}
+

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from reliefsim.codes import DISABILITY_LEVELS, RIGID_ITEMS, STUDENT_LEVELS
 from reliefsim.errors import ReliefsimError
 from reliefsim.facts import Facts
 from reliefsim.population import Population
-from reliefsim.schema import DISABILITY_LEVELS, RIGID_ITEMS, STUDENT_LEVELS
 
 HOUSEHOLD_MONEY = ("wages", "pensions", "other_income", "financial_assets", "floor_space_pc",
                    "rent", "income_12m", "medical_oop_12m", "care_12m", "rent_12m", "rehab_12m",
@@ -114,7 +114,8 @@ def read_microdata(households: str | Path, members: str | Path,
                        for k, r in enumerate(hrows)])
     streets = [(r.get("street") or "").strip() for r in hrows]
     street_names = sorted(set(streets))
-    street = np.array([street_names.index(s) for s in streets], dtype=np.int32)
+    street_index = {name: k for k, name in enumerate(street_names)}
+    street = np.array([street_index[s] for s in streets], dtype=np.int32)
 
     hh = np.zeros(len(mrows), dtype=np.int64)
     cols: dict[str, list] = {c: [] for c in MEMBER_COLUMNS[1:]}
@@ -136,6 +137,15 @@ def read_microdata(households: str | Path, members: str | Path,
         k = int(np.flatnonzero(counts == 0)[0])
         raise ReliefsimError(f"{hpath}, line {k + 2}, column household_id: household "
                              f"{hrows[k]['household_id']!r} has no members in {mpath.name}")
+    # households street by street (each street a district of its own), members with them
+    by_street = np.argsort(street, kind="stable")
+    new_index = np.empty(n, dtype=np.int64)
+    new_index[by_street] = np.arange(n)
+    hh = new_index[hh]
+    money = {c: col[by_street] for c, col in money.items()}
+    homes, weight, street = homes[by_street], weight[by_street], street[by_street]
+    flags = {c: col[by_street] for c, col in flags.items()}
+    hrows = [hrows[k] for k in by_street]
     order = np.argsort(hh, kind="stable")
     m = len(hh)
     member = {c: np.array(v)[order] if m else np.zeros(0) for c, v in cols.items()}
@@ -160,4 +170,5 @@ def read_microdata(households: str | Path, members: str | Path,
         income_ring=np.zeros((1, n)), rigid_ring=np.zeros((1, n)),
     )
     return Population(facts, weight, street, street.copy(), np.zeros(n, dtype=bool),
-                      np.array([r["household_id"].strip() for r in hrows]))
+                      np.array([r["household_id"].strip() for r in hrows]),
+                      tuple(name or "(no street)" for name in street_names), by_street)

@@ -8,15 +8,17 @@ stream, and reveals some fields with a lag. Every monthly look-up of a linked ho
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 import numpy as np
 
+from reliefsim.aggregates import range_counts
+from reliefsim.codes import DEPARTMENTS, WARNING_RULES
 from reliefsim.facts import SEVERE, Facts
 from reliefsim.population import Population
 from reliefsim.rng import Streams
-from reliefsim.rules import NONE, Assessment, rigid_test
+from reliefsim.rules import NONE, Assessment, assess, rigid_test
 from reliefsim.scenario import Values
-from reliefsim.schema import DEPARTMENTS, WARNING_RULES
 
 DEPARTMENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "medical_insurance": (("serious_illness", "chronic"), ("medical_oop",)),
@@ -57,7 +59,6 @@ class Monitor:
         self.rigid_linked = np.logical_or.reduce([self.linked[d] for d in RIGID_DEPARTMENTS])
         # linkage is fixed for the run: who each department reveals, and the look-ups it counts
         self._reveal: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
-        self._looked: dict[str, float] = {}
         index = np.int32 if len(pop.facts.hh) < 2**31 else np.int64  # half the memory of int64
         for d in DEPARTMENTS:
             linked = self.linked[d]
@@ -68,7 +69,11 @@ class Monitor:
                 members = (pop.facts.members_of(households) if DEPARTMENT_FIELDS[d][0]
                            else np.zeros(0, dtype=index))
                 self._reveal[d] = households.astype(index), members.astype(index)
-            self._looked[d] = float(self.weight[linked].sum())
+        # each linked household is looked up once a month: per district (households are
+        # stored district by district), the weighted look-ups of a month
+        self.lookups_by_district = {
+            d: range_counts(self.weight, (self.linked[d],), pop.bounds)[:, 0]
+            for d in DEPARTMENTS}
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
         lags = lags or {d: v.departments[d].lag_months for d in DEPARTMENTS}
@@ -77,7 +82,6 @@ class Monitor:
             if self.linked[d].any():
                 for name in DEPARTMENT_FIELDS[d][0] + DEPARTMENT_FIELDS[d][1]:
                     self._keep[name] = max(self._keep.get(name, 0), min(lags[d], self.max_lag))
-        self.lookups = {d: 0.0 for d in DEPARTMENTS}
         self._copied: dict[tuple[str, str], np.ndarray] = {}  # (dept, field) → array copied
         # int16 months: runs are at most 600 months (schema), so t + 10,000 always fits
         self.last_warned = {r: np.full(n, -10_000, dtype=np.int16) for r in WARNING_RULES}
@@ -85,6 +89,28 @@ class Monitor:
         self.prev_severe = np.zeros(n)
         self.prev_alive: np.ndarray | None = None
         self.prev_works: np.ndarray | None = None
+
+    def month(self, truth: Facts, admin: Facts, v: Values, t: int, case: Any, book: Any,
+              spells: Any, followup: Any) -> tuple[Assessment, dict[str, np.ndarray]]:
+        """The month's monitoring: refresh the admin view, assess it, raise the warnings.
+
+        Each warning opens (or joins) a case for a home visit, marks the household's spell of
+        eligibility as warned and waits ``warnings.followup_months`` to see whether help follows.
+
+        Returns:
+            The admin view's assessment, and the month's warnings per rule (household masks).
+        """
+        self.observe(truth, admin, v, t)
+        a_admin = assess(admin, v)
+        warned = self.warnings(admin, a_admin, v, t, case.enrolled(t), book.open)
+        count = np.zeros(len(a_admin.tier), dtype=np.int16)
+        for rule, mask in warned.items():
+            book.add(mask, rule, t, warnings=1)
+            count += mask
+        raised = np.flatnonzero(count)
+        spells.warned[raised[spells.start[raised] >= 0]] = True
+        followup.raised(raised, count[raised], t, v.warnings.followup_months)
+        return a_admin, warned
 
     def _snapshot(self, truth: Facts) -> dict[str, np.ndarray]:
         """This month's true arrays, by reference: the shocks replace them, never change them."""
@@ -115,7 +141,6 @@ class Monitor:
                     np.copyto(getattr(admin, name), getattr(source, name))
             else:
                 admin.reveal(source, who[0], members, house, members=who[1])  # type: ignore[arg-type]
-            self.lookups[dept] += self._looked[dept]
         admin.refresh_incomes()
         admin.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
 

@@ -1,4 +1,9 @@
-"""Monthly payments by programme to enrolled households, and what households are entitled to."""
+"""What is paid each month, by programme (RULES.md §4), and what households are entitled to.
+
+Payments come as one array per programme, stacked in :data:`~reliefsim.indicators.PROGRAMMES`
+order: basic living, gradual exit and the special programmes computed here, and the one-off
+temporary and disaster aid decided at the month's visits.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import numpy as np
 
 from reliefsim.caseload import Caseload
 from reliefsim.facts import Facts
+from reliefsim.indicators import PROGRAMMES
 from reliefsim.rules import (
+    DIBAO,
     Assessment,
     basic_living,
     education_assistance,
@@ -17,42 +24,88 @@ from reliefsim.rules import (
 )
 from reliefsim.scenario import Values
 
-MONTHLY_PROGRAMMES: tuple[str, ...] = (
-    "basic_living", "gradual_exit", "medical", "education", "housing", "employment", "heating",
-)
-ONE_OFF_PROGRAMMES: tuple[str, ...] = ("temporary", "disaster")
-PROGRAMMES: tuple[str, ...] = MONTHLY_PROGRAMMES + ONE_OFF_PROGRAMMES
+ROW = {prog: k for k, prog in enumerate(PROGRAMMES)}
+"""Programme → its row in the month's payments."""
 
 
 def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Caseload,
-                     v: Values, t: int, calendar_month: int) -> dict[str, np.ndarray]:
-    """Payments this month by programme (yuan per simulated household).
+                     v: Values, t: int, calendar_month: int) -> np.ndarray:
+    """This month's payments, one row per programme (yuan per simulated household).
 
     Basic living, education, housing and employment are computed on the admin view; medical
     assistance is settled at the point of care on the true out-of-pocket cost (一站式结算).
     During the gradual-exit period the household's basic living is topped up to the amount it
-    keeps (``gradual_exit`` line).
+    keeps (``gradual_exit`` row). The one-off rows (temporary, disaster) are left at zero for
+    :func:`one_off_payments`.
     """
+    pay = np.zeros((len(PROGRAMMES), len(case.tier)))
     tier = case.tier
     basic = basic_living(admin, v, tier, a_admin)
+    pay[ROW["basic_living"]] = basic
     in_exit = case.in_exit(t)
-    gradual = np.where(in_exit, np.maximum(case.exit_amount - basic, 0.0), 0.0)
+    pay[ROW["gradual_exit"]] = np.where(in_exit, np.maximum(case.exit_amount - basic, 0.0), 0.0)
     case.last_basic = np.where(tier > 0, basic, case.last_basic)
     if calendar_month == 1:
         case.medical_paid_year[:] = 0.0
     medical = medical_assistance(truth, v, tier, case.medical_paid_year, a_admin.size)
     case.medical_paid_year += medical
+    pay[ROW["medical"]] = medical
+    pay[ROW["education"]] = education_assistance(admin, v, tier)
+    pay[ROW["housing"]] = housing_assistance(admin, v, tier)
     participants = employment_participants(admin, v, tier)
-    employment = v.special.employment_cost * admin.count(participants)  # participants live
-    return {
-        "basic_living": basic,
-        "gradual_exit": gradual,
-        "medical": medical,
-        "education": education_assistance(admin, v, tier),
-        "housing": housing_assistance(admin, v, tier),
-        "employment": employment,
-        "heating": heating_assistance(v, tier, calendar_month),
-    }
+    pay[ROW["employment"]] = v.special.employment_cost * admin.count(participants)
+    pay[ROW["heating"]] = heating_assistance(v, tier, calendar_month)
+    return pay
+
+
+def pending_payment(a_admin: Assessment, pending: np.ndarray, v: Values) -> np.ndarray:
+    """Temporary assistance while a dibao application is pending (``temporary_while_pending``).
+
+    A household whose open case holds an application and whose admin facts put it in dibao or
+    destitute gets the dibao gap, (line − income per capita) × size, for the month.
+    """
+    out = np.zeros(len(pending))
+    if not v.policy.temporary_while_pending:
+        return out
+    owed = np.flatnonzero(pending & (a_admin.tier >= DIBAO))
+    out[owed] = (v.policy.dibao_line - a_admin.income_pc[owed]) * a_admin.size[owed]
+    return out
+
+
+def one_off_payments(pay: np.ndarray, pending: np.ndarray, visited: np.ndarray,
+                     temporary: np.ndarray, disaster: np.ndarray) -> None:
+    """Add the month's one-off aid to ``pay``: the pending payment and the visits' decisions."""
+    pay[ROW["temporary"]] = pending
+    np.add.at(pay[ROW["temporary"]], visited, temporary)
+    np.add.at(pay[ROW["disaster"]], visited, disaster)
+
+
+def one_off_leak(pay: np.ndarray, pending: np.ndarray, visited: np.ndarray,
+                 true_shock: np.ndarray, true_dibao: np.ndarray,
+                 true_disaster: np.ndarray) -> np.ndarray:
+    """Per household, temporary and disaster aid paid without the true grounds for it (yuan).
+
+    Temporary aid beyond the pending-application payment is a leak without a true recent
+    shock; the pending payment is a leak unless the true tier is dibao or destitute; disaster
+    aid is a leak without a true disaster.
+    """
+    out = np.zeros(len(pending))
+    temporary, disaster = pay[ROW["temporary"]], pay[ROW["disaster"]]
+    out[visited] = np.where(true_shock[visited], 0.0, temporary[visited] - pending[visited])
+    owed = np.flatnonzero(pending)
+    out[owed] += np.where(true_dibao[owed], 0.0, pending[owed])
+    granted = np.flatnonzero(disaster)
+    out[granted] += np.where(true_disaster[granted], 0.0, disaster[granted])
+    return out
+
+
+def monthly_leak(pay: np.ndarray, not_eligible: np.ndarray) -> np.ndarray:
+    """Per household, the month's regular aid to a household not truly eligible (yuan).
+
+    Everything but the one-off rows and the gradual exit, which the rules entitle.
+    """
+    regular = pay[: ROW["temporary"]].sum(axis=0) - pay[ROW["gradual_exit"]]
+    return np.where(not_eligible, regular, 0.0)
 
 
 def entitlement(truth: Facts, a_true: Assessment, v: Values, calendar_month: int

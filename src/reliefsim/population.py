@@ -27,13 +27,20 @@ RING_MONTHS = 12
 class Population:
     """Households with their true facts and the things that never change during a run.
 
+    Households are stored district by district (and street by street within a district), so
+    a district's households are one range of rows, ``bounds[d]:bounds[d + 1]``, and its
+    members one range too.
+
     Attributes:
         facts: true facts.
         weight: real households represented by each simulated one.
         street: street office index per household.
-        district: district index per household.
+        district: district index per household (ascending).
         misreporter: under-declares income when applying.
         ids: household identifiers (strings).
+        district_names: one name per district.
+        file_order: for imported households, the row each came from (they are stored street by
+            street); None for a synthetic town.
     """
 
     facts: Facts
@@ -42,6 +49,21 @@ class Population:
     district: np.ndarray
     misreporter: np.ndarray
     ids: Sequence[str]
+    district_names: tuple[str, ...] = ()
+    file_order: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if np.any(np.diff(self.district) < 0):
+            raise ValueError("households must be stored district by district")
+        n_districts = int(self.district.max()) + 1 if len(self.district) else 1
+        if not self.district_names:
+            self.district_names = tuple(f"district {d + 1}" for d in range(n_districts))
+        self.bounds = np.searchsorted(self.district, np.arange(len(self.district_names) + 1)
+                                      ).astype(np.int64)
+        self.bounds[-1] = len(self.district)
+        counts = self.facts.member_counts()
+        member_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        self.member_bounds = member_start[self.bounds]
 
     @property
     def n(self) -> int:
@@ -307,9 +329,18 @@ def synthesize(v: Values, n: int, streams: Streams) -> Population:
         r += 1
     house = {k: np.concatenate([h[k] for h in kept_h]) for k in kept_h[0]}
     members = {k: np.concatenate([m[k] for m in kept_m]) for k in kept_m[0] if k != "hh"}
-    members["hh"] = np.repeat(np.arange(n), house["size"])
-    f = build_facts(house, members, v, streams("population-flows", -1))
     w = np.concatenate(inv_prob)
+    # households street by street (so district by district), members following them
+    order = np.argsort(house["street"], kind="stable")
+    size = house["size"]
+    first = np.concatenate(([0], np.cumsum(size)[:-1]))
+    moved = np.repeat(first[order] - np.concatenate(([0], np.cumsum(size[order])[:-1])),
+                      size[order]) + np.arange(int(size.sum()))
+    house = {k: col[order] for k, col in house.items()}
+    members = {k: col[moved] for k, col in members.items()}
+    members["hh"] = np.repeat(np.arange(n), house["size"])
+    w = w[order]
+    f = build_facts(house, members, v, streams("population-flows", -1))
     weight = w * pop.households_represented / w.sum()
     street = house["street"].astype(np.int32)
     district = (street * pop.districts // pop.streets).astype(np.int32)

@@ -7,30 +7,13 @@ import math
 import textwrap
 from typing import Any
 
-from reliefsim.experiment import UNPAIRED_OFFSET
-from reliefsim.metrics import Indicator
-from reliefsim.payments import PROGRAMMES
+from reliefsim.indicators import INDICATORS, SECTIONS, indicator
+from reliefsim.results import UNPAIRED_OFFSET
 from reliefsim.scenario import settings_text
 
-SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Who should be helped, and who is", (
-        "truly_eligible_households", "enrolled_households", "missed_households", "missed_rate",
-        "missed_rate.destitute", "missed_rate.dibao", "missed_rate.marginal",
-        "missed_rate.rigid_hardship", "missed_money")),
-    ("Leakage (two conventions)", (
-        "leakage_of_recipients", "leakage_of_money", "over_tiered_households",
-        "gradual_exit_spending")),
-    ("Budget", (*(f"spend.{p}" for p in PROGRAMMES), "spend.total", "visits", "visit_cost")),
-    ("Warnings and casework", (
-        "warnings", "warning_precision", "warning_recall", "applications", "backlog",
-        "days_to_payment.median", "days_to_payment.p90")),
-    ("Outcomes", ("poverty_headcount", "poverty_gap", "cliff_falls", "targeting_differential",
-                  "coady_grosh_hoddinott")),
-    ("Privacy exposure (data look-ups)", (
-        "lookups.medical_insurance", "lookups.human_resources", "lookups.public_security",
-        "lookups.education", "lookups.disability_federation", "lookups.emergency_management",
-        "lookups.housing", "lookups.finance", "lookups_per_household_helped")),
-)
+SUMMARY_SECTIONS = ("coverage", "caseload", "leakage", "budget", "warnings", "outcomes",
+                    "population", "privacy")
+"""The sections of a run's summary, in order (the ``detail`` section is left to exports)."""
 
 
 def fmt(value: float, unit: str) -> str:
@@ -39,10 +22,16 @@ def fmt(value: float, unit: str) -> str:
         return "n/a"
     if unit.startswith("share") or unit == "difference of shares":
         return f"{100 * value:.1f} %"
+    if unit.startswith("yuan/person"):
+        return f"{value:,.0f} {unit}"
     if unit.startswith("yuan"):
         return f"{value / 1e6:,.1f} M" + unit[4:]
     if unit == "ratio":
         return f"{value:.2f}"
+    if unit.startswith("per 1,000"):
+        return f"{value:.2f} ‰{unit[len('per 1,000'):].replace(' people', '')}"
+    if unit == "people" and abs(value) < 100:
+        return f"{value:.2f} people"
     if unit == "days":
         return f"{value:.0f} days"
     return f"{value:,.0f} {unit}"
@@ -73,16 +62,20 @@ def format_stages(stage_seconds: dict[str, float], months: int, households: int,
     return "\n".join(lines)
 
 
-def format_summary(indicators: list[Indicator], title: str) -> str:
+def summary_rows(section: str) -> list[str]:
+    """The indicators of a summary section, in registry order."""
+    return [i.name for i in INDICATORS if i.section == section]
+
+
+def format_summary(summary: dict[str, float], title: str) -> str:
     """The summary as aligned text, each number with its convention."""
-    by_name = {i.name: i for i in indicators}
     lines = [*textwrap.wrap(title, 78), "=" * min(len(title), 78)]
-    for heading, names in SECTIONS:
+    for section in SUMMARY_SECTIONS:
         lines.append("")
-        lines.append(heading)
-        for name in names:
-            ind = by_name[name]
-            lines.append(f"  {name:<30} {fmt(ind.value, ind.unit):>20}")
+        lines.append(SECTIONS[section][0])
+        for name in summary_rows(section):
+            ind = indicator(name)
+            lines.append(f"  {name:<34} {fmt(summary.get(name, float('nan')), ind.unit):>20}")
             if ind.convention:
                 lines.extend(textwrap.wrap(ind.convention, 76, initial_indent="      ",
                                            subsequent_indent="      "))
@@ -129,9 +122,7 @@ def format_comparison(result: Any) -> str:
 
 def _kind(name: str) -> str:
     """How ``fmt_short`` should show an indicator: share, yuan or count."""
-    from reliefsim.metrics import indicator_units
-
-    unit = indicator_units().get(name, "")
+    unit = indicator(name).unit
     if unit.startswith("share") or unit == "difference of shares":
         return "share"
     if unit.startswith("yuan"):

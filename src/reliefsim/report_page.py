@@ -12,13 +12,13 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from reliefsim import figures
-from reliefsim.deciles import TENTHS
+from reliefsim.codes import DEPARTMENTS, TIER_NAMES
 from reliefsim.errors import ReliefsimError
-from reliefsim.experiment import HEADLINE, UNPAIRED_OFFSET, mean_interval
-from reliefsim.metrics import indicator_units
-from reliefsim.report import SECTIONS, design_points, design_rows, fmt
+from reliefsim.indicators import HEADLINE, SECTIONS, TENTHS, indicator
+from reliefsim.report import SUMMARY_SECTIONS, design_points, design_rows, fmt, summary_rows
+from reliefsim.results import UNPAIRED_OFFSET
 from reliefsim.scenario import settings_text
-from reliefsim.schema import DEPARTMENTS, TIER_NAMES
+from reliefsim.statistics import mean_interval
 from reliefsim.store import (
     experiment_runs,
     experiment_settings,
@@ -28,7 +28,7 @@ from reliefsim.store import (
 
 
 def _unit(name: str) -> str:
-    return indicator_units().get(name, "")
+    return indicator(name).unit
 
 
 def _label(point: str) -> str:
@@ -171,9 +171,10 @@ def _comparison_table(paired: tuple[str, str, Any] | None) -> str:
 def _html(exp: dict, runs: list[dict], means: Any, sections: list[tuple[str, Path, str]],
           reference: tuple[str, str], paired: tuple[str, str, Any] | None) -> str:
     table_rows = []
-    for heading, names in SECTIONS:
+    for section in SUMMARY_SECTIONS:
+        heading = SECTIONS[section][0]
         table_rows.append(f"<tr><th colspan=2>{html.escape(heading)}</th></tr>")
-        for name in names:
+        for name in summary_rows(section):
             unit = _unit(name)
             table_rows.append(f"<tr><td>{name}</td><td>{fmt(means.get(name, np.nan), unit)}"
                               "</td></tr>")

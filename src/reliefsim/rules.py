@@ -2,7 +2,7 @@
 
 Every function reads a :class:`~reliefsim.facts.Facts` (true facts or the admin view) and the
 scenario values in force, and returns arrays over households. Tier codes are those of
-:data:`reliefsim.schema.TIER_NAMES` (0 none, 1 rigid_hardship, 2 marginal, 3 dibao, 4 destitute).
+:data:`reliefsim.codes.TIER_NAMES` (0 none, 1 rigid_hardship, 2 marginal, 3 dibao, 4 destitute).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reliefsim.codes import TIER_NAMES
 from reliefsim.facts import SEVERE, Facts
 from reliefsim.scenario import Values
-from reliefsim.schema import TIER_NAMES
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
 TIER_CODE = {name: code for code, name in enumerate(TIER_NAMES)}

@@ -1,90 +1,67 @@
-"""Load and validate scenario files into frozen objects.
+"""Scenario files: read, follow ``extends`` and ``include``, apply reforms, validate.
 
-A scenario file is TOML. Each parameter is a table with ``value`` (or ``dated``), ``unit`` and
-``source`` (or the word ``assumption``), optionally ``description`` and ``uprating``::
+A scenario file is TOML. ``scenarios/baseline.toml`` declares every parameter (type, range, unit,
+source, value: :mod:`reliefsim.parameters`); another scenario starts from it with
+``extends = "baseline.toml"`` and changes only what differs:
 
-    [policy.dibao_line]
-    unit = "yuan/person/month"
-    source = "Beijing Daily 2022-07-28"
-    dated = { "2021-07" = 1245, "2022-07" = 1320 }
-    uprating = 0.03            # annual, applied past the last dated value
+- a bare value or a table with ``value`` (and its own ``source``) replaces the value from the
+  run's start, keeping the parameter's uprating;
+- a table with ``dated`` values adds dated steps: the base's steps before the first new date
+  stay, later ones are replaced, and the uprating is kept unless the table gives one;
+- a table with ``uprating`` changes the rule;
+- a ``[reform]`` table holds reforms exactly as ``--set`` gives them::
 
-A scenario may start from another with ``extends = "baseline.toml"`` and then override keys, either
-with a full table or with a bare value (``marginal_multiplier = 2.0`` under ``[policy]``). Command
-lines add ``--set KEY=VALUE`` overrides, VALUE being a TOML value.
+      [reform]
+      policy.dibao_line = 1400                                  # from the start, uprating kept
+      policy.marginal_multiplier = { value = 2.0, from = "2026-01" }
+      "policy.dibao_line.uprating" = 0.05                      # the rule itself
+
+``include = ["calibrated/beijing.toml"]`` reads values from another file after the file's own.
+``extends`` and ``include`` name files beside the scenario or in ``scenarios/``; absolute paths
+and paths that leave those folders are refused.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
-import math
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from reliefsim.errors import ReliefsimError
-from reliefsim.schema import SCHEMA, Spec
+from reliefsim.parameters import (
+    MONTH_PATTERN,
+    Param,
+    Reform,
+    Schedule,
+    add_months,
+    check_uprating,
+    month_index,
+    parse_reform,
+    reformed,
+    spec_from_declaration,
+    to_toml,
+)
 
-LEAF_FIELDS = frozenset({"value", "dated", "uprating", "unit", "source", "description"})
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+DECLARATION_FIELDS = frozenset({"type", "range", "choices", "length", "sums_to", "increasing"})
+LEAF_FIELDS = frozenset({"value", "dated", "uprating", "unit", "source", "description"}
+                        | DECLARATION_FIELDS)
 SCENARIO_DIRS = (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios")
+CANONICAL = "baseline"
+"""The scenario that declares every parameter the engine reads."""
+MAX_CHAIN = 16
+"""Most files an ``extends`` chain may hold."""
+MAX_DEPTH = 8
+"""Deepest table nesting a scenario file may use (``policy.addon_share.elderly`` is 3)."""
 
-
-@dataclass(frozen=True)
-class Param:
-    """One scenario parameter with its provenance.
-
-    Attributes:
-        key: dotted name, e.g. ``policy.dibao_line``.
-        value: the value, or None when the parameter is given by ``dated`` values.
-        unit: unit of the value.
-        source: published source, or ``assumption``.
-        description: free text, including choices made where the rules are silent.
-        dated: ``(("YYYY-MM", value), ...)`` in date order, or empty.
-        uprating: annual growth applied past the last dated value, or 0.
-        origin: the file (or ``--set``) that last set the value.
-    """
-
-    key: str
-    value: Any
-    unit: str = ""
-    source: str = ""
-    description: str = ""
-    dated: tuple[tuple[str, Any], ...] = ()
-    uprating: float = 0.0
-    origin: str = ""
-
-    def at(self, month: str) -> Any:
-        """The value in force in ``month`` ("YYYY-MM")."""
-        if not self.dated:
-            return self.value
-        current_date, current = self.dated[0]
-        for date, value in self.dated:
-            if date <= month:
-                current_date, current = date, value
-        if self.uprating and month > self.dated[-1][0]:
-            years = month_index(month, current_date) // 12
-            return current * (1.0 + self.uprating) ** years
-        return current
-
-
-def month_index(month: str, start: str) -> int:
-    """Months from ``start`` to ``month`` (both "YYYY-MM")."""
-    y1, m1 = int(month[:4]), int(month[5:])
-    y0, m0 = int(start[:4]), int(start[5:])
-    return (y1 - y0) * 12 + (m1 - m0)
-
-
-def add_months(start: str, months: int) -> str:
-    """The month ``months`` after ``start`` as "YYYY-MM"."""
-    y, m = int(start[:4]), int(start[5:]) - 1 + months
-    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
+__all__ = ["MONTH_PATTERN", "Param", "Reform", "Scenario", "Values", "add_months",
+           "display_value", "find_scenario", "load_scenario", "month_index", "parse_set",
+           "settings_text"]
 
 
 class Values:
@@ -122,22 +99,24 @@ class Values:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario: parameters with provenance, plus the texts it was read from.
+    """A validated scenario: declared parameters, the reforms on top, and the texts read.
 
     Attributes:
         name: short name (file stem).
-        params: every parameter by dotted key.
-        text: the files' texts and the overrides, as stored with results.
+        params: every parameter by dotted key, as the files left it.
+        reforms: reforms applied on top, in order (``--set``, ``[reform]``, design points).
+        text: the files' texts and the reforms, as stored with results.
     """
 
     name: str
     params: Mapping[str, Param]
     text: str
-    _cache: dict[str, Values] = field(default_factory=dict, compare=False, repr=False)
+    reforms: tuple[Reform, ...] = ()
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __reduce__(self) -> tuple:
         """Pickle without the per-month cache (for process and Dask workers)."""
-        return (Scenario, (self.name, dict(self.params), self.text))
+        return (Scenario, (self.name, dict(self.params), self.text, self.reforms))
 
     @property
     def hash(self) -> str:
@@ -147,13 +126,57 @@ class Scenario:
     @property
     def start(self) -> str:
         """The first simulated month, "YYYY-MM"."""
-        return self.params["run.start"].value
+        if "start" not in self._cache:
+            start = self.params["run.start"].value
+            for r in self.reforms:
+                if r.key == "run.start":
+                    start = r.value
+            self._cache["start"] = start
+        return self._cache["start"]
+
+    def schedule(self, key: str) -> Schedule:
+        """The value of ``key`` as a function of the month, reforms applied."""
+        schedules = self._cache.setdefault("schedules", {})
+        if key not in schedules:
+            schedules[key] = self._build_schedule(key)
+        return schedules[key]
+
+    def _build_schedule(self, key: str) -> Schedule:
+        param = self.params[key]
+        for r in self.reforms:
+            if r.key == key and r.rule:
+                param = replace(param, uprating=r.value)
+        start = self.start
+
+        def base(month: str, p: Param = param) -> Any:
+            return p.at(month, start)
+
+        schedule: Schedule = base
+        changes = [p for p in self.reforms if p.key == key and not p.rule]
+        dated_reforms: list[str] = []
+
+        def varies(month: str) -> bool:
+            # the base's own changes, and the dated reforms' months so far
+            return param.varies_after(month) or any(m > month for m in dated_reforms)
+
+        for r in changes:
+            schedule = reformed(schedule, param.spec, r, start, varies)
+            if r.month is not None:
+                dated_reforms.append(r.month)
+        return schedule
+
+    def varies(self, key: str) -> bool:
+        """Whether ``key`` can take different values in different months."""
+        p = self.params[key]
+        return bool(p.dated) or bool(p.uprating) or any(
+            r.key == key and (r.month is not None or (r.rule and r.value)) for r in self.reforms)
 
     def values_at(self, month: str) -> Values:
         """All parameter values in force in ``month`` ("YYYY-MM")."""
-        if month not in self._cache:
-            self._cache[month] = Values({k: p.at(month) for k, p in self.params.items()})
-        return self._cache[month]
+        cache = self._cache.setdefault("values", {})
+        if month not in cache:
+            cache[month] = Values({k: self.schedule(k)(month) for k in self.params})
+        return cache[month]
 
     def values(self, t: int = 0) -> Values:
         """Values in force in simulated month ``t`` (0 = ``run.start``)."""
@@ -163,17 +186,132 @@ class Scenario:
         """The value of ``key`` in the first simulated month."""
         return self.values(0).get(key)
 
-    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "--set") -> Scenario:
-        """A new scenario with some values replaced, validated."""
-        params = dict(self.params)
-        for key, value in overrides.items():
-            _check_known(key, origin)
-            params[key] = replace(params[key], value=value, dated=(), uprating=0.0,
-                                  origin=origin, source=f"set by {origin}")
-        lines = "".join(f"\n# {origin}\n{k} = {_to_toml(v)}" for k, v in overrides.items())
-        scenario = Scenario(self.name, params, self.text + lines)
-        _validate(scenario, origin)
+    def spec(self, key: str) -> Any:
+        """The declared :class:`~reliefsim.parameters.Spec` of ``key`` (checked known)."""
+        self.check_key(key, "")
+        return self.params[key].spec
+
+    def check_key(self, key: str, where: str) -> None:
+        """Raise a ReliefsimError for an unknown key, with the nearest known one."""
+        if key in self.params:
+            return
+        raise ReliefsimError(f"{where + ': ' if where else ''}unknown key {key!r}"
+                             f"{_did_you_mean(key, self.params)}")
+
+    def with_reforms(self, reforms: Iterable[Reform], record: bool = True) -> Scenario:
+        """A new scenario with reforms added, validated.
+
+        Args:
+            reforms: the reforms, applied after the scenario's own, in order.
+            record: add them to the scenario's text (False for a file's own ``[reform]``
+                table, which its text already holds).
+        """
+        reforms = tuple(reforms)
+        if not reforms:
+            return self
+        checked = []
+        for r in reforms:
+            self.check_key(r.key, r.origin)
+            spec = self.params[r.key].spec
+            if r.rule:
+                checked.append(replace(r, value=check_uprating(r.key, r.value, spec, r.origin)))
+                continue
+            if r.month is not None and r.key.startswith("run."):
+                raise ReliefsimError(f"{r.origin}: {r.key}: run settings take no month "
+                                     f"(@{r.month})")
+            value = spec.coerce(r.value)
+            problem = spec.problem(value)
+            if problem is not None:
+                raise ReliefsimError(f"{r.origin}: {r.key} = {to_toml(r.value)}: expected "
+                                     f"{spec.describe()}{problem}")
+            checked.append(replace(r, value=value))
+        lines = "".join(f"\n# {r.origin}\n{r.text()}" for r in checked) if record else ""
+        scenario = Scenario(self.name, self.params, self.text + lines,
+                            self.reforms + tuple(checked))
+        _check_consistency(scenario, checked[-1].origin)
+        scenario.check_months(1)
         return scenario
+
+    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "--set") -> Scenario:
+        """A new scenario with ``{key: value}`` reforms from the start (``KEY.uprating`` too)."""
+        reforms = []
+        for key, value in overrides.items():
+            rule = key.endswith(".uprating") and key not in self.params
+            reforms.append(Reform(key[: -len(".uprating")] if rule else key, value, None, rule,
+                                  origin))
+        return self.with_reforms(reforms)
+
+    def check_months(self, months: int, first: int = 0) -> None:
+        """Check every value in force in months ``first`` … ``first + months − 1`` of a run.
+
+        Raises:
+            ReliefsimError: naming the key, the month and what was expected.
+        """
+        keys = [k for k in self.params if self.varies(k)]
+        if first == 0:
+            self._check_month(self.start, list(self.params))
+        for t in range(max(first, 1), first + months):
+            self._check_month(add_months(self.start, t), keys)
+
+    def _check_month(self, month: str, keys: list[str]) -> None:
+        for key in keys:
+            p = self.params[key]
+            value = self.schedule(key)(month)
+            problem = p.spec.problem(value)
+            if problem is not None:
+                origin = next((r.origin for r in reversed(self.reforms) if r.key == key),
+                              p.origin)
+                shown = (display_value(value) if isinstance(value, float | int)
+                         and not isinstance(value, bool) else to_toml(value))
+                raise ReliefsimError(f"{origin}: {key} = {shown} in {month}: expected "
+                                     f"{p.spec.describe()}{problem}")
+
+
+def standalone_text(scenario: Scenario, description: str) -> str:
+    """A scenario as one self-contained file: every parameter declared, reforms in ``[reform]``.
+
+    The file loads to the same values as the scenario (used to freeze a scenario for tests).
+    """
+    lines = [f"description = {to_toml(description)}", ""]
+    for key, p in scenario.params.items():
+        s = p.spec
+        lines.append(f"[{key}]")
+        lines.append(f"type = {to_toml(s.kind)}")
+        if s.numeric or s.kind in ("list[int]", "list[float]"):
+            lows = "-inf" if s.low is None else _number(s.low)
+            highs = "inf" if s.high is None else _number(s.high)
+            lines.append(f"range = [{lows}, {highs}]")
+        if s.choices:
+            lines.append(f"choices = {to_toml(list(s.choices))}")
+        for name, value in (("length", s.length), ("sums_to", s.sums_to)):
+            if value is not None:
+                lines.append(f"{name} = {to_toml(value)}")
+        if s.increasing:
+            lines.append("increasing = true")
+        if p.dated:
+            lines.append("dated = { " + ", ".join(f'"{d}" = {to_toml(v)}' for d, v in p.dated)
+                         + " }")
+        else:
+            lines.append(f"value = {to_toml(p.value)}")
+        if p.uprating:
+            lines.append(f"uprating = {to_toml(p.uprating)}")
+        lines += [f"unit = {to_toml(p.unit)}", f"source = {to_toml(p.source)}"]
+        if p.description:
+            lines.append(f"description = {to_toml(p.description)}")
+        lines.append("")
+    if scenario.reforms:
+        lines.append("[reform]")
+        for r in scenario.reforms:
+            target = f"{r.key}.uprating" if r.rule else r.key
+            value = (f"{{ value = {to_toml(r.value)}, from = {to_toml(r.month)} }}"
+                     if r.month else to_toml(r.value))
+            lines.append(f"{to_toml(target)} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def _number(x: float) -> str:
+    """A bound as TOML: whole numbers without a fraction (``2e9`` stays a float)."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 2**53 else to_toml(float(x))
 
 
 def display_value(value: Any) -> str:
@@ -200,14 +338,17 @@ def settings_text(point: Mapping[str, Any], short: bool = False) -> str:
                      for k, v in point.items())
 
 
-def _to_toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_to_toml(v) for v in value) + "]"
-    return repr(value)
+def _did_you_mean(key: str, known: Iterable[str]) -> str:
+    known = list(known)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if not close:
+        last = key.rsplit(".", 1)[-1]
+        close = [k for k in known if k.rsplit(".", 1)[-1] == last][:1]
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _inside(path: Path, folders: Iterable[Path]) -> bool:
+    return any(path == f or f in path.parents for f in folders)
 
 
 def find_scenario(name: str | Path) -> Path:
@@ -229,47 +370,24 @@ def find_scenario(name: str | Path) -> Path:
     raise ReliefsimError(f"scenario file not found: {name}{hint}")
 
 
-def parse_set(items: Iterable[str]) -> dict[str, Any]:
-    """Parse ``KEY=VALUE`` strings (VALUE a TOML value; bare words are taken as strings).
+def parse_set(items: Iterable[str], flag: str = "--set") -> list[Reform]:
+    """Parse ``--set`` items (``KEY=VALUE``, ``KEY=VALUE@YYYY-MM``, ``KEY.uprating=RATE``).
+
+    Keys are checked when the reforms are applied to a scenario (:meth:`Scenario.with_reforms`).
 
     Raises:
-        ReliefsimError: on an item without ``=`` or with an unknown key.
+        ReliefsimError: on an item without ``=`` or with a malformed month.
     """
-    out: dict[str, Any] = {}
-    for item in items:
-        key, raw = split_assignment(item, "--set", "KEY=VALUE, e.g. policy.dibao_line=1400")
-        out[key] = parse_value(raw)
-    return out
+    return [parse_reform(item, flag) for item in items]
 
 
-def split_assignment(item: str, flag: str, expected: str) -> tuple[str, str]:
-    """Split ``KEY=TEXT`` and check that KEY is a scenario key.
-
-    Raises:
-        ReliefsimError: without ``=``, or for an unknown key (with a "did you mean").
-    """
-    key, sep, raw = item.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise ReliefsimError(f"{flag} {item!r}: expected {expected}")
-    _check_known(key, flag)
-    return key, raw.strip()
-
-
-def parse_value(text: str) -> Any:
-    """A command-line value read as TOML (``1.5``, ``true``, ``[1, 2]``); bare words as strings."""
-    try:
-        return tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text.strip()
-
-
-def load_scenario(name: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load a scenario file, follow ``extends``, apply overrides and validate everything.
+def load_scenario(name: str | Path, overrides: Mapping[str, Any] | Iterable[Reform] | None = None
+                  ) -> Scenario:
+    """Load a scenario file, follow ``extends``, apply reforms and validate everything.
 
     Args:
         name: a path, or a name found in ``scenarios/`` (``"baseline"``).
-        overrides: ``{dotted key: value}`` applied last (from ``--set``).
+        overrides: reforms (from :func:`parse_set`), or ``{dotted key: value}`` from the start.
 
     Returns:
         The validated scenario.
@@ -278,57 +396,86 @@ def load_scenario(name: str | Path, overrides: Mapping[str, Any] | None = None) 
         ReliefsimError: naming the file, the key and what was expected.
     """
     path = find_scenario(name)
-    params, text = _read_chain(path, ())
+    params, reforms, text = _read_chain(path)
     scenario = Scenario(path.stem, params, text)
     _validate(scenario, str(path))
-    if overrides:
+    scenario = scenario.with_reforms(reforms, record=False)  # the file's text holds them
+    if isinstance(overrides, Mapping):
         scenario = scenario.with_overrides(overrides)
+    elif overrides:
+        scenario = scenario.with_reforms(overrides)
     return scenario
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Param], str]:
-    path = path.resolve()
-    if path in seen:
-        raise ReliefsimError(f"{path}: 'extends' makes a cycle through {seen[-1].name}")
-    raw_text, data = _read_toml(path, "scenario file")
-    params: dict[str, Param] = {}
-    text = ""
-    base = data.pop("extends", None)
-    data.pop("description", None)
-    if base is not None:
+@functools.cache
+def canonical_keys() -> frozenset[str]:
+    """The parameters ``scenarios/baseline.toml`` declares (every key the engine reads)."""
+    params, _, _ = _read_chain(find_scenario(CANONICAL))
+    return frozenset(params)
+
+
+def _read_chain(path: Path) -> tuple[dict[str, Param], tuple[Reform, ...], str]:
+    """Read a file and the files it extends (root first); the merged parameters and reforms."""
+    chain: list[Path] = []
+    current = path.resolve()
+    while True:
+        if current in chain:
+            raise ReliefsimError(f"{current}: 'extends' makes a cycle through {chain[-1].name}")
+        if len(chain) >= MAX_CHAIN:
+            raise ReliefsimError(f"{path}: 'extends' chain longer than {MAX_CHAIN} files")
+        chain.append(current)
+        _, data = _read_toml(current, "scenario file")
+        base = data.get("extends")
+        if base is None:
+            break
         if not isinstance(base, str):
-            raise ReliefsimError(f"{path}: 'extends' must be a file name string")
-        base_path = path.parent / base
-        if not base_path.is_file():
-            try:
-                base_path = find_scenario(base)
-            except ReliefsimError:
-                raise ReliefsimError(f"{path}: 'extends' names {base}, which does not exist "
-                                     f"in {path.parent} or in scenarios/") from None
-        params, text = _read_chain(base_path, (*seen, path))
-    includes = data.pop("include", [])
-    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
-        raise ReliefsimError(f"{path}: 'include' must be a list of file names")
-    text += f"\n# ---- {path.name}\n{raw_text}"
-    _merge_leaves(params, data, path)
-    for name in includes:
-        inc = path.parent / name
-        if not inc.is_file():
-            raise ReliefsimError(f"{path}: 'include' names {name}, which does not exist in "
-                                 f"{path.parent}")
-        inc_text, inc_data = _read_toml(inc, "included file")
-        inc_data.pop("description", None)
-        if "extends" in inc_data or "include" in inc_data:
-            raise ReliefsimError(f"{inc}: an included file holds values only (no 'extends' "
-                                 "or 'include')")
-        text += f"\n# ---- {inc.name} (included by {path.name})\n{inc_text}"
-        _merge_leaves(params, inc_data, inc)
-    return params, text
+            raise ReliefsimError(f"{current}: 'extends' must be a file name string")
+        current = _resolve(current, base, "extends")
+    params: dict[str, Param] = {}
+    reforms: list[Reform] = []
+    text = ""
+    for k, file in enumerate(reversed(chain)):
+        raw_text, data = _read_toml(file, "scenario file")
+        data.pop("extends", None)
+        data.pop("description", None)
+        includes = data.pop("include", [])
+        reform_table = data.pop("reform", {})
+        if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+            raise ReliefsimError(f"{file}: 'include' must be a list of file names")
+        text += f"\n# ---- {file.name}\n{raw_text}"
+        _merge_leaves(params, data, file, root=k == 0)
+        reforms.extend(_reform_table(reform_table, file))
+        for name in includes:
+            inc = _resolve(file, name, "include")
+            inc_text, inc_data = _read_toml(inc, "included file")
+            inc_data.pop("description", None)
+            if {"extends", "include", "reform"} & set(inc_data):
+                raise ReliefsimError(f"{inc}: an included file holds values only (no 'extends',"
+                                     " 'include' or 'reform')")
+            text += f"\n# ---- {inc.name} (included by {file.name})\n{inc_text}"
+            _merge_leaves(params, inc_data, inc, root=False)
+    return params, tuple(reforms), text
+
+
+def _resolve(file: Path, name: str, what: str) -> Path:
+    """The file ``extends`` or ``include`` names: beside ``file`` or in ``scenarios/``."""
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise ReliefsimError(f"{file}: '{what}' names {name}: give a file name beside it or in "
+                             "scenarios/ (no absolute path, no '..')")
+    folders = [file.parent.resolve(), *(d.resolve() for d in SCENARIO_DIRS if d.is_dir())]
+    for folder in folders:
+        candidate = (folder / name).resolve()
+        if candidate.is_file() and _inside(candidate, folders):
+            return candidate
+    raise ReliefsimError(f"{file}: '{what}' names {name}, which does not exist in "
+                         f"{file.parent} or in scenarios/")
 
 
 def _read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
     """A TOML file's text and data; unreadable or invalid files are a ReliefsimError."""
     try:
+        if not path.is_file():
+            raise ReliefsimError(f"{path}: not a regular file")
         raw_text = path.read_text(encoding="utf-8")
         return raw_text, tomllib.loads(raw_text)
     except OSError as exc:
@@ -337,147 +484,145 @@ def _read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
         raise ReliefsimError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ReliefsimError(f"{path}: not a UTF-8 text file") from None
+    except RecursionError:
+        raise ReliefsimError(f"{path}: tables nested too deeply") from None
 
 
-def _merge_leaves(params: dict[str, Param], data: Mapping[str, Any], path: Path) -> None:
+def _merge_leaves(params: dict[str, Param], data: Mapping[str, Any], path: Path,
+                  root: bool) -> None:
     """Check each parameter of a file's data and merge it over ``params``."""
-    for key, leaf in _leaves(data, "", path):
-        _check_known(key, str(path))
+    for key, leaf in _leaves(data, "", path, params, 0):
+        declares = bool(DECLARATION_FIELDS & set(leaf))
+        if key not in params and not root:
+            known = params if params else canonical_keys()
+            raise ReliefsimError(f"{path}: unknown key {key!r}{_did_you_mean(key, known)}")
+        if key in params and declares:
+            raise ReliefsimError(f"{path}: {key} is declared in {params[key].origin}; a scenario "
+                                 "changes its value, not its type or range")
         params[key] = _merge(params.get(key), key, leaf, path)
 
 
-def _leaves(data: Mapping[str, Any], prefix: str, path: Path) -> Iterable[tuple[str, Any]]:
+def _leaves(data: Mapping[str, Any], prefix: str, path: Path, params: Mapping[str, Param],
+            depth: int) -> Iterable[tuple[str, dict[str, Any]]]:
+    if depth > MAX_DEPTH:
+        raise ReliefsimError(f"{path}: tables nested deeper than {MAX_DEPTH} levels "
+                             f"({prefix.rstrip('.')})")
     for name, item in data.items():
         key = prefix + name
-        if isinstance(item, dict) and ("value" in item or "dated" in item):
+        is_leaf = isinstance(item, dict) and bool(
+            {"value", "dated", "type", "uprating"} & set(item)) and not any(
+            isinstance(v, dict) and k not in ("dated",) for k, v in item.items())
+        if is_leaf:
             extra = set(item) - LEAF_FIELDS
             if extra:
                 raise ReliefsimError(f"{path}: {key} has unknown field(s) {sorted(extra)}; "
                                      f"expected {sorted(LEAF_FIELDS)}")
             yield key, item
         elif isinstance(item, dict):
-            if not item and key in SCHEMA:
-                raise ReliefsimError(f"{path}: {key} has no 'value'")
-            if key in SCHEMA:
+            if key in params:
                 raise ReliefsimError(f"{path}: {key} needs a 'value' (or 'dated') field, "
-                                     f"found {sorted(item)}")
-            yield from _leaves(item, key + ".", path)
+                                     f"found {sorted(item) or 'nothing'}")
+            yield from _leaves(item, key + ".", path, params, depth + 1)
         else:
             yield key, {"value": item}
 
 
 def _merge(old: Param | None, key: str, leaf: Mapping[str, Any], path: Path) -> Param:
-    dated_raw = leaf.get("dated")
-    dated: tuple[tuple[str, Any], ...] = ()
-    if dated_raw is not None:
-        if not isinstance(dated_raw, dict) or not dated_raw:
-            raise ReliefsimError(f"{path}: {key}.dated must be a table of "
-                                 '"YYYY-MM" = value, e.g. { "2022-07" = 1320 }')
-        for date in dated_raw:
-            if not MONTH_PATTERN.match(date):
-                raise ReliefsimError(f"{path}: {key}.dated has date {date!r}; expected 'YYYY-MM'")
-        dated = tuple(sorted(dated_raw.items()))
-    uprating = leaf.get("uprating", old.uprating if old and "value" not in leaf else 0.0)
-    if isinstance(uprating, bool) or not isinstance(uprating, int | float):
-        raise ReliefsimError(f"{path}: {key}.uprating must be a number (annual rate, e.g. 0.03)")
-    bare = set(leaf) == {"value"}
-    base = old or Param(key, None)
-    return Param(
-        key=key,
-        value=leaf.get("value"),
-        unit=leaf.get("unit", base.unit),
-        source=leaf.get("source", f"set in {path.name}" if bare and old else base.source),
-        description=leaf.get("description", base.description),
-        dated=dated,
-        uprating=float(uprating) if dated else 0.0,
-        origin=path.name,
-    )
+    where = str(path)
+    if old is None:
+        spec = spec_from_declaration(key, dict(leaf), where)
+        if "value" not in leaf and "dated" not in leaf:
+            raise ReliefsimError(f"{where}: {key} has no 'value' (or 'dated')")
+        base = Param(key, spec)
+    else:
+        base = old
+    spec = base.spec
+    value, dated = base.value, base.dated
+    if "value" in leaf:
+        value, dated = spec.coerce(leaf["value"]), ()
+    if "dated" in leaf:
+        new = _dated(leaf["dated"], key, where)
+        first = new[0][0]
+        kept = tuple((d, v) for d, v in base.dated if d < first)
+        dated = kept + tuple((d, spec.coerce(v)) for d, v in new)
+        value = None
+    uprating = base.uprating
+    if "uprating" in leaf:
+        uprating = check_uprating(key, leaf["uprating"], spec, where)
+    changed = bool({"value", "dated", "uprating"} & set(leaf))
+    source = leaf.get("source", f"set in {path.name}" if changed and old else base.source)
+    return Param(key=key, spec=spec, value=value, dated=dated, uprating=uprating,
+                 unit=leaf.get("unit", base.unit), source=source,
+                 description=leaf.get("description", base.description), origin=path.name)
 
 
-def _check_known(key: str, where: str) -> None:
-    if key in SCHEMA:
-        return
-    close = difflib.get_close_matches(key, SCHEMA.keys(), n=1, cutoff=0.6)
-    if not close:
-        last = key.rsplit(".", 1)[-1]
-        close = [k for k in SCHEMA if k.rsplit(".", 1)[-1] == last][:1]
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise ReliefsimError(f"{where}: unknown key {key!r}{hint}")
+def _dated(raw: Any, key: str, where: str) -> tuple[tuple[str, Any], ...]:
+    if not isinstance(raw, dict) or not raw:
+        raise ReliefsimError(f"{where}: {key}.dated must be a table of "
+                             '"YYYY-MM" = value, e.g. { "2022-07" = 1320 }')
+    for date in raw:
+        if not MONTH_PATTERN.match(date):
+            raise ReliefsimError(f"{where}: {key}.dated has date {date!r}; expected 'YYYY-MM'")
+    return tuple(sorted(raw.items()))
+
+
+def _reform_table(table: Any, path: Path) -> list[Reform]:
+    """The reforms of a file's ``[reform]`` table (nested or quoted dotted keys)."""
+    if not isinstance(table, dict):
+        raise ReliefsimError(f"{path}: 'reform' must be a table of KEY = VALUE")
+    out: list[Reform] = []
+
+    def walk(data: Mapping[str, Any], prefix: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise ReliefsimError(f"{path}: [reform] nested deeper than {MAX_DEPTH} levels")
+        for name, item in data.items():
+            key = prefix + name
+            if isinstance(item, dict) and "value" in item:
+                extra = set(item) - {"value", "from"}
+                month = item.get("from")
+                if extra or (month is not None and (not isinstance(month, str)
+                                                    or not MONTH_PATTERN.match(month))):
+                    raise ReliefsimError(f"{path}: [reform] {key}: expected VALUE or "
+                                         '{ value = VALUE, from = "YYYY-MM" }')
+                out.append(Reform(key, item["value"], month, False, path.name))
+            elif isinstance(item, dict):
+                walk(item, key + ".", depth + 1)
+            elif key.endswith(".uprating"):
+                out.append(Reform(key[: -len(".uprating")], item, None, True, path.name))
+            else:
+                out.append(Reform(key, item, None, False, path.name))
+
+    walk(table, "", 0)
+    return out
 
 
 def _validate(scenario: Scenario, where: str) -> None:
-    missing = [k for k in SCHEMA if k not in scenario.params]
-    if missing:
-        raise ReliefsimError(f"{where}: missing key(s) {', '.join(missing[:5])}"
-                             f"{' …' if len(missing) > 5 else ''} (add them or extend "
-                             "baseline.toml)")
-    for key, param in scenario.params.items():
-        origin = param.origin if param.origin.startswith("--") else where
+    """Check a scenario's declared parameters (before any reform)."""
+    params = scenario.params
+    if scenario.name != CANONICAL:
+        missing = sorted(canonical_keys() - set(params))
+        if missing:
+            raise ReliefsimError(f"{where}: missing key(s) {', '.join(missing[:5])}"
+                                 f"{' …' if len(missing) > 5 else ''} (add them or extend "
+                                 "baseline.toml)")
+    for key, param in params.items():
         if not param.unit:
-            raise ReliefsimError(f"{origin}: {key} has no 'unit'")
+            raise ReliefsimError(f"{where}: {key} has no 'unit'")
         if not param.source:
-            raise ReliefsimError(f"{origin}: {key} has no 'source' (write the source or "
+            raise ReliefsimError(f"{where}: {key} has no 'source' (write the source or "
                                  "'assumption')")
-        spec = SCHEMA[key]
         values = [v for _, v in param.dated] if param.dated else [param.value]
-        if param.value is None and not param.dated:
-            raise ReliefsimError(f"{origin}: {key} has no value")
         for value in values:
-            problem = _check_value(value, spec)
+            problem = param.spec.problem(value)
             if problem is not None:
-                raise ReliefsimError(f"{origin}: {key} = {_to_toml(value)}: expected "
-                                     f"{spec.describe()}{problem}")
+                raise ReliefsimError(f"{where}: {key} = {to_toml(value)}: expected "
+                                     f"{param.spec.describe()}{problem}")
     _check_consistency(scenario, where)
-
-
-def _check_value(value: Any, spec: Spec) -> str | None:
-    """Return None when ``value`` fits ``spec``, else an explanation suffix (may be '')."""
-    kind = spec.kind
-    if kind.startswith("list["):
-        if not isinstance(value, list):
-            return ""
-        item_spec = Spec(kind[5:-1], spec.low, spec.high, spec.choices)
-        for item in value:
-            problem = _check_value(item, item_spec)
-            if problem is not None:
-                return f" (bad item {_to_toml(item)})"
-        return None
-    if kind == "bool":
-        return None if isinstance(value, bool) else ""
-    if kind in ("str", "month"):
-        if not isinstance(value, str):
-            return ""
-        if kind == "month" and not MONTH_PATTERN.match(value):
-            return ""
-        if spec.choices and value not in spec.choices:
-            return ""
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return ""
-    if kind == "int" and not isinstance(value, int):
-        return ""
-    if isinstance(value, float) and not math.isfinite(value):
-        return ""
-    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-        return ""
-    return None
+    scenario.check_months(1)
 
 
 def _check_consistency(scenario: Scenario, where: str) -> None:
-    """Cross-key checks that a per-key range cannot express."""
-    p = scenario.params
-    for key in ("population.size_probs", "population.homes_probs", "shocks.disaster_damage_probs"):
-        total = sum(p[key].value)
-        if abs(total - 1.0) > 1e-6:
-            raise ReliefsimError(f"{where}: {key} must sum to 1 (sums to {total:g})")
-    if len(p["population.homes_probs"].value) != 3:
-        raise ReliefsimError(f"{where}: population.homes_probs needs 3 shares (0, 1, 2 homes)")
-    if len(p["shocks.disaster_damage_probs"].value) != 3:
-        raise ReliefsimError(f"{where}: shocks.disaster_damage_probs needs 3 shares "
-                             "(minor, damaged, collapsed)")
-    if p["population.head_age_min"].value > p["population.head_age_max"].value:
+    """Cross-key checks that one parameter's declaration cannot express."""
+    v = scenario.values(0)
+    if v.population.head_age_min > v.population.head_age_max:
         raise ReliefsimError(f"{where}: population.head_age_min exceeds head_age_max")
-    ages = p["population.school_ages"].value
-    if len(ages) != 4 or any(b <= a for a, b in pairwise(ages)):
-        raise ReliefsimError(f"{where}: population.school_ages needs 4 rising ages (primary, "
-                             f"secondary and tertiary start, tertiary end), got {ages}")

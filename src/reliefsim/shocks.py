@@ -31,6 +31,7 @@ class Events:
     disaster: np.ndarray  # household damage level
     disaster_cost: np.ndarray  # household yuan
     earner_died: np.ndarray  # household bool
+    household: np.ndarray  # member → household index
 
 
 def _monthly(annual: float) -> float:
@@ -195,4 +196,4 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
                   recovered=recovered, disability_onset=disability_onset,
                   self_care_loss=self_care_loss, died=died, hospital_cost=hospital_cost,
                   disaster=damage.copy(), disaster_cost=disaster_cost,
-                  earner_died=earner_died)
+                  earner_died=earner_died, household=hh)

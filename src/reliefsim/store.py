@@ -35,7 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from reliefsim import __version__
 from reliefsim.errors import ReliefsimError
-from reliefsim.experiment import RunResult
+from reliefsim.results import RunResult
 
 
 class Base(DeclarativeBase):
@@ -92,6 +92,17 @@ class MetricRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
     month: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class DistrictMetricRow(Base):
+    """One indicator of one run in one district (the summary over the measured months)."""
+
+    __tablename__ = "district_metric"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    district: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(120))
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
 
@@ -205,8 +216,18 @@ def save_result(engine: Engine, exp_id: int, result: RunResult) -> int | None:
                     for k, v in result.summary.items()]
             for name, values in result.monthly.items():
                 rows.extend({"run_id": run.id, "month": t, "name": name, "value": _clean(x)}
-                            for t, x in enumerate(values))
+                            for t, x in enumerate(values.tolist()))
             session.execute(MetricRow.__table__.insert(), rows)
+            from reliefsim.indicators import INDICATORS
+
+            names = [i.name for i in INDICATORS]
+            district_rows = [{"run_id": run.id, "district": district, "name": name,
+                              "value": _clean(x)}
+                             for district, values in zip(result.districts,
+                                                         result.by_district.tolist(), strict=True)
+                             for name, x in zip(names, values, strict=True)]
+            if district_rows:
+                session.execute(DistrictMetricRow.__table__.insert(), district_rows)
             return run.id
     except IntegrityError:
         return None
@@ -254,6 +275,34 @@ def experiment_runs(engine: Engine, exp_id: int) -> list[dict[str, Any]]:
                  r.replication, "seed": r.seed, "households": r.households,
                  "months": r.months, "status": r.status, "seconds": r.seconds}
                 for r, name in rows]
+
+
+def district_frame(engine: Engine, exp_id: int) -> Any:
+    """Every indicator of an experiment's runs per district, as a DataFrame.
+
+    Columns: experiment, scenario, scenario_hash, point, replication, seed, district, name,
+    value.
+    """
+    import pandas as pd
+
+    with Session(engine) as session:
+        exp = session.get(ExperimentRow, exp_id)
+        if exp is None:
+            raise ReliefsimError(f"no experiment with id {exp_id} in this store")
+        rows = session.execute(
+            select(ScenarioRow.name, ScenarioRow.hash, RunRow.point, RunRow.replication,
+                   RunRow.seed, DistrictMetricRow.district, DistrictMetricRow.name,
+                   DistrictMetricRow.value)
+            .join(RunRow, DistrictMetricRow.run_id == RunRow.id)
+            .join(ScenarioRow, RunRow.scenario_id == ScenarioRow.id)
+            .where(RunRow.experiment_id == exp_id)
+            .order_by(DistrictMetricRow.id)).all()
+        name = exp.name
+    frame = pd.DataFrame(rows, columns=["scenario", "scenario_hash", "point", "replication",
+                                        "seed", "district", "name", "value"])
+    frame["point"] = [json.dumps(p, sort_keys=True) for p in frame["point"]]
+    frame.insert(0, "experiment", name)
+    return frame
 
 
 def metrics_frame(engine: Engine, exp_id: int, summary_only: bool = False) -> Any:

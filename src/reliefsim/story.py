@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from reliefsim.codes import TIER_NAMES
+
 
 @dataclass
 class StoryLog:
@@ -30,6 +32,32 @@ class StoryLog:
         code = np.full(len(idx), self.names.index(event), dtype=np.int16)
         amt = np.zeros(len(idx)) if amounts is None else np.asarray(amounts, dtype=float)
         self.months.append((t, idx.astype(np.int64), code, amt))
+
+    def month(self, t: int, events: Any, warned: dict[str, np.ndarray], work: Any,
+              pay: np.ndarray) -> None:
+        """Log a month: shocks, warnings, applications, visits, decisions and payments."""
+        from reliefsim.indicators import PROGRAMMES
+
+        for name in ("job_loss", "reemployed", "illness_onset", "recovered", "disability_onset",
+                     "self_care_loss", "died"):
+            members = getattr(events, name)
+            if members.any():
+                self.log(t, np.unique(events.household[members]), name.replace("_", " "))
+        self.log(t, events.disaster > 0, "disaster", events.disaster_cost[events.disaster > 0])
+        for rule, mask in warned.items():
+            self.log(t, mask, f"warning: {rule}")
+        out = work.outcome
+        self.log(t, work.applying, "application")
+        self.log(t, out.visited, "home visit")
+        for k, name in ((out.newly_enrolled, "enrolled"), (out.gradual, "gradual exit starts"),
+                        (out.exits, "exit")):
+            self.log(t, out.visited[k], name)
+        changed = (out.old_tier != out.new_tier) & (out.old_tier > 0) & (out.new_tier > 0)
+        for code, tier in enumerate(TIER_NAMES[1:], start=1):
+            self.log(t, out.visited[changed & (out.new_tier == code)], f"tier → {tier}")
+        for prog, amount in zip(PROGRAMMES, pay, strict=True):
+            paid = amount > 0
+            self.log(t, paid, f"paid {prog}", amount[paid])
 
     def events(self, household: int) -> list[dict[str, Any]]:
         """Every event of one household, in time order."""

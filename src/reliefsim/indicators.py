@@ -1,0 +1,573 @@
+"""Every quantity a run reports, declared once: name, unit, convention, English and Chinese.
+
+Two kinds:
+
+- a **series** (:class:`Series`) is a weighted total the measurement records each month, per
+  district: a *stock* (households enrolled this month) is read as a monthly average, a *flow*
+  (yuan paid this month) as a total per year;
+- an **indicator** (:class:`Indicator`) is a headline number computed from the series' averages
+  over the measured months (after the warm-up), for the city or for one district.
+
+A formula reads the series as attributes of its argument (``s.missed / s.eligible``), so a
+misspelt name fails at once; :func:`indicator` and :func:`series` refuse unknown names and say
+which known one is nearest. The report, the app, the command line's tables and the exports take
+their labels and units from here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from reliefsim.codes import DEPARTMENTS, TIER_NAMES, WARNING_RULES
+from reliefsim.errors import ReliefsimError
+
+PROGRAMMES: tuple[str, ...] = (
+    "basic_living", "gradual_exit", "medical", "education", "housing", "employment", "heating",
+    "temporary", "disaster",
+)
+"""Spending programmes, in the order tables and workbooks show them."""
+MONTHLY_PROGRAMMES = PROGRAMMES[:7]
+ONE_OFF_PROGRAMMES = PROGRAMMES[7:]
+TENTHS = 10
+BOTTOM_TENTHS = 2
+"""The poorest 20 % (of the Coady–Grosh–Hoddinott indicator)."""
+
+TIER_ZH = {"none": "无", "rigid_hardship": "刚性支出困难", "marginal": "低保边缘",
+           "dibao": "低保", "destitute": "特困"}
+TIER_EN = {"none": "none", "rigid_hardship": "rigid-expenditure hardship",
+           "marginal": "marginal (near-dibao)", "dibao": "dibao", "destitute": "destitute"}
+PROGRAMME_ZH = {"basic_living": "基本生活救助", "gradual_exit": "渐退期救助金",
+                "medical": "医疗救助", "education": "教育救助", "housing": "住房救助",
+                "employment": "就业救助", "heating": "取暖补贴", "temporary": "临时救助",
+                "disaster": "受灾人员救助"}
+PROGRAMME_EN = {"basic_living": "basic living", "gradual_exit": "gradual exit",
+                "medical": "medical assistance", "education": "education assistance",
+                "housing": "housing assistance", "employment": "employment assistance",
+                "heating": "heating subsidy", "temporary": "temporary assistance",
+                "disaster": "disaster relief"}
+RULE_ZH = {"death_of_earner": "主要劳动力死亡", "disaster_hit": "受灾",
+           "medical_surge": "医疗支出骤增", "income_drop": "收入骤降",
+           "disability_onset": "新增重度残疾", "rigid_ratio": "刚性支出占比过高",
+           "screening": "主动筛查"}
+DEPARTMENT_ZH = {"medical_insurance": "医保", "human_resources": "人社",
+                 "public_security": "公安", "education": "教育",
+                 "disability_federation": "残联", "emergency_management": "应急管理",
+                 "housing": "住建", "finance": "金融"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """A weighted total recorded each month, per district.
+
+    Attributes:
+        name: identifier (``missed``).
+        unit: unit of one month's value (``households``, ``yuan``…).
+        flow: a flow (summed over a year) rather than a stock (averaged over months).
+        en: English label.
+        zh: Chinese label.
+    """
+
+    name: str
+    unit: str
+    flow: bool
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A headline number, with how to read it.
+
+    Attributes:
+        name: identifier (``missed_rate``).
+        unit: ``share``, ``households``, ``yuan/year``…
+        convention: what is divided by what, or what is counted.
+        en: English label.
+        zh: Chinese label.
+        section: the table section it belongs to.
+        formula: computes it from a :class:`Means` (or from a run's events, see ``special``).
+        special: computed from the run's event records, not the series (days to payment).
+    """
+
+    name: str
+    unit: str
+    convention: str
+    en: str
+    zh: str
+    section: str
+    formula: Callable[[Means], float]
+    special: bool = False
+
+    def label(self, lang: str = "en") -> str:
+        """The label in ``lang`` (``en`` or ``zh``)."""
+        return self.zh if lang == "zh" else self.en
+
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "coverage": ("Who should be helped, and who is", "应保与在保"),
+    "caseload": ("Caseload on one base (households and people)", "在保规模（户与人同口径）"),
+    "leakage": ("Leakage (two conventions)", "错保（两种口径）"),
+    "budget": ("Budget", "资金支出"),
+    "warnings": ("Warnings and casework", "预警与经办"),
+    "outcomes": ("Outcomes", "救助成效"),
+    "population": ("The city", "城市人口"),
+    "privacy": ("Privacy exposure (data look-ups)", "数据查询（隐私成本）"),
+    "detail": ("Detail", "明细"),
+}
+"""Table sections: key → (English, Chinese) heading."""
+
+
+def _s(name: str, unit: str, flow: bool, en: str, zh: str) -> Series:
+    return Series(name, unit, flow, en, zh)
+
+
+def _build_series() -> tuple[Series, ...]:
+    s = [
+        _s("households", "households", False, "households", "家庭户数"),
+        _s("people", "people", False, "people", "人口"),
+        _s("registered_households", "households", False, "households with local registration",
+           "户籍家庭"),
+        _s("registered_people", "people", False, "people in registered households",
+           "户籍家庭人口"),
+        _s("elderly_people", "people", False, "people aged 60 and over", "60岁及以上人口"),
+        _s("old_people_65", "people", False, "people aged 65 and over", "65岁及以上人口"),
+        _s("severe_disability_people", "people", False, "people with a severe disability",
+           "重度残疾人口"),
+        _s("births", "people", True, "births", "出生"),
+        _s("deaths", "people", True, "deaths", "死亡"),
+        _s("moved_in", "households", True, "households moving in", "迁入家庭"),
+        _s("moved_out", "households", True, "households moving out", "迁出家庭"),
+        _s("formed", "households", True, "households formed", "新组建家庭"),
+        _s("dissolved", "households", True, "households dissolved", "解体家庭"),
+        _s("income_people", "yuan", False, "disposable income of people (monthly sum)",
+           "居民可支配收入（月合计）"),
+        _s("eligible", "households", False, "truly eligible households", "应保家庭"),
+        _s("enrolled", "households", False, "enrolled households (incl. gradual exit)",
+           "在保家庭（含渐退期）"),
+        _s("enrolled_tiered", "households", False, "households enrolled in a tier",
+           "在册家庭（不含渐退期）"),
+        _s("enrolled_eligible", "households", False, "enrolled and truly eligible",
+           "在保且应保家庭"),
+        _s("in_exit", "households", False, "households in the gradual-exit period",
+           "渐退期家庭"),
+        _s("enrolled_people", "people", False, "people in enrolled households",
+           "在保人口"),
+        _s("individual_households", "households", False,
+           "households with individually enrolled members", "单人保家庭"),
+        _s("individual_people", "people", False, "individually enrolled members",
+           "单人保人数"),
+        _s("low_income_households", "households", False,
+           "destitute, dibao and marginal households (incl. their gradual exit)",
+           "特困、低保、低保边缘家庭"),
+        _s("low_income_people", "people", False,
+           "people of destitute, dibao and marginal households (incl. their gradual exit)",
+           "特困、低保、低保边缘人口"),
+        _s("missed", "households", False, "missed households (eligible, not enrolled)",
+           "漏保家庭"),
+        _s("missed_money", "yuan", True, "what missed households should have got",
+           "漏保家庭应得救助金"),
+        _s("leak_households", "households", False, "enrolled, not truly eligible", "错保家庭"),
+        _s("over_tiered", "households", False, "enrolled above their true tier",
+           "档次偏高家庭"),
+        _s("leak_money", "yuan", True, "spending to households not truly eligible",
+           "错保资金"),
+        _s("spend_total", "yuan", True, "all spending", "救助支出合计"),
+        _s("visits", "visits", True, "home visits", "入户核查"),
+        _s("visit_cost", "yuan", True, "cost of home visits", "入户核查成本"),
+        _s("backlog", "households", False, "cases waiting at month end", "待办案件"),
+        _s("applications", "households", True, "applications", "申请"),
+        _s("warnings", "warnings", True, "warnings raised", "预警"),
+        _s("warnings_visited", "warnings", True, "warnings whose household was visited",
+           "已核查预警"),
+        _s("warnings_helped", "warnings", True, "warnings that led to help",
+           "带来救助的预警"),
+        _s("spells_ended", "households", True, "spells of eligibility ended (or censored)",
+           "结束的应保期"),
+        _s("spells_found", "households", True, "spells warned while they lasted",
+           "期间被预警的应保期"),
+        _s("poor_people", "people", False, "people under the poverty line after transfers",
+           "救助后低于贫困线人口"),
+        _s("poverty_gap", "yuan", False, "people × shortfall below the line", "贫困缺口"),
+        _s("poverty_gap_max", "yuan", False, "people × line", "贫困线总额"),
+        _s("cliff_falls", "households", True, "cliff falls at exit", "退出断崖"),
+        _s("transfers_bottom20", "yuan", True, "transfers to the poorest 20 %",
+           "最低20%家庭所获救助"),
+        _s("employed", "people", False, "people working", "就业人口"),
+        _s("unemployed", "people", False, "people seeking work", "失业人口"),
+        _s("che_households", "households", False,
+           "households with catastrophic health expenditure", "灾难性卫生支出家庭"),
+        _s("dibao_entries", "households", True, "households entering dibao", "新增低保"),
+        _s("dibao_exits", "households", True, "households leaving dibao", "退出低保"),
+        _s("lookups_total", "look-ups", True, "data look-ups, all departments",
+           "数据查询合计"),
+    ]
+    for code, tier in enumerate(TIER_NAMES):
+        s += [_s(f"true_{tier}", "households", False, f"truly {TIER_EN[tier]}",
+                 f"应为{TIER_ZH[tier]}"),
+              _s(f"enrolled_{tier}", "households", False, f"enrolled as {TIER_EN[tier]}",
+                 f"认定为{TIER_ZH[tier]}"),
+              _s(f"enrolled_people_{tier}", "people", False,
+                 f"people enrolled as {TIER_EN[tier]}", f"{TIER_ZH[tier]}人数"),
+              _s(f"missed_{tier}", "households", False, f"missed, truly {TIER_EN[tier]}",
+                 f"漏保（应为{TIER_ZH[tier]}）")]
+        del code
+    for t_true in TIER_NAMES:
+        for t_enrolled in TIER_NAMES:
+            s.append(_s(f"confusion_{t_true}_{t_enrolled}", "households", False,
+                        f"truly {t_true}, enrolled {t_enrolled}",
+                        f"应为{TIER_ZH[t_true]}、认定为{TIER_ZH[t_enrolled]}"))
+    for prog in PROGRAMMES:
+        s.append(_s(f"spend_{prog}", "yuan", True, PROGRAMME_EN[prog], PROGRAMME_ZH[prog]))
+    for d in range(1, TENTHS + 1):
+        s.append(_s(f"transfers_decile_{d}", "yuan", True, f"transfers to income decile {d}",
+                    f"收入第{d}组所获救助"))
+    for rule in WARNING_RULES:
+        s.append(_s(f"warnings_{rule}", "warnings", True, f"warnings: {rule.replace('_', ' ')}",
+                    f"预警：{RULE_ZH[rule]}"))
+    for dept in DEPARTMENTS:
+        s.append(_s(f"lookups_{dept}", "look-ups", True,
+                    f"look-ups: {dept.replace('_', ' ')}", f"数据查询：{DEPARTMENT_ZH[dept]}"))
+    return tuple(s)
+
+
+SERIES: tuple[Series, ...] = _build_series()
+SERIES_INDEX: dict[str, int] = {s.name: k for k, s in enumerate(SERIES)}
+
+
+class Means:
+    """The series of one run, aggregated over its measured months (attributes by series name).
+
+    A stock reads as its monthly average, a flow as its total per year.
+
+    Args:
+        values: per series (in :data:`SERIES` order), the aggregated value.
+        days: days from hardship to first payment, one per event (for the timeliness
+            indicators), and their weights.
+    """
+
+    __slots__ = ("_days", "_values")
+
+    def __init__(self, values: Iterable[float], days: tuple | None = None) -> None:
+        object.__setattr__(self, "_values", list(values))
+        object.__setattr__(self, "_days", days)
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self._values[SERIES_INDEX[name]]
+        except KeyError:
+            raise AttributeError(f"no series {name!r}{_nearest(name, SERIES_INDEX)}") from None
+
+    def get(self, name: str) -> float:
+        """The aggregated value of series ``name``."""
+        return self.__getattr__(name)
+
+    @property
+    def days(self) -> tuple:
+        """``(days, weights)`` of the hardship-to-payment events."""
+        return self._days if self._days is not None else ((), ())
+
+
+def share(num: float, den: float) -> float:
+    """``num / den``, NaN when the denominator is not positive."""
+    return num / den if den > 0 else float("nan")
+
+
+def weighted_quantile(values: Iterable[float], weights: Iterable[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` with ``weights`` (NaN when there are none)."""
+    import numpy as np
+
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    if len(values) == 0 or weights.sum() <= 0:
+        return float("nan")
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, q * cum[-1])])
+
+
+def _days(q: float) -> Callable[[Means], float]:
+    return lambda s: weighted_quantile(s.days[0], s.days[1], q)
+
+
+def _i(name: str, unit: str, section: str, en: str, zh: str, convention: str,
+       formula: Callable[[Means], float], special: bool = False) -> Indicator:
+    return Indicator(name, unit, convention, en, zh, section, formula, special)
+
+
+def _build_indicators() -> tuple[Indicator, ...]:
+    ind = [
+        _i("truly_eligible_households", "households", "coverage", "truly eligible households",
+           "应保家庭数", "monthly average, any tier", lambda s: s.eligible),
+        _i("enrolled_households", "households", "coverage", "enrolled households",
+           "在保家庭数", "monthly average, a tier or the gradual-exit period",
+           lambda s: s.enrolled),
+        _i("missed_households", "households", "coverage", "missed households", "漏保家庭数",
+           "truly eligible, not enrolled; monthly average", lambda s: s.missed),
+        _i("missed_rate", "share", "coverage", "missed rate", "漏保率",
+           "exclusion error: missed ÷ truly eligible (household-months)",
+           lambda s: share(s.missed, s.eligible)),
+    ]
+    for tier in TIER_NAMES[1:]:
+        ind.append(_i(f"missed_rate.{tier}", "share", "coverage",
+                      f"missed rate, {TIER_EN[tier]}", f"漏保率（{TIER_ZH[tier]}）",
+                      f"truly {tier} households not enrolled ÷ truly {tier}",
+                      lambda s, t=tier: share(s.get(f"missed_{t}"), s.get(f"true_{t}"))))
+    ind += [
+        _i("missed_money", "yuan/year", "coverage", "money missed households should get",
+           "漏保家庭应得未得金额", "basic living + special assistance by their true tier",
+           lambda s: s.missed_money),
+        _i("takeup_rate", "share", "coverage", "take-up among the eligible", "应保尽保率",
+           "truly eligible households enrolled ÷ truly eligible (1 − missed rate)",
+           lambda s: share(s.enrolled_eligible, s.eligible)),
+    ]
+    for tier in TIER_NAMES[1:]:
+        ind.append(_i(f"enrolled.{tier}", "households", "caseload",
+                      f"households enrolled as {TIER_EN[tier]}", f"{TIER_ZH[tier]}户数",
+                      f"enrolled as {tier} (gradual exit on its own line); monthly average",
+                      lambda s, t=tier: s.get(f"enrolled_{t}")))
+        ind.append(_i(f"enrolled_people.{tier}", "people", "caseload",
+                      f"people enrolled as {TIER_EN[tier]}", f"{TIER_ZH[tier]}人数",
+                      f"members of households enrolled as {tier} (individually enrolled "
+                      "members count in dibao); monthly average",
+                      lambda s, t=tier: s.get(f"enrolled_people_{t}")))
+    ind += [
+        _i("enrolled.gradual_exit", "households", "caseload",
+           "households in the gradual-exit period", "渐退期户数",
+           "enrolled households whose tier ended, still paid; monthly average",
+           lambda s: s.in_exit),
+        _i("enrolled_people.gradual_exit", "people", "caseload",
+           "people in the gradual-exit period", "渐退期人数",
+           "members of households in their gradual-exit period; monthly average",
+           lambda s: s.enrolled_people - sum(s.get(f"enrolled_people_{t}")
+                                             for t in TIER_NAMES[1:])),
+        _i("enrolled.individual", "households", "caseload",
+           "households with individually enrolled members", "单人保家庭户数",
+           "registered households of tier none with members enrolled in dibao on their own "
+           "(单人保), each counted once; monthly average", lambda s: s.individual_households),
+        _i("caseload.low_income_households", "households", "caseload",
+           "destitute + dibao + marginal households", "特困、低保、低保边缘户数",
+           "enrolled as destitute, dibao or marginal, their gradual exit, and households with "
+           "individually enrolled members (Beijing's 'dibao, destitute and low-income')",
+           lambda s: s.low_income_households),
+        _i("caseload.low_income_people", "people", "caseload",
+           "destitute + dibao + marginal people", "特困、低保、低保边缘人数",
+           "the same households' members (individually enrolled members only, for theirs); "
+           "people ÷ households = mean size of these households",
+           lambda s: s.low_income_people),
+        _i("caseload.mean_size", "people", "caseload", "people per low-income household",
+           "低收入家庭户均人数", "caseload people ÷ caseload households (one base)",
+           lambda s: share(s.low_income_people, s.low_income_households)),
+        _i("leakage_of_recipients", "share", "leakage", "leakage, of recipients",
+           "错保率（按户）", "inclusion error, of recipients: enrolled in a tier but not truly "
+           "eligible ÷ enrolled in a tier (gradual exit excluded)",
+           lambda s: share(s.leak_households, s.enrolled_tiered)),
+        _i("leakage_of_money", "share", "leakage", "leakage, of money", "错保率（按资金）",
+           "inclusion error, of money: spending to not-eligible households (and one-off aid "
+           "without a true shock) ÷ all spending", lambda s: share(s.leak_money, s.spend_total)),
+        _i("over_tiered_households", "households", "leakage", "over-tiered households",
+           "档次偏高户数", "enrolled in a more generous tier than their true one; monthly "
+           "average", lambda s: s.over_tiered),
+        _i("gradual_exit_spending", "yuan/year", "leakage", "gradual-exit spending",
+           "渐退期支出", "entitled by the rules: on its own line, not leakage",
+           lambda s: s.spend_gradual_exit),
+    ]
+    for prog in PROGRAMMES:
+        ind.append(_i(f"spend.{prog}", "yuan/year", "budget", PROGRAMME_EN[prog],
+                      PROGRAMME_ZH[prog], "yuan per year", lambda s, p=prog: s.get(f"spend_{p}")))
+    ind += [
+        _i("spend.total", "yuan/year", "budget", "all spending", "支出合计", "all programmes",
+           lambda s: s.spend_total),
+        _i("spend.per_person_month", "yuan/person/month", "budget",
+           "basic living per enrolled person", "人均月基本生活救助",
+           "basic living + gradual exit ÷ people enrolled (incl. gradual exit) ÷ 12",
+           lambda s: share(s.spend_basic_living + s.spend_gradual_exit, 12 * s.enrolled_people)),
+        _i("visits", "visits/year", "budget", "home visits", "入户核查次数", "per year",
+           lambda s: s.visits),
+        _i("visit_cost", "yuan/year", "budget", "cost of home visits", "入户核查成本",
+           "visits × casework.visit_cost", lambda s: s.visit_cost),
+        _i("warnings", "warnings/year", "warnings", "warnings raised", "预警数",
+           "all rules; each rule firing counts once", lambda s: s.warnings),
+        _i("warnings_per_10k", "warnings/10,000 households/year", "warnings",
+           "warnings per 10,000 households", "每万户预警数",
+           "warnings per year ÷ households × 10,000 (Longwan ≈ 12)",
+           lambda s: 1e4 * share(s.warnings, s.households)),
+    ]
+    for rule in WARNING_RULES:
+        ind.append(_i(f"warnings.{rule}", "warnings/year", "detail",
+                      f"warnings: {rule.replace('_', ' ')}", f"预警：{RULE_ZH[rule]}",
+                      "per year", lambda s, r=rule: s.get(f"warnings_{r}")))
+    ind += [
+        _i("warnings_visited", "warnings/year", "warnings", "warnings visited",
+           "已入户核查的预警", "warnings whose household was visited (any time after)",
+           lambda s: s.warnings_visited),
+        _i("warnings_helped", "warnings/year", "warnings", "warnings that led to help",
+           "带来救助的预警", "new enrolment, a higher-paying tier or new one-off aid within "
+           "warnings.followup_months of the warning", lambda s: s.warnings_helped),
+        _i("warning_precision", "share", "warnings", "warning precision", "预警精准率",
+           "warnings that led to help ÷ warnings (Longwan 2025: 103 / 373 = 0.276)",
+           lambda s: share(s.warnings_helped, s.warnings)),
+        _i("warning_precision_visited", "share", "warnings", "precision among visited",
+           "核查后精准率", "warnings that led to help ÷ warnings visited",
+           lambda s: share(s.warnings_helped, s.warnings_visited)),
+        _i("warning_recall", "share", "warnings", "warning recall", "预警覆盖率",
+           "newly eligible households warned during their spell ÷ newly eligible",
+           lambda s: share(s.spells_found, s.spells_ended)),
+        _i("applications", "households/year", "warnings", "applications", "主动申请数",
+           "households applying (人找政策)", lambda s: s.applications),
+        _i("backlog", "households", "warnings", "cases waiting", "待核查案件",
+           "cases waiting at month end; monthly average", lambda s: s.backlog),
+        _i("days_to_payment.median", "days", "warnings", "days to first payment, median",
+           "首次发放天数（中位数）", "onset of hardship → first payment (enrolment or "
+           "temporary aid)", _days(0.5), special=True),
+        _i("days_to_payment.p90", "days", "warnings", "days to first payment, 90th pct",
+           "首次发放天数（90分位）", "90th percentile", _days(0.9), special=True),
+    ]
+    for q in (10, 25, 75):
+        ind.append(_i(f"days_to_payment.p{q}", "days", "detail",
+                      f"days to first payment, {q}th pct", f"首次发放天数（{q}分位）",
+                      f"{q}th percentile", _days(q / 100), special=True))
+    bottom = BOTTOM_TENTHS / TENTHS
+    ind += [
+        _i("poverty_headcount", "share of people", "outcomes", "poverty headcount",
+           "贫困发生率", "disposable income per capita < metrics.poverty_line_multiple × "
+           "dibao line, after transfers", lambda s: share(s.poor_people, s.people)),
+        _i("poverty_gap", "share", "outcomes", "poverty gap", "贫困缺口率",
+           "FGT(1): Σ people × gap ÷ Σ people × line",
+           lambda s: share(s.poverty_gap, s.poverty_gap_max)),
+        _i("cliff_falls", "households/year", "outcomes", "cliff falls at exit", "退出断崖户数",
+           "leavers whose disposable income per capita fell > metrics.cliff_share that month",
+           lambda s: s.cliff_falls),
+        _i("targeting_differential", "difference of shares", "outcomes",
+           "targeting differential", "瞄准差异",
+           "participation among eligible − among not eligible (Ravallion)",
+           lambda s: share(s.enrolled_eligible, s.eligible)
+           - share(s.enrolled - s.enrolled_eligible, s.households - s.eligible)),
+        _i("coady_grosh_hoddinott", "ratio", "outcomes", "Coady–Grosh–Hoddinott ratio",
+           "瞄准效率比", f"share of transfers to the poorest {bottom * 100:g} % (pre-transfer "
+           f"income p.c.) ÷ {bottom:g}",
+           lambda s: share(s.transfers_bottom20, s.spend_total) / bottom),
+    ]
+    for d in range(1, TENTHS + 1):
+        ind.append(_i(f"transfers.decile_{d}", "yuan/year", "detail",
+                      f"transfers to decile {d}", f"收入第{d}组所获救助",
+                      f"all transfers to pre-transfer income decile {d} (1 = poorest)",
+                      lambda s, k=d: s.get(f"transfers_decile_{k}")))
+    ind += [
+        _i("population.people", "people", "population", "resident people", "常住人口",
+           "monthly average", lambda s: s.people),
+        _i("population.households", "households", "population", "resident households",
+           "常住家庭户", "monthly average", lambda s: s.households),
+        _i("population.household_size", "people", "population", "people per household",
+           "户均人数", "people ÷ households", lambda s: share(s.people, s.households)),
+        _i("population.registered_share", "share of people", "population",
+           "people with local registration", "户籍人口占比",
+           "people in registered households ÷ people",
+           lambda s: share(s.registered_people, s.people)),
+        _i("population.share_60plus", "share of people", "population", "aged 60 and over",
+           "60岁及以上占比", "people aged 60+ ÷ people",
+           lambda s: share(s.elderly_people, s.people)),
+        _i("population.share_65plus", "share of people", "population", "aged 65 and over",
+           "65岁及以上占比", "people aged 65+ ÷ people",
+           lambda s: share(s.old_people_65, s.people)),
+        _i("population.severe_disability_share", "share of people", "population",
+           "severe disability", "重度残疾占比", "people with a severe disability ÷ people",
+           lambda s: share(s.severe_disability_people, s.people)),
+        _i("population.birth_rate", "per 1,000 people/year", "population", "birth rate",
+           "出生率", "births per year ÷ people × 1,000", lambda s: 1e3 * share(s.births, s.people)),
+        _i("population.death_rate", "per 1,000 people/year", "population", "death rate",
+           "死亡率", "deaths per year ÷ people × 1,000", lambda s: 1e3 * share(s.deaths, s.people)),
+        _i("population.moved_in", "households/year", "population", "households moving in",
+           "迁入家庭", "per year", lambda s: s.moved_in),
+        _i("population.moved_out", "households/year", "population", "households moving out",
+           "迁出家庭", "per year", lambda s: s.moved_out),
+        _i("income.per_capita_year", "yuan/person/year", "population",
+           "disposable income per person", "人均可支配收入",
+           "household income after transfers ÷ people × 12",
+           lambda s: share(12 * s.income_people, s.people)),
+        _i("unemployment_rate", "share", "population", "unemployment rate", "失业率",
+           "job seekers ÷ (workers + job seekers), people",
+           lambda s: share(s.unemployed, s.employed + s.unemployed)),
+        _i("che_rate", "share", "outcomes", "catastrophic health expenditure",
+           "灾难性卫生支出发生率", "households whose 12-month medical out-of-pocket ≥ "
+           "metrics.che_threshold × capacity to pay (income − subsistence)",
+           lambda s: share(s.che_households, s.households)),
+        _i("dibao_churn_quarterly", "share per quarter", "caseload", "dibao churn",
+           "低保季度进出率", "dibao entries and exits per quarter (average of the two) ÷ "
+           "dibao caseload",
+           lambda s: share((s.dibao_entries + s.dibao_exits) / 8, s.enrolled_dibao)),
+    ]
+    for t_true in TIER_NAMES:
+        for t_enr in TIER_NAMES:
+            ind.append(_i(f"confusion.{t_true}.{t_enr}", "households", "detail",
+                          f"truly {t_true}, enrolled {t_enr}",
+                          f"应为{TIER_ZH[t_true]}、认定为{TIER_ZH[t_enr]}",
+                          "true tier × enrolled tier, monthly average",
+                          lambda s, a=t_true, b=t_enr: s.get(f"confusion_{a}_{b}")))
+    for dept in DEPARTMENTS:
+        ind.append(_i(f"lookups.{dept}", "look-ups/year", "privacy",
+                      f"look-ups: {dept.replace('_', ' ')}", f"数据查询：{DEPARTMENT_ZH[dept]}",
+                      "linked households queried each month (weighted)",
+                      lambda s, d=dept: s.get(f"lookups_{d}")))
+    ind.append(_i("lookups_per_household_helped", "look-ups/year", "privacy",
+                  "look-ups per household helped", "每户在保家庭的数据查询",
+                  "all departments ÷ enrolled households",
+                  lambda s: share(s.lookups_total, s.enrolled)))
+    return tuple(ind)
+
+
+INDICATORS: tuple[Indicator, ...] = _build_indicators()
+BY_NAME: dict[str, Indicator] = {i.name: i for i in INDICATORS}
+
+HEADLINE: tuple[str, ...] = (
+    "missed_rate", "leakage_of_recipients", "leakage_of_money", "spend.total",
+    "gradual_exit_spending", "cliff_falls", "warning_precision", "days_to_payment.median",
+    "poverty_headcount",
+)
+"""The indicators a comparison shows unless asked for others."""
+
+
+def _nearest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def indicator(name: str) -> Indicator:
+    """The indicator called ``name``.
+
+    Raises:
+        ReliefsimError: for an unknown name, naming the nearest known one.
+    """
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise ReliefsimError(f"unknown indicator {name!r}{_nearest(name, BY_NAME)}") from None
+
+
+def series(name: str) -> Series:
+    """The series called ``name``.
+
+    Raises:
+        ReliefsimError: for an unknown name, naming the nearest known one.
+    """
+    try:
+        return SERIES[SERIES_INDEX[name]]
+    except KeyError:
+        raise ReliefsimError(f"unknown series {name!r}{_nearest(name, SERIES_INDEX)}") from None
+
+
+def check_names(names: Iterable[str]) -> tuple[str, ...]:
+    """The names, each checked to be a known indicator (see :func:`indicator`)."""
+    return tuple(indicator(n).name for n in names)
+
+
+def evaluate(means: Means, names: Iterable[str] | None = None) -> dict[str, float]:
+    """The indicators (all, or the named ones) computed from aggregated series."""
+    chosen = INDICATORS if names is None else [indicator(n) for n in names]
+    out = {}
+    for ind in chosen:
+        value = ind.formula(means)
+        out[ind.name] = float(value) if (value is not None and math.isfinite(value)) or (
+            isinstance(value, float) and math.isnan(value)) else float("nan")
+    return out
