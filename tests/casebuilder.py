@@ -13,12 +13,12 @@ from reliefsim.scenario import Values, load_scenario
 HOUSEHOLD_DEFAULTS: dict[str, Any] = {
     "wages": 0.0, "pensions": 0.0, "other_income": 0.0, "financial_assets": 0.0,
     "homes_owned": 1, "floor_space_pc": 20.0, "car": False, "rent": 0.0,
-    "has_capable_supporter": False, "medical_oop": 0.0, "care": 0.0, "rehab": 0.0,
-    "education": 0.0, "income_window": None, "rigid_window": 0.0,
+    "has_capable_supporter": False, "registered": True, "medical_oop": 0.0, "care": 0.0,
+    "rehab": 0.0, "education": 0.0, "income_window": None, "rigid_window": 0.0,
 }
 MEMBER_DEFAULTS: dict[str, Any] = {
-    "age": 40.0, "works": False, "disability": "none", "serious_illness": False,
-    "unable_self_care": False, "student": "none",
+    "age": 40.0, "works": False, "wage": 0.0, "pension": 0.0, "disability": "none",
+    "serious_illness": False, "unable_self_care": False, "student": "none",
 }
 
 
@@ -36,34 +36,17 @@ def facts(*households: dict[str, Any]) -> Facts:
         for m in h.get("members", [{}]):
             mrows.append({**MEMBER_DEFAULTS, **m})
             hh.append(i)
-    n, m = len(rows), len(mrows)
-
-    def col(name: str, dtype: type = float) -> np.ndarray:
-        return np.array([r[name] for r in rows], dtype=dtype)
-
-    def mcol(name: str, dtype: type = float) -> np.ndarray:
-        return np.array([r[name] for r in mrows], dtype=dtype)
-
-    return Facts(
-        hh=np.array(hh), age=mcol("age"), alive=np.ones(m, dtype=bool),
-        works=mcol("works", bool), wage=np.zeros(m), pension=np.zeros(m),
-        disability=np.array([DISABILITY_LEVELS.index(r["disability"]) for r in mrows],
-                            dtype=np.int8),
-        serious_illness=mcol("serious_illness", bool), chronic=np.zeros(m, dtype=bool),
-        unable_self_care=mcol("unable_self_care", bool),
-        student=np.array([STUDENT_LEVELS.index(r["student"]) for r in mrows], dtype=np.int8),
-        tertiary_track=np.zeros(m, dtype=bool), smartphone=np.ones(m, dtype=bool),
-        benefit=np.zeros(m), benefit_months=np.zeros(m, dtype=np.int16),
-        seeking=np.zeros(m, dtype=bool),
-        wages=col("wages"), pensions=col("pensions"), other_income=col("other_income"),
-        financial_assets=col("financial_assets"), homes_owned=col("homes_owned", np.int8),
-        floor_space_pc=col("floor_space_pc"), car=col("car", bool), rent=col("rent"),
-        has_capable_supporter=col("has_capable_supporter", bool),
-        medical_oop=col("medical_oop"), care=col("care"), rehab=col("rehab"),
-        education=col("education"), damage=np.zeros(n, dtype=np.int8),
-        income_window=col("income_window"), rigid_window=col("rigid_window"),
-        income_ring=np.zeros((1, n)), rigid_ring=np.zeros((1, n)),
-    )
+    n = len(rows)
+    f = Facts.zeros(np.array(hh, dtype=np.int64), n, 1)
+    f.alive[:] = True
+    f.smartphone[:] = True
+    for name in ("age", "works", "wage", "pension", "serious_illness", "unable_self_care"):
+        getattr(f, name)[:] = [r[name] for r in mrows]
+    f.disability[:] = [DISABILITY_LEVELS.index(r["disability"]) for r in mrows]
+    f.student[:] = [STUDENT_LEVELS.index(r["student"]) for r in mrows]
+    for name in HOUSEHOLD_DEFAULTS:
+        getattr(f, name)[:] = [r[name] for r in rows]
+    return f
 
 
 POLICY = {

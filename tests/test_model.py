@@ -161,8 +161,8 @@ def test_weights_represent_the_city_and_oversample_the_poor():
 def test_stage_seconds_cover_every_stage_of_the_month():
     model = ReliefModel("baseline", households=1000, months=3, seed=2, story=False)
     model.run()
-    assert set(model.stage_seconds) == {"shocks", "monitoring", "casework", "rules",
-                                        "benefits", "metrics"}
+    assert set(model.stage_seconds) == {"population", "shocks", "monitoring", "casework",
+                                        "rules", "benefits", "metrics"}
     assert all(s > 0 for s in model.stage_seconds.values())
 
 

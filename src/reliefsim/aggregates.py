@@ -50,7 +50,8 @@ def member_incomes(hh: np.ndarray, alive: np.ndarray, works: np.ndarray, wage: n
     """
     members = (hh, alive, works, wage, pension, benefit_months, benefit)
     if (hh.dtype in (np.int32, np.int64) and alive.dtype == works.dtype == np.bool_
-            and wage.dtype == pension.dtype == benefit.dtype == np.float64
+            and wage.dtype == pension.dtype == benefit.dtype
+            and wage.dtype in (np.float32, np.float64)
             and benefit_months.dtype.kind == "i"
             and all(a.ndim == 1 and len(a) == len(hh) and a.flags.c_contiguous for a in members)):
         wages, pensions = np.empty(households), np.empty(households)
@@ -79,7 +80,7 @@ def school_levels(age: np.ndarray, tertiary_track: np.ndarray,
         int8 levels (1 primary, 2 secondary, 3 tertiary, 0 none), or None for inputs the loop
         does not take (the caller then computes them with NumPy).
     """
-    if not (age.dtype == np.float64 and tertiary_track.dtype == np.bool_
+    if not (age.dtype in (np.float32, np.float64) and tertiary_track.dtype == np.bool_
             and age.ndim == tertiary_track.ndim == 1 and len(age) == len(tertiary_track)
             and len(school_ages) == 4):
         return None
@@ -295,22 +296,27 @@ def warm_up() -> None:
     """Compile (or load) every loop of this module for the dtypes the model uses."""
     for dtype in (np.float32, np.float64):
         sum_rows(np.zeros((1, 1), dtype), [0])
-    school_levels(np.zeros(1), np.zeros(1, dtype=bool), [6, 12, 18, 23])
+    for dtype in (np.float32, np.float64):
+        school_levels(np.zeros(1, dtype), np.zeros(1, dtype=bool), [6, 12, 18, 23])
     code = np.zeros(1, dtype=np.int8)
     one_index = np.zeros(1, dtype=np.int64)
     any_living(one_index, one_index, np.ones(1, dtype=np.int64), np.ones(1, dtype=bool),
                np.ones(1, dtype=bool))
-    one, zero, hh = np.ones(1, dtype=bool), np.zeros(1), np.zeros(1, dtype=np.int64)
-    for writeable in (True, False):  # the truth's ``hh`` is read-only once it is shared
-        hh.flags.writeable = writeable
-        member_incomes(hh, one, one, zero, zero, np.zeros(1, dtype=np.int16), zero, 1)
-        member_flows(hh, one, one, code, 2, code, zero, 1)
-        member_range_counts(np.ones(1), hh, one, (one,), np.array([0, 1]))
+    one, zero = np.ones(1, dtype=bool), np.zeros(1)
+    zero32 = np.zeros(1, dtype=np.float32)
+    for index in (np.int32, np.int64):
+        hh = np.zeros(1, dtype=index)
+        for writeable in (True, False):  # the truth's ``hh`` is read-only once it is shared
+            hh.flags.writeable = writeable
+            member_incomes(hh, one, one, zero32, zero32, np.zeros(1, dtype=np.int16), zero32, 1)
+            member_flows(hh, one, one, code, 2, code, zero, 1)
+            member_range_counts(np.ones(1), hh, one, (one,) * 5, np.array([0, 1]))
     bounds = np.array([0, 1])
     for k in range(1, 4):
         range_counts(np.ones(1), (one,) * k, bounds)
         range_totals(np.ones(1), (zero,) * k, bounds)
     range_code_sums(np.ones(1), code, 1, bounds)
+    range_code_sums(np.ones(1), np.zeros(1, dtype=np.int16), 1, bounds)
 
 
 @functools.cache
@@ -329,8 +335,8 @@ def _compiled() -> SimpleNamespace:
             if h < 0 or h >= n:
                 return False  # NumPy's bincount says what is wrong
             living, working = alive[i], works[i]
-            own, paid = wage[i], pension[i]
-            claimed = paid + benefit[i]
+            own, paid = np.float64(wage[i]), np.float64(pension[i])
+            claimed = paid + np.float64(benefit[i])
             # selects, not branches: whether a member works is a coin toss to the processor
             wages[h] += own if living & working else 0.0
             claims = living & (not working) & (benefit_months[i] > 0)

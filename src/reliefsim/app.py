@@ -101,6 +101,8 @@ class ClassroomModel(ReliefModel):
                   "exit_period_months": exit_period_months, "data_coverage": data_coverage}
         overrides: dict[str, Any] = {
             "population.streets": TOWN_STREETS,
+            "population.district_names": ["town"],
+            "population.district_shares": [1.0],
             "population.households_represented": float(households),
             "run.warmup_months": 0,
         }
@@ -131,7 +133,7 @@ class ClassroomModel(ReliefModel):
 
     def status(self) -> np.ndarray:
         """Per household: helped correctly, missed, leakage, gradual exit or not eligible."""
-        eligible = self.spells.tier > 0
+        eligible = self.spells.eligible
         t = max(self.month - 1, 0)
         in_exit = self.case.in_exit(t)
         enrolled = self.case.tier > 0
@@ -166,10 +168,10 @@ def TownMap(model: ClassroomModel) -> None:
 def LiveCharts(model: ClassroomModel) -> None:
     """Missed and leakage rates and monthly spending, month by month."""
     update_counter.get()
-    s = model.ledger.series
+    s = model.ledger.city()
     fig = Figure(figsize=(7, 5.5))
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
-    if s:
+    if model.ledger.months_done:
         months = np.arange(len(s["eligible"]))
         missed, leakage = error_rates(s)
         ax1.plot(months, 100 * missed, label="missed ÷ truly eligible")
@@ -186,8 +188,8 @@ def LiveCharts(model: ClassroomModel) -> None:
 def Numbers(model: ClassroomModel) -> None:
     """This month's headline numbers as text (also what the browser test reads)."""
     update_counter.get()
-    s = model.ledger.series
-    if not s:
+    s = model.ledger.city()
+    if not model.ledger.months_done:
         solara.Markdown("**Month 0** — press *Step* to simulate a month.")
         return
     eligible, enrolled = s["eligible"][-1], s["enrolled"][-1]

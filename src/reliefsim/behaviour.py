@@ -7,7 +7,7 @@ import numpy as np
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RING_FIELDS, Facts
 from reliefsim.population import Population
 from reliefsim.rng import Streams
-from reliefsim.rules import NONE, Assessment
+from reliefsim.rules import Assessment
 from reliefsim.scenario import Values
 
 
@@ -38,13 +38,15 @@ def application_probability(pop: Population, truth: Assessment, hardship: np.nda
     b = v.behaviour
     line = v.policy.marginal_multiplier * v.policy.dibao_line * b.near_poor_multiple
     near_poor = truth.income_pc < line
-    in_need = hardship | (truth.tier != NONE)
+    in_need = hardship | truth.eligible
     hit = disaster > 0
     can = np.flatnonzero((in_need | near_poor | hit) & free)
     aware = np.where(low_awareness(pop.facts, v, can), b.low_awareness_factor
                      * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
     p = b.apply_prob * np.minimum(aware, 1.0)
-    p = np.where(in_need[can], p, np.where(near_poor[can], p * b.near_poor_factor, 0.0))
+    # the near-poor rarely apply, except those who mean to under-declare
+    near = np.where(pop.misreporter[can], b.misreporter_apply_factor, b.near_poor_factor)
+    p = np.where(in_need[can], p, np.where(near_poor[can], p * near, 0.0))
     out = np.zeros(len(truth.size))
     out[can] = np.where(hit[can], np.maximum(p, b.disaster_apply_prob), p)
     return out
@@ -57,15 +59,24 @@ def applications(pop: Population, truth: Assessment, hardship: np.ndarray, free:
     return streams.uniform("apply", t, pop.n, scratch=True) < p
 
 
-def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.ndarray,
+def declare(pop: Population, admin: Facts, applying: np.ndarray, linked: dict[str, np.ndarray],
             v: Values) -> np.ndarray:
-    """Write the applicants' declarations into the admin view.
+    """Write the declarations of applicants and of households under review into the admin view.
 
-    Declarations are truthful except that misreporters under-declare wages (where human
-    resources data are not linked) and other income by ``behaviour.misreport_share``.
+    Declarations are truthful except that misreporters under-declare, by
+    ``behaviour.misreport_share``, their wages (where human resources data are not linked),
+    their savings (where finance data are not linked) and their other income (which no
+    department sees).
+
+    Args:
+        pop: the population (true facts, who misreports).
+        admin: the admin view (changed in place).
+        applying: households declaring this month (a mask).
+        linked: per department, the households it links.
+        v: scenario values in force.
 
     Returns:
-        The households whose admin facts this changed (a mask): the applicants.
+        The households whose admin facts this changed (a mask): those declaring.
     """
     admin.reveal(pop.facts, applying, MEMBER_FIELDS, HOUSEHOLD_FIELDS + RING_FIELDS)
     # Until now every household's wages and pensions are the sums over its members (refreshed
@@ -75,9 +86,11 @@ def declare(pop: Population, admin: Facts, applying: np.ndarray, hr_linked: np.n
     if len(cheats) == 0:
         return applying
     keep = 1.0 - v.behaviour.misreport_share
-    unlinked = admin.members_of(cheats[~hr_linked[cheats]])
-    admin.wage[unlinked] = admin.wage[unlinked] * keep
+    unlinked = admin.members_of(cheats[~linked["human_resources"][cheats]])
+    admin.wage[unlinked] = admin.wage[unlinked] * np.float32(keep)
     admin.other_income[cheats] = admin.other_income[cheats] * keep
+    hidden = cheats[~linked["finance"][cheats]]
+    admin.financial_assets[hidden] = admin.financial_assets[hidden] * keep
     before = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]
     admin.refresh_incomes(cheats)
     after = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]

@@ -17,6 +17,7 @@ class Caseload:
 
     Attributes:
         tier: enrolled tier code (0 = not enrolled).
+        individual: members enrolled in dibao on their own (单人保) in a household of tier 0.
         since: month of enrolment (−1 when not enrolled).
         next_review: month the next periodic review is due.
         exit_until: the gradual-exit period runs while month < exit_until.
@@ -31,6 +32,7 @@ class Caseload:
 
     n: int
     tier: np.ndarray = field(init=False)
+    individual: np.ndarray = field(init=False)
     since: np.ndarray = field(init=False)
     next_review: np.ndarray = field(init=False)
     exit_until: np.ndarray = field(init=False)
@@ -45,6 +47,7 @@ class Caseload:
     def __post_init__(self) -> None:
         n = self.n
         self.tier = np.zeros(n, dtype=np.int8)
+        self.individual = np.zeros(n, dtype=np.int8)
         self.since = _full(n, -1)
         self.next_review = _full(n, 1 << 30)
         self.exit_until = _full(n, -1)
@@ -61,5 +64,13 @@ class Caseload:
         return self.exit_until > t
 
     def enrolled(self, t: int) -> np.ndarray:
-        """Households receiving help in month ``t`` (a tier, or the gradual-exit period)."""
-        return (self.tier > 0) | self.in_exit(t)
+        """Households receiving help in month ``t`` (a tier, individual members, gradual exit)."""
+        return (self.tier > 0) | (self.individual > 0) | self.in_exit(t)
+
+    def reset(self, households: np.ndarray) -> None:
+        """Forget the records of the given households (they left; new ones take the slots)."""
+        fresh = Caseload(len(households))
+        for name in ("tier", "individual", "since", "next_review", "exit_until", "exit_from",
+                     "exit_amount", "last_basic", "medical_paid_year", "temporary_paid",
+                     "disaster_paid", "rejected"):
+            getattr(self, name)[households] = getattr(fresh, name)

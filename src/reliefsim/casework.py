@@ -317,11 +317,14 @@ def enrol_initial(case: Caseload, a: Assessment, v: Values, streams: Streams) ->
     """Enrol a share (``population.initial_takeup``) of the truly eligible at the start."""
     n = len(a.tier)
     u = streams.uniform("initial-takeup", -1, n)
-    start = (a.tier > NONE) & (u < v.population.initial_takeup)
+    start = a.eligible & (u < v.population.initial_takeup)
     case.tier[start] = a.tier[start]
+    case.individual[start] = a.individual[start]
     case.since[start] = 0
-    review = np.array([0] + [v.casework.review_months[t] for t in TIER_NAMES[1:]])
+    review = np.array([v.casework.review_months.dibao]
+                      + [v.casework.review_months[t] for t in TIER_NAMES[1:]])
     u_review = streams.uniform("initial-review", -1, n)
+    # records of every age: each household is somewhere in its review cycle
     case.next_review[start] = (u_review[start] * review[a.tier[start]]).astype(np.int32)
 
 
@@ -344,13 +347,14 @@ def month(model: Any, v: Values, t: int, a_true: Assessment, a_admin: Assessment
     pop, case, book, admin = model.pop, model.case, model.book, model.admin
     enrolled = case.enrolled(t)
     due = (case.tier > NONE) & (case.next_review <= t)
-    early = enrolled & model.monitor.any_linked & (a_admin.tier < case.tier)
+    fell = (a_admin.tier < case.tier) | ((case.individual > 0) & (a_admin.individual == 0))
+    early = enrolled & model.monitor.any_linked & fell
     book.add(due | early, "review", t)
-    free = (~enrolled & ~book.open & (a_true.size > 0)
+    free = (~enrolled & ~book.open & (a_true.size > 0) & (model.pop.hid >= 0)
             & (t - case.rejected >= v.behaviour.reapply_months))
     shock_before = model.hardship.recent(t, v.casework.temporary_lookback_months)
     applying = behaviour.applications(pop, a_true, shock_before, free, v, streams, t)
-    declared = behaviour.declare(pop, admin, applying, model.monitor.linked["human_resources"], v)
+    declared = behaviour.declare(pop, admin, applying | due, model.monitor.linked, v)
     book.add(applying, "application", t)
 
     offices = model.offices

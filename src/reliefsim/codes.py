@@ -10,6 +10,10 @@ from __future__ import annotations
 TIER_NAMES: tuple[str, ...] = ("none", "rigid_hardship", "marginal", "dibao", "destitute")
 """Tier names indexed by tier code; a higher code is a more generous tier."""
 ENROLLABLE_TIERS: tuple[str, ...] = ("destitute", "dibao", "marginal", "rigid_hardship")
+ENROLMENT_STATES: tuple[str, ...] = (*TIER_NAMES, "individual")
+"""A household's state for counting: its tier, or ``individual`` (tier none, with members
+enrolled in dibao on their own, 单人保); code 5."""
+INDIVIDUAL = 5
 RIGID_ITEMS: tuple[str, ...] = ("medical", "care", "rent", "rehab", "education")
 STUDENT_LEVELS: tuple[str, ...] = ("none", "primary", "secondary", "tertiary")
 DISABILITY_LEVELS: tuple[str, ...] = ("none", "mild", "severe")

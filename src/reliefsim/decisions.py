@@ -16,6 +16,7 @@ from reliefsim.codes import ENROLLABLE_TIERS
 from reliefsim.facts import Facts
 from reliefsim.population import Population
 from reliefsim.rules import (
+    DIBAO,
     NONE,
     TIER_CODE,
     Assessment,
@@ -49,6 +50,13 @@ class Hardship:
         """No hardship anywhere."""
         return cls(np.zeros(n), np.full(n, -10_000, dtype=np.int32),
                    np.zeros(n, dtype=np.int8), np.full(n, -10_000, dtype=np.int32))
+
+    def reset(self, households: np.ndarray) -> None:
+        """No hardship for the given households (new ones in their slots)."""
+        self.need[households] = 0.0
+        self.month[households] = -10_000
+        self.disaster_level[households] = 0
+        self.disaster_month[households] = -10_000
 
     def recent(self, t: int, lookback: int) -> np.ndarray:
         """Households with a sudden hardship within the look-back window."""
@@ -86,25 +94,25 @@ class Spells:
     Attributes:
         start: month the current spell started (−1: not eligible).
         warned: the current spell has been warned.
-        tier: last month's true tier.
+        eligible: last month's true eligibility.
     """
 
     start: np.ndarray
     warned: np.ndarray
-    tier: np.ndarray
+    eligible: np.ndarray
 
     @classmethod
-    def begin(cls, true_tier: np.ndarray) -> Spells:
-        """No spell open; last month's true tiers as given (spells start when they change)."""
-        n = len(true_tier)
-        return cls(np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=bool), true_tier.copy())
+    def begin(cls, eligible: np.ndarray) -> Spells:
+        """No spell open; last month's eligibility as given (spells start when it changes)."""
+        n = len(eligible)
+        return cls(np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=bool), eligible.copy())
 
-    def track(self, true_tier: np.ndarray, t: int, since: int, final: bool = False
+    def track(self, eligible: np.ndarray, t: int, since: int, final: bool = False
               ) -> tuple[np.ndarray, np.ndarray]:
-        """Open and close spells for this month's true tiers.
+        """Open and close spells for this month's true eligibility.
 
         Args:
-            true_tier: this month's true tiers.
+            eligible: this month's true eligibility per household.
             t: month index.
             since: only spells started from this month on are counted (the measured ones).
             final: the run's last month: spells still open count as ended (censored).
@@ -112,17 +120,22 @@ class Spells:
         Returns:
             The counted spells that ended this month, and those of them that were warned.
         """
-        became = (true_tier > NONE) & (self.tier == NONE)
-        ended = (self.start >= since) & ((true_tier == NONE) | final)
+        became = eligible & ~self.eligible
+        ended = (self.start >= since) & (~eligible | final)
         found = ended & self.warned
-        self.start[true_tier == NONE] = -1
+        self.start[~eligible] = -1
         self.start[became] = t
         self.warned[became] = False
-        self.tier = true_tier
+        self.eligible = eligible.copy()
         if final:
-            opened = became & (t >= since)
-            ended, found = ended | opened, found
+            ended = ended | (became & (t >= since))
         return ended, found
+
+    def reset(self, households: np.ndarray) -> None:
+        """No spell for the given households (new ones in their slots)."""
+        self.start[households] = -1
+        self.warned[households] = False
+        self.eligible[households] = False
 
 
 @dataclass
@@ -141,6 +154,11 @@ class Followup:
     def empty(cls, n: int) -> Followup:
         """No warning yet."""
         return cls(np.full(n, -10_000, dtype=np.int32), np.zeros(n, dtype=np.int16))
+
+    def reset(self, households: np.ndarray) -> None:
+        """No warning waiting for the given households (new ones in their slots)."""
+        self.month[households] = -10_000
+        self.pending[households] = 0
 
     def raised(self, households: np.ndarray, count: np.ndarray, t: int, followup: int) -> None:
         """Note ``count`` new warnings for each of the given households in month ``t``."""
@@ -174,6 +192,8 @@ class Outcome:
     exits: np.ndarray
     gradual: np.ndarray
     assessment: Assessment
+    old_individual: np.ndarray
+    new_individual: np.ndarray
 
 
 def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
@@ -212,6 +232,8 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
 
     old = case.tier[visited].copy()
     new = a.tier[visited]
+    old_individual = case.individual[visited].copy()
+    new_individual = np.where(new == NONE, a.individual[visited], 0).astype(np.int8)
     in_exit = case.in_exit(t)[visited]
     immediate = caught[visited] | ~a.assets_ok[visited] | (a.size[visited] == 0)
     falling = (old > 0) & (new < old)
@@ -224,25 +246,30 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     case.exit_until[visited[back]] = -1
     ends_exit = in_exit & immediate
     case.exit_until[visited[ends_exit]] = -1
-    newly = (old == NONE) & (new > NONE) & ~in_exit
+    was_enrolled = (old > NONE) | (old_individual > 0)
+    now_enrolled = (new > NONE) | (new_individual > 0)
+    newly = ~was_enrolled & now_enrolled & ~in_exit
     case.tier[visited] = new
+    case.individual[visited] = new_individual
     case.since[visited[newly]] = t
-    case.since[visited[new == NONE]] = -1
+    case.since[visited[~now_enrolled]] = -1
     review = np.array([v.casework.review_months[name] for name in ENROLLABLE_TIERS])
     codes = np.array([TIER_CODE[name] for name in ENROLLABLE_TIERS])
     months = np.zeros(len(TIER_CODE), dtype=np.int64)
     months[codes] = review
-    case.next_review[visited] = np.where(new > NONE, t + months[new], 1 << 30)
+    # households with individually enrolled members are reviewed on dibao's cycle
+    cycle = months[np.where(new > NONE, new, DIBAO)]
+    case.next_review[visited] = np.where(now_enrolled, t + cycle, 1 << 30)
 
     size = a.size[visited]
     temporary, disaster = _one_off_aid(pop, admin, case, hardship, visited, seen[visited],
                                        size, v, t, lookback, em_linked)
     helped = newly | ((old > NONE) & (new > old)) | (temporary > 0) | (disaster > 0)
-    gave = (new > NONE) | case.in_exit(t)[visited] | (temporary > 0) | (disaster > 0)
+    gave = now_enrolled | case.in_exit(t)[visited] | (temporary > 0) | (disaster > 0)
     exits = falling & (new == NONE) & ~gradual
     case.rejected[visited[~gave]] = t
     return Outcome(visited, accurate, helped, newly, temporary, disaster, old, new, exits,
-                   gradual, a)
+                   gradual, a, old_individual, new_individual)
 
 
 def _one_off_aid(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,

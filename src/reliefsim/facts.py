@@ -1,8 +1,11 @@
 """Household facts as columns of numpy arrays (struct of arrays), for the truth and the admin view.
 
-One :class:`Facts` holds every household and every member. Members are stored flat and sorted by
-household (``hh``), so per-household sums are one ``np.bincount``. The same class holds the *true*
-facts and the facts *as the administration sees them*; the rules read either.
+One :class:`Facts` holds every household slot and every member slot. A household slot owns a
+fixed block of member slots (``hh`` maps a member slot to its household slot; blocks are stored
+in household order), so per-household sums are one ``np.bincount`` and a household's members one
+range. A member slot holds a living person (``alive``) or nobody (free for a birth or a newcomer).
+The same class holds the *true* facts and the facts *as the administration sees them*; the rules
+read either.
 """
 
 from __future__ import annotations
@@ -11,20 +14,34 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from reliefsim.aggregates import any_living, member_incomes, sum_rows
+from reliefsim.aggregates import any_living, member_incomes
 from reliefsim.kernels import copy_at
 
 MEMBER_FIELDS: tuple[str, ...] = (
-    "age", "alive", "works", "wage", "pension", "disability", "serious_illness", "chronic",
-    "unable_self_care", "student", "tertiary_track", "smartphone", "benefit", "benefit_months",
-    "seeking",
+    "age", "alive", "works", "wage", "wage_base", "pension", "disability",
+    "disability_permanent", "serious_illness", "chronic", "unable_self_care", "student",
+    "tertiary_track", "smartphone", "benefit", "benefit_months", "seeking",
 )
 HOUSEHOLD_FIELDS: tuple[str, ...] = (
     "wages", "pensions", "other_income", "financial_assets", "homes_owned", "floor_space_pc",
-    "car", "rent", "has_capable_supporter", "medical_oop", "care", "rehab", "education",
-    "damage", "income_window", "rigid_window",
+    "car", "rent", "has_capable_supporter", "registered", "medical_oop", "care", "rehab",
+    "education", "damage", "income_window", "rigid_window",
 )
 RING_FIELDS: tuple[str, ...] = ("income_ring", "rigid_ring")
+MEMBER_DTYPES: dict[str, type] = {
+    "age": np.float32, "alive": np.bool_, "works": np.bool_, "wage": np.float32,
+    "wage_base": np.float32, "pension": np.float32, "disability": np.int8,
+    "disability_permanent": np.bool_, "serious_illness": np.bool_, "chronic": np.bool_,
+    "unable_self_care": np.bool_, "student": np.int8, "tertiary_track": np.bool_,
+    "smartphone": np.bool_, "benefit": np.float32, "benefit_months": np.int16,
+    "seeking": np.bool_,
+}
+"""Member fields and their storage types (money and ages as float32: half the memory)."""
+HOUSEHOLD_DTYPES: dict[str, type] = {
+    "homes_owned": np.int8, "car": np.bool_, "has_capable_supporter": np.bool_,
+    "registered": np.bool_, "damage": np.int8,
+}
+"""Household fields that are not float64."""
 MILD, SEVERE = 1, 2
 """Disability codes of the ``disability`` member field (0 none)."""
 ITEM_FIELDS: dict[str, str] = {
@@ -36,19 +53,21 @@ ITEM_FIELDS: dict[str, str] = {
 
 @dataclass
 class Facts:
-    """All households and members; see module docstring.
+    """All household and member slots; see module docstring.
 
     Household arrays have length H, member arrays length M, rings shape (W, H).
     Money is yuan per month unless the name says otherwise.
     """
 
-    hh: np.ndarray  # member → household index (sorted)
+    hh: np.ndarray  # member slot → household slot (ascending)
     age: np.ndarray
-    alive: np.ndarray
+    alive: np.ndarray  # the member slot holds a living person
     works: np.ndarray
     wage: np.ndarray  # member's wage when working (yuan/month)
+    wage_base: np.ndarray  # the member's permanent wage level (yuan/month)
     pension: np.ndarray
     disability: np.ndarray  # 0 none, 1 mild, 2 severe
+    disability_permanent: np.ndarray  # a severe disability that never recovers
     serious_illness: np.ndarray
     chronic: np.ndarray
     unable_self_care: np.ndarray
@@ -67,6 +86,7 @@ class Facts:
     car: np.ndarray
     rent: np.ndarray
     has_capable_supporter: np.ndarray
+    registered: np.ndarray  # holds the city's household registration (户籍)
     medical_oop: np.ndarray
     care: np.ndarray
     rehab: np.ndarray
@@ -74,18 +94,32 @@ class Facts:
     damage: np.ndarray  # 0 none, 1 minor, 2 damaged, 3 collapsed (this month)
     income_window: np.ndarray  # household income summed over the rigid window
     rigid_window: np.ndarray  # rigid expenditure (policy items) summed over the window
-    income_ring: np.ndarray
-    rigid_ring: np.ndarray
+    income_ring: np.ndarray  # monthly income, the last W months (float32)
+    rigid_ring: np.ndarray  # monthly rigid expenditure, the last W months (float32)
+
+    @classmethod
+    def zeros(cls, hh: np.ndarray, households: int, ring_months: int) -> Facts:
+        """Facts for ``households`` vacant slots whose member slots ``hh`` gives."""
+        m = len(hh)
+        data = {name: np.zeros(m, dtype=MEMBER_DTYPES[name]) for name in MEMBER_FIELDS}
+        data.update({name: np.zeros(households, dtype=HOUSEHOLD_DTYPES.get(name, np.float64))
+                     for name in HOUSEHOLD_FIELDS})
+        data.update({name: np.zeros((ring_months, households), dtype=np.float32)
+                     for name in RING_FIELDS})
+        return cls(hh=hh, **data)
 
     @property
     def n_households(self) -> int:
-        """Number of households H."""
+        """Number of household slots H."""
         return len(self.wages)
 
     def size(self) -> np.ndarray:
-        """Living members per household."""
-        dead = np.flatnonzero(np.logical_not(self.alive))  # few: all members minus the dead
-        return self.member_counts() - np.bincount(self.hh[dead], minlength=self.n_households)
+        """Living members per household slot (0 for a vacant slot)."""
+        counts = self.member_counts()
+        if not len(self.alive):
+            return np.zeros(self.n_households)
+        sums = np.add.reduceat(self.alive.astype(np.int32), self.member_starts())
+        return np.where(counts > 0, sums, 0).astype(np.float64)
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
@@ -93,12 +127,7 @@ class Facts:
         return np.bincount(self.hh[hit], minlength=self.n_households).astype(np.float64)
 
     def sum_members(self, members: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Per household, the sum of ``values`` over the given member indices (ascending).
-
-        The same sums as a bincount over all members of an array that is ``values`` at
-        ``members`` and 0 elsewhere (adding 0.0 never changes a sum), at the cost of the members
-        given only.
-        """
+        """Per household, the sum of ``values`` over the given member indices (ascending)."""
         return np.bincount(self.hh[members], weights=values, minlength=self.n_households)
 
     def income(self) -> np.ndarray:
@@ -129,21 +158,53 @@ class Facts:
             self.hh, self.alive, self.works, self.wage, self.pension, self.benefit_months,
             self.benefit, self.n_households)
 
-    def push_month(self, t: int, items: tuple[str, ...], window: int) -> None:
-        """Record this month's income and rigid expenditure in the rings and update the sums."""
-        slot = t % self.income_ring.shape[0]
-        self.income_ring[slot] = self.income()
-        rigid = self.rigid_ring[slot]
-        rigid.fill(0.0)
+    def rigid_now(self, items: tuple[str, ...]) -> np.ndarray:
+        """This month's rigid expenditure: the sum of the listed items' monthly fields."""
+        total = np.zeros(self.n_households)
         for item in items:
-            rigid += getattr(self, ITEM_FIELDS[item])
-        self.update_windows(t, window)
+            total += getattr(self, ITEM_FIELDS[item])
+        return total
+
+    def push_month(self, t: int, items: tuple[str, ...], window: int) -> None:
+        """Record this month's income and rigid expenditure in the rings; update the window sums.
+
+        The window sums run on: this month's values in, the values of ``window`` months ago
+        out. (With a window as long as the ring they are the ring's row sums.)
+        """
+        months = self.income_ring.shape[0]
+        slot = t % months
+        old = (t - window) % months
+        if getattr(self, "_window", window) != window:  # the window changed: sum it afresh
+            self.income_ring[slot] = self.income().astype(np.float32)
+            self.rigid_ring[slot] = self.rigid_now(items).astype(np.float32)
+            self.update_windows(t, window)
+            self._window = window
+            return
+        self._window = window
+        for ring, now, total in ((self.income_ring, self.income(), "income_window"),
+                                 (self.rigid_ring, self.rigid_now(items), "rigid_window")):
+            now32 = now.astype(np.float32)
+            running = getattr(self, total) + now32
+            running -= ring[old] if window < months else ring[slot]
+            ring[slot] = now32
+            np.maximum(running, 0.0, out=running)  # rounding never makes a sum negative
+            setattr(self, total, running)
 
     def update_windows(self, t: int, window: int) -> None:
         """Recompute the window sums from the rings (the last ``window`` months up to ``t``)."""
-        slots = [(t - k) % self.income_ring.shape[0] for k in range(window)]
-        self.income_window = sum_rows(self.income_ring, slots)
-        self.rigid_window = sum_rows(self.rigid_ring, slots)
+        months = self.income_ring.shape[0]
+        slots = [(t - k) % months for k in range(window)]
+        self.income_window = self.income_ring[slots].sum(axis=0, dtype=np.float64)
+        self.rigid_window = self.rigid_ring[slots].sum(axis=0, dtype=np.float64)
+
+    def fill_history(self, households: np.ndarray, items: tuple[str, ...], window: int) -> None:
+        """The given households' past months as this one: rings and window sums."""
+        income = self.income()[households]
+        rigid = self.rigid_now(items)[households]
+        self.income_ring[:, households] = income.astype(np.float32)
+        self.rigid_ring[:, households] = rigid.astype(np.float32)
+        self.income_window[households] = window * income.astype(np.float32)
+        self.rigid_window[households] = window * rigid.astype(np.float32)
 
     def copy(self) -> Facts:
         """A deep copy: every array copied but ``hh``, which never changes and is shared.
@@ -155,11 +216,10 @@ class Facts:
                         for f in fields(self)})
 
     def subset(self, households: np.ndarray) -> Facts:
-        """The given households (ascending indices) and their members, as facts of their own.
+        """The given households (ascending indices) and their member slots, as facts of their own.
 
         The monthly rings are left empty, shape (0, n): a subset is for reading this month's
-        facts and window sums (assessments, entitlements), never for ``push_month`` or
-        ``update_windows``.
+        facts and window sums (assessments, entitlements), never for ``push_month``.
 
         Args:
             households: ascending household indices.
@@ -167,31 +227,37 @@ class Facts:
         members = self.members_of(households)
         data = {name: getattr(self, name)[members] for name in MEMBER_FIELDS}
         data.update({name: getattr(self, name)[households] for name in HOUSEHOLD_FIELDS})
-        data.update({name: np.empty((0, len(households))) for name in RING_FIELDS})
+        data.update({name: np.empty((0, len(households)), dtype=np.float32)
+                     for name in RING_FIELDS})
         hh = np.repeat(np.arange(len(households)), self.member_counts()[households])
         return Facts(hh=hh, **data)
 
     def members_of(self, households: np.ndarray) -> np.ndarray:
-        """Indices of all members of the given households (ascending household indices)."""
+        """Indices of all member slots of the given households (ascending household indices)."""
         counts = self.member_counts()[households]
-        first = self._starts[households]
+        first = self.member_starts()[households]
         offset = np.cumsum(counts) - counts
         return np.arange(int(counts.sum())) + np.repeat(first - offset, counts)
 
     def member_counts(self) -> np.ndarray:
-        """Members (living or not) per household; they never change during a run."""
+        """Member slots per household; they never change during a run."""
         if getattr(self, "_starts", None) is None or len(self._starts) != self.n_households:
             counts = np.bincount(self.hh, minlength=self.n_households)
             self._counts = counts
             self._starts = np.cumsum(counts) - counts
         return self._counts
 
+    def member_starts(self) -> np.ndarray:
+        """Per household, the index of its first member slot."""
+        self.member_counts()
+        return self._starts
+
     def any_member(self, households: np.ndarray, test: np.ndarray) -> np.ndarray:
-        """Per given household, whether ``test`` holds for any of its members.
+        """Per given household, whether ``test`` holds for any of its member slots.
 
         Args:
             households: ascending household indices.
-            test: one boolean per member of those households (in ``members_of`` order).
+            test: one boolean per member slot of those households (in ``members_of`` order).
         """
         owner = np.repeat(np.arange(len(households)), self.member_counts()[households])
         out = np.zeros(len(households), dtype=bool)
@@ -201,12 +267,9 @@ class Facts:
     def any_living(self, households: np.ndarray, flags: np.ndarray) -> np.ndarray:
         """Per given household, whether any living member has the flag.
 
-        ``any_member(households, (flags & alive)[members_of(households)])``, without gathering
-        the members.
-
         Args:
             households: ascending household indices.
-            flags: one boolean per member (all members).
+            flags: one boolean per member slot (all of them).
         """
         counts = self.member_counts()
         out = any_living(households, self._starts, counts, self.alive, flags)
@@ -226,7 +289,7 @@ class Facts:
             households: boolean mask over households, or ascending household indices.
             member_fields: member-level field names to copy.
             household_fields: household-level field names (rings copy whole columns).
-            members: the members of ``households`` (indices), if already known.
+            members: the member slots of ``households`` (indices), if already known.
         """
         idx = np.flatnonzero(households) if households.dtype == bool else households
         if member_fields:

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from reliefsim.codes import DEPARTMENTS, TIER_NAMES, WARNING_RULES
+from reliefsim.codes import DEPARTMENTS, ENROLMENT_STATES, WARNING_RULES
 from reliefsim.errors import ReliefsimError
 
 PROGRAMMES: tuple[str, ...] = (
@@ -36,9 +36,10 @@ BOTTOM_TENTHS = 2
 """The poorest 20 % (of the Coady–Grosh–Hoddinott indicator)."""
 
 TIER_ZH = {"none": "无", "rigid_hardship": "刚性支出困难", "marginal": "低保边缘",
-           "dibao": "低保", "destitute": "特困"}
+           "dibao": "低保", "destitute": "特困", "individual": "单人保"}
 TIER_EN = {"none": "none", "rigid_hardship": "rigid-expenditure hardship",
-           "marginal": "marginal (near-dibao)", "dibao": "dibao", "destitute": "destitute"}
+           "marginal": "marginal (near-dibao)", "dibao": "dibao", "destitute": "destitute",
+           "individual": "individual enrolment"}
 PROGRAMME_ZH = {"basic_living": "基本生活救助", "gradual_exit": "渐退期救助金",
                 "medical": "医疗救助", "education": "教育救助", "housing": "住房救助",
                 "employment": "就业救助", "heating": "取暖补贴", "temporary": "临时救助",
@@ -155,10 +156,6 @@ def _build_series() -> tuple[Series, ...]:
            "渐退期家庭"),
         _s("enrolled_people", "people", False, "people in enrolled households",
            "在保人口"),
-        _s("individual_households", "households", False,
-           "households with individually enrolled members", "单人保家庭"),
-        _s("individual_people", "people", False, "individually enrolled members",
-           "单人保人数"),
         _s("low_income_households", "households", False,
            "destitute, dibao and marginal households (incl. their gradual exit)",
            "特困、低保、低保边缘家庭"),
@@ -204,7 +201,7 @@ def _build_series() -> tuple[Series, ...]:
         _s("lookups_total", "look-ups", True, "data look-ups, all departments",
            "数据查询合计"),
     ]
-    for code, tier in enumerate(TIER_NAMES):
+    for tier in ENROLMENT_STATES:
         s += [_s(f"true_{tier}", "households", False, f"truly {TIER_EN[tier]}",
                  f"应为{TIER_ZH[tier]}"),
               _s(f"enrolled_{tier}", "households", False, f"enrolled as {TIER_EN[tier]}",
@@ -213,9 +210,8 @@ def _build_series() -> tuple[Series, ...]:
                  f"people enrolled as {TIER_EN[tier]}", f"{TIER_ZH[tier]}人数"),
               _s(f"missed_{tier}", "households", False, f"missed, truly {TIER_EN[tier]}",
                  f"漏保（应为{TIER_ZH[tier]}）")]
-        del code
-    for t_true in TIER_NAMES:
-        for t_enrolled in TIER_NAMES:
+    for t_true in ENROLMENT_STATES:
+        for t_enrolled in ENROLMENT_STATES:
             s.append(_s(f"confusion_{t_true}_{t_enrolled}", "households", False,
                         f"truly {t_true}, enrolled {t_enrolled}",
                         f"应为{TIER_ZH[t_true]}、认定为{TIER_ZH[t_enrolled]}"))
@@ -309,7 +305,7 @@ def _build_indicators() -> tuple[Indicator, ...]:
            "exclusion error: missed ÷ truly eligible (household-months)",
            lambda s: share(s.missed, s.eligible)),
     ]
-    for tier in TIER_NAMES[1:]:
+    for tier in ENROLMENT_STATES[1:]:
         ind.append(_i(f"missed_rate.{tier}", "share", "coverage",
                       f"missed rate, {TIER_EN[tier]}", f"漏保率（{TIER_ZH[tier]}）",
                       f"truly {tier} households not enrolled ÷ truly {tier}",
@@ -322,15 +318,15 @@ def _build_indicators() -> tuple[Indicator, ...]:
            "truly eligible households enrolled ÷ truly eligible (1 − missed rate)",
            lambda s: share(s.enrolled_eligible, s.eligible)),
     ]
-    for tier in TIER_NAMES[1:]:
+    for tier in ENROLMENT_STATES[1:]:
         ind.append(_i(f"enrolled.{tier}", "households", "caseload",
                       f"households enrolled as {TIER_EN[tier]}", f"{TIER_ZH[tier]}户数",
                       f"enrolled as {tier} (gradual exit on its own line); monthly average",
                       lambda s, t=tier: s.get(f"enrolled_{t}")))
         ind.append(_i(f"enrolled_people.{tier}", "people", "caseload",
                       f"people enrolled as {TIER_EN[tier]}", f"{TIER_ZH[tier]}人数",
-                      f"members of households enrolled as {tier} (individually enrolled "
-                      "members count in dibao); monthly average",
+                      f"members enrolled as {tier} (for individual enrolment, the members "
+                      "enrolled on their own); monthly average",
                       lambda s, t=tier: s.get(f"enrolled_people_{t}")))
     ind += [
         _i("enrolled.gradual_exit", "households", "caseload",
@@ -341,11 +337,7 @@ def _build_indicators() -> tuple[Indicator, ...]:
            "people in the gradual-exit period", "渐退期人数",
            "members of households in their gradual-exit period; monthly average",
            lambda s: s.enrolled_people - sum(s.get(f"enrolled_people_{t}")
-                                             for t in TIER_NAMES[1:])),
-        _i("enrolled.individual", "households", "caseload",
-           "households with individually enrolled members", "单人保家庭户数",
-           "registered households of tier none with members enrolled in dibao on their own "
-           "(单人保), each counted once; monthly average", lambda s: s.individual_households),
+                                             for t in ENROLMENT_STATES[1:])),
         _i("caseload.low_income_households", "households", "caseload",
            "destitute + dibao + marginal households", "特困、低保、低保边缘户数",
            "enrolled as destitute, dibao or marginal, their gradual exit, and households with "
@@ -360,8 +352,8 @@ def _build_indicators() -> tuple[Indicator, ...]:
            "低收入家庭户均人数", "caseload people ÷ caseload households (one base)",
            lambda s: share(s.low_income_people, s.low_income_households)),
         _i("leakage_of_recipients", "share", "leakage", "leakage, of recipients",
-           "错保率（按户）", "inclusion error, of recipients: enrolled in a tier but not truly "
-           "eligible ÷ enrolled in a tier (gradual exit excluded)",
+           "错保率（按户）", "inclusion error, of recipients: on the rolls (a tier or individual "
+           "members) but not truly eligible ÷ on the rolls (gradual exit excluded)",
            lambda s: share(s.leak_households, s.enrolled_tiered)),
         _i("leakage_of_money", "share", "leakage", "leakage, of money", "错保率（按资金）",
            "inclusion error, of money: spending to not-eligible households (and one-off aid "
@@ -498,8 +490,8 @@ def _build_indicators() -> tuple[Indicator, ...]:
            "dibao caseload",
            lambda s: share((s.dibao_entries + s.dibao_exits) / 8, s.enrolled_dibao)),
     ]
-    for t_true in TIER_NAMES:
-        for t_enr in TIER_NAMES:
+    for t_true in ENROLMENT_STATES:
+        for t_enr in ENROLMENT_STATES:
             ind.append(_i(f"confusion.{t_true}.{t_enr}", "households", "detail",
                           f"truly {t_true}, enrolled {t_enr}",
                           f"应为{TIER_ZH[t_true]}、认定为{TIER_ZH[t_enr]}",

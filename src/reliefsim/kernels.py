@@ -79,7 +79,7 @@ def warm_up() -> None:
 
     standard_normal(np.random.default_rng(0), 1)
     for index_type in (np.int32, np.int64):
-        for dtype in (np.bool_, np.int8, np.int16, np.float64):
+        for dtype in (np.bool_, np.int8, np.int16, np.float32, np.float64):
             copy_at(np.zeros(1, dtype=index_type), np.zeros(1, dtype), np.zeros(1, dtype))
     aggregates.warm_up()
 

@@ -24,7 +24,7 @@ from reliefsim.aggregates import (
     range_counts,
     range_totals,
 )
-from reliefsim.codes import DEPARTMENTS, TIER_NAMES, WARNING_RULES
+from reliefsim.codes import DEPARTMENTS, ENROLMENT_STATES, INDIVIDUAL, WARNING_RULES
 from reliefsim.indicators import (
     BOTTOM_TENTHS,
     INDICATORS,
@@ -37,14 +37,14 @@ from reliefsim.indicators import (
 )
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
+N_STATES_ONE = len(ENROLMENT_STATES)
 SEVERE = 2
 """The code of a severe disability (``facts.SEVERE``)."""
 NO_DAYS = (np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int32))
 """A month without hardship-to-payment events (the warm-up's)."""
-N_TIERS = len(TIER_NAMES)
 EXIT_STATES = 3
 """Gradual exit in a state code: 0 none, 1 from a low-income tier (marginal or above), 2 other."""
-N_STATES = N_TIERS * N_TIERS * EXIT_STATES
+N_STATES = N_STATES_ONE * N_STATES_ONE * EXIT_STATES
 
 
 class Record:
@@ -143,19 +143,23 @@ class Ledger:
                          for d in range(len(self.districts))])
 
 
-def state_codes(true_tier: np.ndarray, tier: np.ndarray, in_exit: np.ndarray,
+def enrolment_state(tier: np.ndarray, individual: np.ndarray) -> np.ndarray:
+    """Per household, its tier code, or ``INDIVIDUAL`` for tier none with members on their own."""
+    return np.where((tier == NONE) & (individual > 0), INDIVIDUAL, tier).astype(np.int16)
+
+
+def state_codes(true_state: np.ndarray, state: np.ndarray, in_exit: np.ndarray,
                 exit_from: np.ndarray) -> np.ndarray:
-    """One code per household for (true tier, enrolled tier, gradual exit): 0 … N_STATES − 1."""
+    """One code per household for (true state, enrolled state, gradual exit): 0 … N_STATES − 1."""
     exit_state = np.where(in_exit, np.where(exit_from >= MARGINAL, 1, 2), 0)
-    return ((true_tier.astype(np.int16) * N_TIERS + tier) * EXIT_STATES
-            + exit_state).astype(np.int16)
+    return ((true_state * N_STATES_ONE + state) * EXIT_STATES + exit_state).astype(np.int16)
 
 
 def _decode() -> dict[str, np.ndarray]:
-    """For each state code: its true tier, enrolled tier and exit state."""
+    """For each state code: its true state, enrolled state and exit state."""
     code = np.arange(N_STATES)
-    return {"true": code // (N_TIERS * EXIT_STATES), "tier": code // EXIT_STATES % N_TIERS,
-            "exit": code % EXIT_STATES}
+    return {"true": code // (N_STATES_ONE * EXIT_STATES),
+            "tier": code // EXIT_STATES % N_STATES_ONE, "exit": code % EXIT_STATES}
 
 
 STATE = _decode()
@@ -166,36 +170,38 @@ def state_series(table: np.ndarray, people: np.ndarray, rec: Record) -> None:
 
     Args:
         table: households per (district, state code).
-        people: people per (district, state code).
+        people: people per (district, state code) (for a household with members enrolled on
+            their own, those members).
         rec: the month's record.
     """
     true, tier, exit_state = STATE["true"], STATE["tier"], STATE["exit"]
     in_exit = exit_state > 0
     eligible = true > NONE
-    tiered = tier > NONE
-    enrolled = tiered | in_exit
+    on_rolls = tier > NONE
+    enrolled = on_rolls | in_exit
 
     def total(selected: np.ndarray, of: np.ndarray = table) -> np.ndarray:
         return of[:, selected].sum(axis=1)
 
     rec.eligible = total(eligible)
     rec.enrolled = total(enrolled)
-    rec.enrolled_tiered = total(tiered & ~in_exit)
+    rec.enrolled_tiered = total(on_rolls & ~in_exit)
     rec.enrolled_eligible = total(enrolled & eligible)
     rec.in_exit = total(in_exit)
     rec.enrolled_people = total(enrolled, people)
     rec.missed = total(eligible & ~enrolled)
-    rec.leak_households = total(tiered & ~eligible & ~in_exit)
-    rec.over_tiered = total(tiered & eligible & ~in_exit & (tier > true))
+    rec.leak_households = total(on_rolls & ~eligible & ~in_exit)
+    rec.over_tiered = total(on_rolls & eligible & ~in_exit & (tier > true) & (tier != INDIVIDUAL)
+                            & (true != INDIVIDUAL))
     low = ((tier >= MARGINAL) & ~in_exit) | (exit_state == 1)
     rec.low_income_households = total(low)
     rec.low_income_people = total(low, people)
-    for code, name in enumerate(TIER_NAMES):
+    for code, name in enumerate(ENROLMENT_STATES):
         setattr(rec, f"true_{name}", total(true == code))
         setattr(rec, f"enrolled_{name}", total((tier == code) & ~in_exit))
         setattr(rec, f"enrolled_people_{name}", total((tier == code) & ~in_exit, people))
         setattr(rec, f"missed_{name}", total((true == code) & eligible & ~enrolled))
-        for other, other_name in enumerate(TIER_NAMES):
+        for other, other_name in enumerate(ENROLMENT_STATES):
             setattr(rec, f"confusion_{name}_{other_name}", total((true == code) & (tier == other)))
 
 
@@ -203,27 +209,31 @@ class Measurement:
     """The month's measurement, with the little it remembers from month to month.
 
     Args:
-        weight: real households per simulated one.
+        weight: real households per household slot (changed in place as households come and
+            go).
         bounds: household rows of each district (``bounds[d]:bounds[d + 1]``).
         member_bounds: member rows of each district.
         district: district per household.
-        lookups: per department, the weighted households it links, per district.
     """
 
     def __init__(self, weight: np.ndarray, bounds: np.ndarray, member_bounds: np.ndarray,
-                 district: np.ndarray, lookups: Mapping[str, np.ndarray]) -> None:
+                 district: np.ndarray) -> None:
         n = len(weight)
         self.weight = weight
         self.bounds = bounds
         self.member_bounds = member_bounds
         self.district = district
-        self.lookups = lookups
         self.prev_disposable_pc = np.zeros(n)
         self.prev_basic = np.zeros(n)
         self.medical_12m = np.zeros(n)
         self.income_12m = np.zeros(n)
         self._medical_ring: np.ndarray | None = None
         self._income_ring: np.ndarray | None = None
+
+    def reset(self, households: np.ndarray) -> None:
+        """Forget last month's payments of the given households (new ones in their slots)."""
+        self.prev_basic[households] = 0.0
+        self.prev_disposable_pc[households] = 0.0
 
     def _group(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Per district, the sum of ``values`` over the given household indices."""
@@ -256,10 +266,13 @@ class Measurement:
         alive = size > 0
         true_tier = a_true.tier
         in_exit = case.in_exit(t)
-        codes = state_codes(true_tier, case.tier, in_exit, case.exit_from)
+        state = enrolment_state(case.tier, case.individual)
+        codes = state_codes(enrolment_state(true_tier, a_true.individual), state, in_exit,
+                            case.exit_from)
         people_w = w * size
+        counted_w = w * np.where((state == INDIVIDUAL) & ~in_exit, case.individual, size)
         state_series(range_code_sums(w, codes, N_STATES, bounds),
-                     range_code_sums(people_w, codes, N_STATES, bounds), rec)
+                     range_code_sums(counted_w, codes, N_STATES, bounds), rec)
 
         total = pay.sum(axis=0)
         income = facts.income()
@@ -278,7 +291,7 @@ class Measurement:
          rec.spells_ended, rec.spells_found) = counts.T
         rec.people, rec.poor_people = range_counts(people_w, (alive, poor), bounds).T
         gap = np.maximum(line - disposable_pc, 0.0) * size * alive
-        eligible = true_tier > NONE
+        eligible = a_true.eligible
         leak = monthly_leak(pay, ~eligible & ~in_exit) + one_off_leak(
             pay, pending, out.visited, work.shock_before, true_tier >= DIBAO,
             model.hardship.disaster_level > 0)
@@ -295,6 +308,18 @@ class Measurement:
             setattr(rec, f"transfers_decile_{tenth + 1}", by_decile[:, tenth])
         rec.transfers_bottom20 = by_decile[:, :BOTTOM_TENTHS].sum(axis=1)
 
+        rec.registered_households, rec.registered_people = range_counts(
+            w, (alive & facts.registered,), bounds)[:, 0], range_counts(
+            people_w, (facts.registered,), bounds)[:, 0]
+        moves = model.moves
+        rec.births = self._group(facts.hh[moves.born], w[facts.hh[moves.born]])
+        rec.deaths = self._group(facts.hh[moves.died], w[facts.hh[moves.died]])
+        rec.moved_in = self._group(moves.moved_in, w[moves.moved_in])
+        rec.formed = self._group(moves.formed, w[moves.formed])
+        rec.moved_out = self._group(moves.moved_out, moves.left_weight[
+            np.isin(moves.vacated, moves.moved_out)])
+        rec.dissolved = self._group(moves.dissolved, moves.left_weight[
+            np.isin(moves.vacated, moves.dissolved)])
         (rec.employed, rec.unemployed, rec.elderly_people, rec.old_people_65,
          rec.severe_disability_people) = member_range_counts(
             w, facts.hh, facts.alive, (facts.works, facts.seeking, facts.age >= 60,
@@ -323,11 +348,10 @@ class Measurement:
         missed = np.flatnonzero(eligible & ~case.enrolled(t))
         owed = entitlement(facts.subset(missed), a_true.rows(missed), v, calendar_month)
         rec.missed_money = self._group(missed, w[missed] * owed)
-        looked = np.zeros(len(bounds) - 1)
-        for dept in DEPARTMENTS:
-            setattr(rec, f"lookups_{dept}", self.lookups[dept])
-            looked = looked + self.lookups[dept]
-        rec.lookups_total = looked
+        looked = range_counts(w, tuple(model.monitor.linked[d] for d in DEPARTMENTS), bounds)
+        for k, dept in enumerate(DEPARTMENTS):
+            setattr(rec, f"lookups_{dept}", looked[:, k])
+        rec.lookups_total = looked.sum(axis=1)
         model.ledger.days.append(work.days if t >= model.warmup else NO_DAYS)
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now

@@ -109,6 +109,9 @@ def read_microdata(households: str | Path, members: str | Path,
                       for k, r in enumerate(hrows)], dtype=np.int8)
     flags = {c: np.array([_number(hpath, k + 2, c, r[c], flag=True)
                           for k, r in enumerate(hrows)], dtype=bool) for c in HOUSEHOLD_FLAGS}
+    has_registered = bool(hrows) and "registered" in hrows[0]
+    registered = np.array([_number(hpath, k + 2, "registered", r["registered"], flag=True)
+                           if has_registered else 1.0 for k, r in enumerate(hrows)], dtype=bool)
     has_weight = bool(hrows) and "weight" in hrows[0]
     weight = np.array([_number(hpath, k + 2, "weight", r["weight"]) if has_weight else 1.0
                        for k, r in enumerate(hrows)])
@@ -149,26 +152,29 @@ def read_microdata(households: str | Path, members: str | Path,
     order = np.argsort(hh, kind="stable")
     m = len(hh)
     member = {c: np.array(v)[order] if m else np.zeros(0) for c, v in cols.items()}
-    zeros_m, zeros_h = np.zeros(m), np.zeros(n)
-    facts = Facts(
-        hh=hh[order], age=member["age"].astype(float), alive=np.ones(m, dtype=bool),
-        works=member["works"].astype(bool), wage=zeros_m.copy(), pension=zeros_m.copy(),
-        disability=member["disability"].astype(np.int8),
-        serious_illness=member["serious_illness"].astype(bool), chronic=np.zeros(m, dtype=bool),
-        unable_self_care=member["unable_self_care"].astype(bool),
-        student=member["student"].astype(np.int8), tertiary_track=np.zeros(m, dtype=bool),
-        smartphone=np.ones(m, dtype=bool), benefit=zeros_m.copy(),
-        benefit_months=np.zeros(m, dtype=np.int16), seeking=np.zeros(m, dtype=bool),
-        wages=money["wages"], pensions=money["pensions"], other_income=money["other_income"],
-        financial_assets=money["financial_assets"], homes_owned=homes,
-        floor_space_pc=money["floor_space_pc"], car=flags["car"], rent=money["rent"],
-        has_capable_supporter=flags["has_capable_supporter"],
-        medical_oop=money["medical_oop_12m"] / 12, care=money["care_12m"] / 12,
-        rehab=money["rehab_12m"] / 12, education=money["education_12m"] / 12,
-        damage=np.zeros(n, dtype=np.int8), income_window=money["income_12m"],
-        rigid_window=sum((money[ITEM_COLUMNS[i]] for i in rigid_items), zeros_h.copy()),
-        income_ring=np.zeros((1, n)), rigid_ring=np.zeros((1, n)),
-    )
+    facts = Facts.zeros(hh[order], n, 1)
+    facts.age[:] = member["age"]
+    facts.alive[:] = True
+    facts.works[:] = member["works"].astype(bool)
+    facts.disability[:] = member["disability"]
+    facts.serious_illness[:] = member["serious_illness"].astype(bool)
+    facts.unable_self_care[:] = member["unable_self_care"].astype(bool)
+    facts.student[:] = member["student"]
+    facts.smartphone[:] = True
+    for name in ("wages", "pensions", "other_income", "financial_assets", "floor_space_pc",
+                 "rent"):
+        getattr(facts, name)[:] = money[name]
+    facts.homes_owned[:] = homes
+    facts.car[:] = flags["car"]
+    facts.has_capable_supporter[:] = flags["has_capable_supporter"]
+    facts.registered[:] = registered[by_street]
+    facts.medical_oop[:] = money["medical_oop_12m"] / 12
+    facts.care[:] = money["care_12m"] / 12
+    facts.rehab[:] = money["rehab_12m"] / 12
+    facts.education[:] = money["education_12m"] / 12
+    facts.income_window[:] = money["income_12m"]
+    facts.rigid_window[:] = sum((money[ITEM_COLUMNS[i]] for i in rigid_items), np.zeros(n))
+    ids = np.array([r["household_id"].strip() for r in hrows])
     return Population(facts, weight, street, street.copy(), np.zeros(n, dtype=bool),
-                      np.array([r["household_id"].strip() for r in hrows]),
-                      tuple(name or "(no street)" for name in street_names), by_street)
+                      np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.float32),
+                      tuple(name or "(no street)" for name in street_names), by_street, ids)

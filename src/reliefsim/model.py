@@ -11,7 +11,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from reliefsim import casework, metrics
+from reliefsim import casework, demography, economy, metrics
 from reliefsim.caseload import Caseload
 from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, pool_offices
 from reliefsim.codes import DEPARTMENTS, TIER_NAMES
@@ -24,10 +24,11 @@ from reliefsim.population import Population, synthesize
 from reliefsim.rng import Streams
 from reliefsim.rules import assess, employment_participants
 from reliefsim.scenario import Scenario, Values, add_months, load_scenario
-from reliefsim.shocks import apply_shocks
+from reliefsim.shocks import apply_shocks, growth
 from reliefsim.story import HouseholdView, StoryLog
 
-STAGES: tuple[str, ...] = ("shocks", "monitoring", "casework", "rules", "benefits", "metrics")
+STAGES: tuple[str, ...] = ("population", "shocks", "monitoring", "casework", "rules", "benefits",
+                           "metrics")
 """The stages of a month, as timed in :attr:`ReliefModel.stage_seconds`."""
 
 
@@ -86,14 +87,14 @@ class ReliefModel(mesa.Model):
         self.followup = Followup.empty(n)
         self.ledger = Ledger.empty(self.months_total, self.pop.district_names)
         self.measurement = Measurement(self.pop.weight, self.pop.bounds, self.pop.member_bounds,
-                                       self.pop.district, self.monitor.lookups_by_district)
+                                       self.pop.district)
         self.log = StoryLog() if story else None
         self.month = 0
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
         self._set_up_offices(v)
         a = assess(self.truth, v)
         casework.enrol_initial(self.case, a, v, self.streams)
-        self.spells = Spells.begin(a.tier)
+        self.spells = Spells.begin(a.eligible)
         self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters())
 
     def _set_up_offices(self, v: Values) -> None:
@@ -112,6 +113,21 @@ class ReliefModel(mesa.Model):
                                     np.zeros(len(streets) + 1, dtype=np.int64),
                                     np.zeros(len(streets), dtype=np.int64), capacity)
 
+    def _turnover(self, moves: demography.Moves) -> None:
+        """New households in slots left or taken this month: no records, the admin told."""
+        slots = np.concatenate([moves.vacated, moves.arrived])
+        if not len(slots):
+            return
+        slots = np.unique(slots)
+        self.case.reset(slots)
+        self.book.close(slots)
+        self.hardship.reset(slots)
+        self.followup.reset(slots)
+        self.spells.reset(slots)
+        self.monitor.reset(slots)
+        self.measurement.reset(slots)
+        self.admin.reveal(self.truth, slots)  # a new household registers its residence
+
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
@@ -120,23 +136,30 @@ class ReliefModel(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """Simulate one month: shocks, the rules, monitoring, casework, payments, measurement."""
+        """Simulate one month.
+
+        The city's life, shocks, the rules, monitoring, casework, payments, measurement.
+        """
         t, stage = self.month, self._stage
-        v = self.scenario.values(t)
+        v, v_before = self.scenario.values(t), self.scenario.values(t - 1)
         calendar_month = int(add_months(self.scenario.start, t)[5:])
+        with stage("population"):
+            self.moves = demography.month(self.pop, v, self.streams, t)
+            self._turnover(self.moves)
         with stage("shocks"):
             boost = employment_participants(self.admin, v, self.case.tier)
-            events = apply_shocks(self.pop, v, self.streams, t, boost)
+            events = apply_shocks(self.pop, v, v_before, self.streams, t, boost)
             self.truth.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
         with stage("rules"):
             a_true = assess(self.truth, v)
         with stage("shocks"):
             self.hardship.record(t, v, self.truth, events, a_true.size)
-            spells = self.spells.track(a_true.tier, t, self.warmup,
+            spells = self.spells.track(a_true.eligible, t, self.warmup,
                                        final=t + 1 >= self.months_total)
         with stage("monitoring"):
             a_admin, warned = self.monitor.month(self.truth, self.admin, v, t, self.case,
-                                                 self.book, self.spells, self.followup)
+                                                 self.book, self.spells, self.followup,
+                                                 self.moves.touched)
         with stage("casework"):
             work = casework.month(self, v, t, a_true, a_admin, self.streams)
         with stage("benefits"):
@@ -145,8 +168,10 @@ class ReliefModel(mesa.Model):
             pending = pending_payment(work.outcome.assessment, work.pending, v)
             one_off_payments(pay, pending, work.outcome.visited, work.outcome.temporary,
                              work.outcome.disaster)
+            economy.month(self.truth, v, self.streams, t, pay.sum(axis=0), self.pop.saving,
+                          a_true.size, growth(v, v_before, "rent_index"))
         if self.log is not None:
-            self.log.month(t, events, warned, work, pay)
+            self.log.month(t, events, warned, work, pay, self.moves)
         del events
         with stage("metrics"):
             self.measurement.month(self, t, v, calendar_month, a_true, pay, pending, warned,

@@ -12,19 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from reliefsim.aggregates import range_counts
 from reliefsim.codes import DEPARTMENTS, WARNING_RULES
 from reliefsim.facts import SEVERE, Facts
 from reliefsim.population import Population
 from reliefsim.rng import Streams
-from reliefsim.rules import NONE, Assessment, assess, rigid_test
+from reliefsim.rules import Assessment, assess, rigid_test
 from reliefsim.scenario import Values
 
 DEPARTMENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "medical_insurance": (("serious_illness", "chronic"), ("medical_oop",)),
     "human_resources": (("works", "wage", "pension", "benefit", "benefit_months", "seeking"),
                         ()),
-    "public_security": (("alive", "age"), ("car",)),
+    "public_security": (("alive", "age"), ("car", "registered")),
     "education": (("student", "tertiary_track"), ("education",)),
     "disability_federation": (("disability", "unable_self_care"), ("care", "rehab")),
     "emergency_management": ((), ("damage",)),
@@ -69,11 +68,10 @@ class Monitor:
                 members = (pop.facts.members_of(households) if DEPARTMENT_FIELDS[d][0]
                            else np.zeros(0, dtype=index))
                 self._reveal[d] = households.astype(index), members.astype(index)
-        # each linked household is looked up once a month: per district (households are
-        # stored district by district), the weighted look-ups of a month
-        self.lookups_by_district = {
-            d: range_counts(self.weight, (self.linked[d],), pop.bounds)[:, 0]
-            for d in DEPARTMENTS}
+        # screening runs household by household through its cycle (a rolling programme),
+        # not on the whole city in one month
+        self.screening_offset = np.floor(
+            streams.uniform("screening-offset", -1, n) * 120).astype(np.int16)
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
         lags = lags or {d: v.departments[d].lag_months for d in DEPARTMENTS}
@@ -90,8 +88,14 @@ class Monitor:
         self.prev_alive: np.ndarray | None = None
         self.prev_works: np.ndarray | None = None
 
+    def reset(self, households: np.ndarray) -> None:
+        """No warning history for the given households (new ones in their slots)."""
+        for last in self.last_warned.values():
+            last[households] = -10_000
+
     def month(self, truth: Facts, admin: Facts, v: Values, t: int, case: Any, book: Any,
-              spells: Any, followup: Any) -> tuple[Assessment, dict[str, np.ndarray]]:
+              spells: Any, followup: Any, touched: np.ndarray | None = None
+              ) -> tuple[Assessment, dict[str, np.ndarray]]:
         """The month's monitoring: refresh the admin view, assess it, raise the warnings.
 
         Each warning opens (or joins) a case for a home visit, marks the household's spell of
@@ -100,7 +104,7 @@ class Monitor:
         Returns:
             The admin view's assessment, and the month's warnings per rule (household masks).
         """
-        self.observe(truth, admin, v, t)
+        self.observe(truth, admin, v, t, touched)
         a_admin = assess(admin, v)
         warned = self.warnings(admin, a_admin, v, t, case.enrolled(t), book.open)
         count = np.zeros(len(a_admin.tier), dtype=np.int16)
@@ -117,8 +121,18 @@ class Monitor:
         names = {n for member, house in DEPARTMENT_FIELDS.values() for n in member + house}
         return {n: getattr(truth, n) for n in names}
 
-    def observe(self, truth: Facts, admin: Facts, v: Values, t: int) -> None:
-        """Refresh the admin view of linked households from (lagged) true facts; count look-ups."""
+    def observe(self, truth: Facts, admin: Facts, v: Values, t: int,
+                touched: np.ndarray | None = None) -> None:
+        """Refresh the admin view of linked households from (lagged) true facts.
+
+        Args:
+            truth: the true facts.
+            admin: the admin view (changed in place).
+            v: scenario values in force.
+            t: month index.
+            touched: households whose true facts the month's demography changed in place
+                (births and moves): their linked departments copy every field they reveal.
+        """
         self.prev_income = admin.income()
         self.prev_severe = admin.count(admin.disability == SEVERE)
         self.prev_alive = admin.alive.copy()
@@ -141,6 +155,9 @@ class Monitor:
                     np.copyto(getattr(admin, name), getattr(source, name))
             else:
                 admin.reveal(source, who[0], members, house, members=who[1])  # type: ignore[arg-type]
+            if touched is not None and len(touched):
+                moved = touched[linked[touched]]
+                admin.reveal(source, moved, *DEPARTMENT_FIELDS[dept])  # type: ignore[arg-type]
         admin.refresh_incomes()
         admin.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
 
@@ -150,10 +167,12 @@ class Monitor:
 
         A field whose source is the very array this department copied last month, and still
         the truth's current array, holds the same values in the admin view already: the truth's
-        arrays are replaced whenever they change (never edited in place), and everything else
-        that writes these admin fields (visits, declarations) copies the truth's current
-        values. Misreporting changes declared wages only where human resources data are not
-        linked (so never a field this department copies) and other income (no department's).
+        arrays are replaced whenever they change (never edited in place, except for the few
+        households the demography touches, which :meth:`observe` copies on their own), and
+        everything else that writes these admin fields (visits, declarations) copies the
+        truth's current values. Misreporting changes declared wages only where human resources
+        data are not linked (so never a field this department copies), savings only where
+        finance data are not linked, and other income (no department's).
         """
         out = []
         for name in names:
@@ -206,8 +225,9 @@ class Monitor:
             raised["rigid_ratio"] = (self.rigid_linked & ~enrolled & a.assets_ok
                                      & rigid_test(admin, v)
                                      & (a.income_pc < v.policy.rigid_income_cap))
-        if w.screening and t % w.screening_months == 0:
-            raised["screening"] = self.any_linked & ~enrolled & (a.tier != NONE)
+        if w.screening:
+            due = (t + self.screening_offset) % w.screening_months == 0
+            raised["screening"] = self.any_linked & ~enrolled & a.eligible & due
         out = {}
         for rule, mask in raised.items():
             mask = mask & exists & (t - self.last_warned[rule] >= max(w.cooldown_months, 1))

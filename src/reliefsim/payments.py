@@ -20,6 +20,7 @@ from reliefsim.rules import (
     employment_participants,
     heating_assistance,
     housing_assistance,
+    individual_dibao,
     medical_assistance,
 )
 from reliefsim.scenario import Values
@@ -41,10 +42,12 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     pay = np.zeros((len(PROGRAMMES), len(case.tier)))
     tier = case.tier
     basic = basic_living(admin, v, tier, a_admin)
+    alone = np.flatnonzero((case.individual > 0) & (tier == 0))
+    basic[alone] = individual_dibao(admin, v, alone)
     pay[ROW["basic_living"]] = basic
     in_exit = case.in_exit(t)
     pay[ROW["gradual_exit"]] = np.where(in_exit, np.maximum(case.exit_amount - basic, 0.0), 0.0)
-    case.last_basic = np.where(tier > 0, basic, case.last_basic)
+    case.last_basic = np.where((tier > 0) | (case.individual > 0), basic, case.last_basic)
     if calendar_month == 1:
         case.medical_paid_year[:] = 0.0
     medical = medical_assistance(truth, v, tier, case.medical_paid_year, a_admin.size)
@@ -113,7 +116,10 @@ def entitlement(truth: Facts, a_true: Assessment, v: Values, calendar_month: int
     """What each household should get this month by its true tier (basic living + special)."""
     tier = a_true.tier
     no_cap_used = np.zeros(len(tier))
-    return (basic_living(truth, v, tier, a_true)
+    basic = basic_living(truth, v, tier, a_true)
+    alone = np.flatnonzero((a_true.individual > 0) & (tier == 0))
+    basic[alone] = individual_dibao(truth, v, alone)
+    return (basic
             + medical_assistance(truth, v, tier, no_cap_used, a_true.size)
             + education_assistance(truth, v, tier) + housing_assistance(truth, v, tier)
             + heating_assistance(v, tier, calendar_month))

@@ -1,21 +1,30 @@
-"""Synthetic households from scenario parameters, with sampling weights.
+"""The synthetic city: households in slots, with sampling weights, districts and registration.
 
-Low-income households are over-sampled (``population.oversample_low_income``) by Poisson sampling:
-candidates are generated round after round and each is kept with probability ``a`` (1 for
+Every household lives in a **slot** (a row of the household arrays) with room for a fixed number
+of members (its slot's member capacity, ``population.spare_member_slots`` more than it had at the
+start). Slots never move: births fill a free member slot, households that leave or dissolve
+leave their slot vacant, and new households (formed, or moving in) take vacant slots
+(:mod:`reliefsim.demography`). Slots are stored district by district, street by street, so a
+district is one range of rows; a slot is a household's stable place for the common random
+numbers, which are drawn per slot.
+
+Low-income households are over-sampled (``population.oversample_low_income``) by Poisson
+sampling: candidates are drawn round after round and each is kept with probability ``a`` (1 for
 low-income, 1/factor otherwise); weights ∝ 1/a then sum to ``households_represented``. Rare
 households are thus seen often enough to measure missed cases and leakage without bias.
+Households moving in are sampled the same way (:func:`draw_newcomers`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Any
 
 import numpy as np
 
 from reliefsim.aggregates import member_flows, school_levels
-from reliefsim.facts import MILD, SEVERE, Facts
+from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, MILD, SEVERE, Facts
 from reliefsim.kernels import standard_normal
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
@@ -25,22 +34,21 @@ RING_MONTHS = 12
 
 @dataclass
 class Population:
-    """Households with their true facts and the things that never change during a run.
-
-    Households are stored district by district (and street by street within a district), so
-    a district's households are one range of rows, ``bounds[d]:bounds[d + 1]``, and its
-    members one range too.
+    """Household slots with their true facts and the things that never change during a run.
 
     Attributes:
         facts: true facts.
-        weight: real households represented by each simulated one.
-        street: street office index per household.
-        district: district index per household (ascending).
-        misreporter: under-declares income when applying.
-        ids: household identifiers (strings).
+        weight: real households represented by the household in each slot (0: vacant).
+        street: street office index per slot.
+        district: district index per slot (ascending: slots are stored district by district).
+        misreporter: the household under-declares income and savings when it declares.
+        hid: household identifier per slot, −1 for a vacant slot (a new household in a slot
+            gets a new one).
+        saving: per slot, the share of its surplus the household saves (:mod:`economy`).
         district_names: one name per district.
         file_order: for imported households, the row each came from (they are stored street by
             street); None for a synthetic town.
+        ids: household identifiers as text (imported files keep their own).
     """
 
     facts: Facts
@@ -48,9 +56,11 @@ class Population:
     street: np.ndarray
     district: np.ndarray
     misreporter: np.ndarray
-    ids: Sequence[str]
+    hid: np.ndarray
+    saving: np.ndarray
     district_names: tuple[str, ...] = ()
     file_order: np.ndarray | None = None
+    text_ids: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.district) < 0):
@@ -64,60 +74,113 @@ class Population:
         counts = self.facts.member_counts()
         member_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self.member_bounds = member_start[self.bounds]
+        self.next_hid = int(self.hid.max()) + 1 if len(self.hid) else 0
 
     @property
     def n(self) -> int:
-        """Number of simulated households."""
+        """Number of household slots (occupied or vacant)."""
         return len(self.weight)
 
+    @property
+    def occupied(self) -> np.ndarray:
+        """Per slot, whether a household lives in it."""
+        return self.hid >= 0
 
-class SerialIds(Sequence[str]):
-    """The identifiers ``h0, h1, …`` of ``n`` synthetic households, made when asked for."""
+    @property
+    def ids(self) -> Sequence[str]:
+        """Household identifiers as text, one per slot (``h<number>`` for synthetic ones)."""
+        if self.text_ids is not None:
+            return self.text_ids
+        return [f"h{k}" for k in self.hid]
 
-    def __init__(self, n: int) -> None:
-        self.n = int(n)
-
-    def __len__(self) -> int:
-        return self.n
-
-    @overload
-    def __getitem__(self, i: int) -> str:
-        ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[str]:
-        ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [f"h{k}" for k in range(*i.indices(self.n))]
-        k = int(i)
-        if not -self.n <= k < self.n:
-            raise IndexError(f"household {k} out of range (0…{self.n - 1})")
-        return f"h{k % self.n}"
+    def new_ids(self, k: int) -> np.ndarray:
+        """``k`` fresh household identifiers."""
+        out = np.arange(self.next_hid, self.next_hid + k, dtype=np.int64)
+        self.next_hid += k
+        return out
 
 
-def _lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
+# ---------------------------------------------------------------- drawing households
+def lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
+    """``n`` log-normal draws with the given median and log-sigma."""
     return median * np.exp(sigma * standard_normal(rng, n))
 
 
-def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str, np.ndarray]:
-    """Draw members for households of the given sizes (ages, health, work, pay)."""
+def draw_households(rng: np.random.Generator, v: Values, k: int, newcomers: bool = False
+                    ) -> dict[str, np.ndarray]:
+    """Household-level facts of ``k`` new households (sizes, housing, assets, registration).
+
+    Args:
+        rng: the generator to draw from.
+        v: scenario values in force.
+        k: how many.
+        newcomers: households moving into the city (``population.newcomer_*``) rather than
+            the city's own.
+    """
+    pop = v.population
+    probs = pop.newcomer_size_probs if newcomers else pop.size_probs
+    size = rng.choice(np.arange(1, len(probs) + 1), size=k, p=probs)
+    homes = rng.choice(3, size=k, p=pop.newcomer_homes_probs if newcomers else pop.homes_probs
+                       ).astype(np.int8)
+    rent = np.where(homes == 0, lognormal(rng, pop.rent_median * v.economy.rent_index,
+                                          pop.rent_sigma, k), 0.0)
+    owners = homes > 0
+    registered_share = (np.full(k, pop.newcomer_registered_share) if newcomers else
+                        np.where(owners, pop.registered_share_owners,
+                                 pop.registered_share_renters))
+    return {
+        "size": size,
+        "other_income": np.where(rng.random(k) < pop.other_income_share,
+                                 rng.exponential(pop.other_income_mean / pop.other_income_share,
+                                                 k), 0.0),
+        "asset_factor": np.exp(pop.assets_sigma * standard_normal(rng, k)),
+        "homes_owned": homes,
+        "floor_space_pc": lognormal(rng, pop.floor_space_median, pop.floor_space_sigma, k),
+        "car": rng.random(k) < pop.car_share,
+        "rent": rent,
+        "has_capable_supporter": rng.random(k) < pop.capable_supporter_share,
+        "misreporter": rng.random(k) < pop.misreporter_share,
+        "registered": rng.random(k) < registered_share,
+    }
+
+
+def draw_wage_base(rng: np.random.Generator, v: Values, z: np.ndarray) -> np.ndarray:
+    """Members' permanent wage levels from standard normals ``z`` (log-normal, floored).
+
+    In yuan of the month in force: the median and the floor follow ``economy.wage_index``.
+    """
+    pop = v.population
+    index = v.economy.wage_index
+    return np.maximum(pop.wage_median * index * np.exp(pop.wage_sigma * z),
+                      pop.minimum_wage * index).astype(np.float32)
+
+
+def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
+                 newcomers: bool = False) -> dict[str, np.ndarray]:
+    """Members of households of the given sizes (ages, health, work, pay), household by household.
+
+    The head is member 0; a young head lives with a spouse and children (and, in big
+    households, a parent), an older head with a spouse, an adult child and the child's
+    spouse, then grandchildren.
+
+    Args:
+        rng: the generator to draw from.
+        v: scenario values in force.
+        size: members per household.
+        newcomers: heads' ages from ``population.newcomer_head_age_*``.
+    """
     pop = v.population
     k = len(size)
     hh = np.repeat(np.arange(k), size)
     m = len(hh)
     starts = np.concatenate(([0], np.cumsum(size)[:-1]))
     pos = np.arange(m) - starts[hh]
-    head_age = rng.uniform(pop.head_age_min, pop.head_age_max, k)[hh]
-    spouse_gap = 0.0 + 3.0 * standard_normal(rng, m)  # as rng.normal(0, 3, m) computes it
-    spouse_age = np.clip(head_age + spouse_gap, 18, 100)
-    # a young head lives with children (and, in big households, a parent); an older head with
-    # an adult child and the child's spouse, then grandchildren
+    low, high = ((pop.newcomer_head_age_min, pop.newcomer_head_age_max) if newcomers
+                 else (pop.head_age_min, pop.head_age_max))
+    head_age = rng.uniform(low, high, k)[hh]
+    spouse_age = np.clip(head_age + 3.0 * standard_normal(rng, m), 18, 100)
     child_age = rng.uniform(0, 1, m) * np.clip(head_age - 20, 1, 22)
     grandparent = np.minimum(head_age + rng.uniform(22, 32, m), 95)
-    # as rng.uniform(22, high) computes it (22 + (high − 22) × one double each), without its
-    # slower path for an array of bounds
     adult_child = 22.0 + (np.maximum(head_age - 22, 23) - 22.0) * rng.random(m)
     grandchild = rng.uniform(0, 1, m) * np.clip(adult_child - 20, 1, 15)
     other = np.where(head_age < pop.older_head_age, np.where(pos >= 4, grandparent, child_age),
@@ -126,27 +189,25 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     h_effect = standard_normal(rng, k)[hh]
     rho = pop.household_wage_correlation
     z = np.sqrt(rho) * h_effect + np.sqrt(1.0 - rho) * standard_normal(rng, m)
-    wage = np.maximum(pop.wage_median * np.exp(pop.wage_sigma * z), pop.minimum_wage)
-    pension = np.where(rng.random(m) < pop.no_pension_share, pop.basic_pension,
-                       pop.pension_median * np.exp(pop.pension_sigma * z))
+    wage_base = draw_wage_base(rng, v, z)
+    index = v.economy.pension_index
+    pension = np.where(rng.random(m) < pop.no_pension_share, pop.basic_pension * index,
+                       pop.pension_median * index * np.exp(pop.pension_sigma * z))
     pension = np.where(age >= pop.retirement_age, pension, 0.0)
     u = rng.random(m)
     disability = np.where(u < pop.severe_disability_share, SEVERE,
                           np.where(u < pop.severe_disability_share + pop.mild_disability_share,
                                    MILD, 0)).astype(np.int8)
+    permanent = rng.random(m) < pop.permanent_disability_share
     serious = rng.random(m) < pop.serious_illness_share
     chronic = (age >= 60) & (rng.random(m) < pop.chronic_share_60plus)
     self_care = (((age >= 75) & (rng.random(m) < pop.unable_self_care_share_75plus))
                  | ((disability == SEVERE) & (rng.random(m) < pop.unable_self_care_share_severe)))
     # students in tertiary education live in their parents' household, not on their own
     tertiary_track = (rng.random(m) < pop.tertiary_enrolment) & (pos > 0)
-    phone_share = np.where(age < 60, pop.smartphone_share_under60,
-                           np.where(age < 70, pop.smartphone_share_60_69,
-                                    np.where(age < 80, pop.smartphone_share_70_79,
-                                             pop.smartphone_share_80plus)))
-    smartphone = rng.random(m) < phone_share
-    can_work = (able_to_work(age, disability, serious, v)
-                & (student_level(age, tertiary_track, pop.school_ages) == 0))
+    smartphone = rng.random(m) < smartphone_share(age, v)
+    student = student_level(age, tertiary_track, pop.school_ages)
+    can_work = able_to_work(age, disability, serious, v) & (student == 0)
     works = can_work & (rng.random(m) < pop.employment_rate)
     # most households with someone able to work have an earner: the first able member works
     idle = np.bincount(hh, weights=works, minlength=k) == 0
@@ -161,14 +222,23 @@ def _members(rng: np.random.Generator, v: Values, size: np.ndarray) -> dict[str,
     # (someone living alone who can work but does not is looking for work)
     seeking = can_work & ~works & ((rng.random(m) < pop.seeking_share) | (size[hh] == 1))
     return {
-        "hh": hh, "age": age, "alive": np.ones(m, dtype=bool), "works": works, "wage": wage,
-        "pension": pension, "disability": disability, "serious_illness": serious,
-        "chronic": chronic, "unable_self_care": self_care,
-        "student": student_level(age, tertiary_track, pop.school_ages),
-        "tertiary_track": tertiary_track,
-        "smartphone": smartphone, "benefit": np.zeros(m),
-        "benefit_months": np.zeros(m, dtype=np.int16), "seeking": seeking,
+        "age": age, "alive": np.ones(m, dtype=bool), "works": works, "wage": wage_base,
+        "wage_base": wage_base, "pension": pension, "disability": disability,
+        "disability_permanent": permanent & (disability == SEVERE),
+        "serious_illness": serious, "chronic": chronic, "unable_self_care": self_care,
+        "student": student, "tertiary_track": tertiary_track, "smartphone": smartphone,
+        "benefit": np.zeros(m), "benefit_months": np.zeros(m, dtype=np.int16),
+        "seeking": seeking,
     }
+
+
+def smartphone_share(age: np.ndarray, v: Values) -> np.ndarray:
+    """The share of members of each age with smartphone skills (SOURCES.md, by age group)."""
+    pop = v.population
+    return np.where(age < 60, pop.smartphone_share_under60,
+                    np.where(age < 70, pop.smartphone_share_60_69,
+                             np.where(age < 80, pop.smartphone_share_70_79,
+                                      pop.smartphone_share_80plus)))
 
 
 def able_to_work(age: np.ndarray, disability: np.ndarray, serious_illness: np.ndarray,
@@ -205,7 +275,7 @@ def monthly_flows(f: Facts, v: Values, z: np.ndarray) -> None:
     """Set this month's rigid expenditure flows (medical, care, rehab, education) from members.
 
     Medical out-of-pocket for ill members is log-normal in ``z`` (one standard normal per
-    member); the hospital cost of a new serious illness is added by the shocks module.
+    member slot); the hospital cost of a new serious illness is added by the shocks module.
     """
     s = v.shocks
     alive = f.alive
@@ -227,73 +297,141 @@ def monthly_flows(f: Facts, v: Values, z: np.ndarray) -> None:
     f.rehab = s.rehab_cost * severe
 
 
-def _households(rng: np.random.Generator, v: Values, k: int) -> dict[str, np.ndarray]:
-    pop = v.population
-    size = rng.choice(np.arange(1, len(pop.size_probs) + 1), size=k, p=pop.size_probs)
-    homes = rng.choice(3, size=k, p=pop.homes_probs).astype(np.int8)
-    rent = np.where(homes == 0, _lognormal(rng, pop.rent_median, pop.rent_sigma, k), 0.0)
-    return {
-        "size": size,
-        "other_income": np.where(rng.random(k) < pop.other_income_share,
-                                 rng.exponential(pop.other_income_mean / pop.other_income_share,
-                                                 k), 0.0),
-        "asset_factor": np.exp(pop.assets_sigma * standard_normal(rng, k)),
-        "homes_owned": homes,
-        "floor_space_pc": _lognormal(rng, pop.floor_space_median, pop.floor_space_sigma, k),
-        "car": rng.random(k) < pop.car_share,
-        "rent": rent,
-        "has_capable_supporter": rng.random(k) < pop.capable_supporter_share,
-        "street": rng.integers(0, pop.streets, k),
-        "misreporter": rng.random(k) < pop.misreporter_share,
-    }
+def pre_transfer_income_pc(house: dict[str, np.ndarray], members: dict[str, np.ndarray]
+                           ) -> np.ndarray:
+    """Per drawn household: wages of workers + pensions + other income, per member."""
+    size = house["size"]
+    hh = np.repeat(np.arange(len(size)), size)
+    income = (np.bincount(hh, weights=members["wage"] * members["works"], minlength=len(size))
+              + np.bincount(hh, weights=members["pension"], minlength=len(size))
+              + house["other_income"])
+    return income / size
 
 
-def _round(streams: Streams, v: Values, k: int, r: int) -> tuple[dict, dict]:
-    rng = streams("population", -100 - r)
-    house = _households(rng, v, k)
-    members = _members(rng, v, house["size"])
-    return house, members
+def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
+           newcomers: bool = False) -> tuple[dict, dict, np.ndarray]:
+    """``n`` households drawn with the low-income over-sampling, and their inverse probabilities.
 
+    Candidates are drawn in rounds (each round its own stream, ``purpose`` in ``month``) and
+    kept with probability 1 (low-income) or 1/``oversample_low_income``.
 
-def build_facts(house: dict[str, np.ndarray], members: dict[str, np.ndarray],
-                v: Values, rng: np.random.Generator) -> Facts:
-    """Assemble :class:`Facts` from household and member columns; fill the rings.
-
-    The rings are filled with the current month's income and rigid expenditure, as if the last
-    12 months had been like this one.
+    Returns:
+        Household columns, member columns (household by household) and 1/probability per
+        household.
     """
-    k = len(house["size"])
-    zeros = np.zeros(k)
-    f = Facts(
-        **members,
-        wages=zeros.copy(), pensions=zeros.copy(), other_income=house["other_income"],
-        financial_assets=zeros.copy(), homes_owned=house["homes_owned"],
-        floor_space_pc=house["floor_space_pc"], car=house["car"], rent=house["rent"],
-        has_capable_supporter=house["has_capable_supporter"], medical_oop=zeros.copy(),
-        care=zeros.copy(), rehab=zeros.copy(), education=zeros.copy(),
-        damage=np.zeros(k, dtype=np.int8), income_window=zeros.copy(),
-        rigid_window=zeros.copy(), income_ring=np.zeros((RING_MONTHS, k)),
-        rigid_ring=np.zeros((RING_MONTHS, k)),
-    )
-    f.refresh_incomes()
-    f.financial_assets = v.population.assets_months_median * f.income() * house["asset_factor"]
-    monthly_flows(f, v, standard_normal(rng, len(f.age)))
-    # every past month like this one: the same row in every slot, windows summed at the end
-    f.push_month(0, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
-    f.income_ring[1:] = f.income_ring[0]
-    f.rigid_ring[1:] = f.rigid_ring[0]
-    f.update_windows(RING_MONTHS - 1, v.policy.rigid_window_months)
+    pop = v.population
+    factor = pop.oversample_low_income
+    kept_h, kept_m, inv_prob = [], [], []
+    total, r = 0, 0
+    batch = max(n, 16)
+    while total < n:
+        rng = streams(f"{purpose}-{r}", month)
+        house = draw_households(rng, v, batch, newcomers)
+        members = draw_members(rng, v, house["size"], newcomers)
+        low = pre_transfer_income_pc(house, members) < pop.low_income_cut
+        accept_prob = np.where(low, 1.0, 1.0 / factor)
+        keep = np.flatnonzero(rng.random(batch) < accept_prob)[: n - total]
+        mask = np.zeros(batch, dtype=bool)
+        mask[keep] = True
+        member_mask = np.repeat(mask, house["size"])
+        kept_h.append({k: col[mask] for k, col in house.items()})
+        kept_m.append({k: col[member_mask] for k, col in members.items()})
+        inv_prob.append(1.0 / accept_prob[mask])
+        total += len(keep)
+        r += 1
+    house = {k: np.concatenate([h[k] for h in kept_h]) for k in kept_h[0]}
+    members = {k: np.concatenate([m[k] for m in kept_m]) for k in kept_m[0]}
+    return house, members, np.concatenate(inv_prob)
+
+
+# ---------------------------------------------------------------- the city's layout
+def district_of_streets(v: Values) -> np.ndarray:
+    """Per street, its district: streets shared out by ``population.district_shares``."""
+    pop = v.population
+    shares = np.asarray(pop.district_shares, dtype=float)
+    streets = int(pop.streets)
+    counts = np.maximum(1, np.floor(shares * streets).astype(int))
+    while counts.sum() < streets:  # the largest remainders get the streets left over
+        counts[np.argmax(shares * streets - counts)] += 1
+    while counts.sum() > streets:
+        counts[np.argmax(counts)] -= 1
+    return np.repeat(np.arange(len(shares)), counts).astype(np.int32)
+
+
+def draw_streets(rng: np.random.Generator, v: Values, k: int) -> np.ndarray:
+    """A street for each of ``k`` households: a district by its share, then one of its streets."""
+    street_district = district_of_streets(v)
+    shares = np.asarray(v.population.district_shares, dtype=float)
+    district = rng.choice(len(shares), size=k, p=shares / shares.sum())
+    first = np.searchsorted(street_district, np.arange(len(shares)))
+    count = np.bincount(street_district, minlength=len(shares))
+    return (first[district] + np.floor(rng.random(k) * count[district]).astype(int)
+            ).astype(np.int32)
+
+
+def empty_facts(cap: np.ndarray) -> Facts:
+    """Facts for slots with the given member capacities, every slot vacant."""
+    n = len(cap)
+    hh = np.repeat(np.arange(n, dtype=np.int32), cap)
+    f = Facts.zeros(hh, n, RING_MONTHS)
     return f
 
 
-def _select(columns: dict[str, np.ndarray], keep: np.ndarray, hh: np.ndarray | None = None
-            ) -> dict[str, np.ndarray]:
-    rows = np.flatnonzero(keep if hh is None else keep[hh])
-    return {name: col[rows] for name, col in columns.items()}
+def place(f: Facts, slots: np.ndarray, house: dict[str, np.ndarray],
+          members: dict[str, np.ndarray]) -> np.ndarray:
+    """Write households into vacant slots (ascending), members into their first member slots.
+
+    Args:
+        f: the facts to write into.
+        slots: ascending slot indices, one per household (each with room for its members).
+        house: household columns (one row per household, in ``slots`` order).
+        members: member columns, household by household.
+
+    Returns:
+        The member slots written.
+    """
+    size = house["size"]
+    starts = f.member_starts()[slots]
+    if np.any(size > f.member_counts()[slots]):
+        raise ValueError("a household is placed in a slot without room for its members")
+    offsets = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+    member_slots = np.repeat(starts, size) + offsets
+    every = f.members_of(slots)
+    for name in MEMBER_FIELDS:  # clear the whole block, then the new members
+        column = getattr(f, name)
+        column[every] = 0
+        if name in members:
+            column[member_slots] = members[name]
+    for name in HOUSEHOLD_FIELDS:
+        if name in house:
+            getattr(f, name)[slots] = house[name]
+    return member_slots
+
+
+def settle(f: Facts, slots: np.ndarray, v: Values, asset_factor: np.ndarray,
+           asset_share: float = 1.0) -> np.ndarray:
+    """Derived facts of households just placed: incomes, savings and the past year's rings.
+
+    A household's savings start where its saving and spending balance
+    (:func:`reliefsim.economy.steady_savings`), times ``asset_share``; the rings hold this
+    month's income and rigid expenditure for the past year.
+
+    Returns:
+        The households' saving shares (:func:`reliefsim.economy.saving_share`).
+    """
+    from reliefsim.economy import need, saving_share, steady_savings
+
+    f.refresh_incomes(slots)
+    income = f.wages[slots] + f.pensions[slots] + f.other_income[slots]
+    share = saving_share(v, asset_factor)
+    size = f.size()[slots]
+    f.financial_assets[slots] = asset_share * steady_savings(income, need(v, size), share, v)
+    f.fill_history(slots, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+    return share
 
 
 def synthesize(v: Values, n: int, streams: Streams) -> Population:
-    """Generate ``n`` weighted households from the scenario's population parameters.
+    """A synthetic city of ``n`` weighted households (and vacant slots), street by street.
 
     Args:
         v: scenario values at the start month.
@@ -304,45 +442,51 @@ def synthesize(v: Values, n: int, streams: Streams) -> Population:
         The population, with weights summing to ``population.households_represented``.
     """
     pop = v.population
-    factor = pop.oversample_low_income
-    kept_h: list[dict] = []
-    kept_m: list[dict] = []
-    inv_prob: list[np.ndarray] = []
-    total, r = 0, 0
-    while total < n:
-        house, members = _round(streams, v, n, r)
-        size = house["size"]
-        hh = members["hh"]
-        income = (np.bincount(hh, weights=members["wage"] * members["works"], minlength=n)
-                  + np.bincount(hh, weights=members["pension"], minlength=n)
-                  + house["other_income"])
-        low = income / size < pop.low_income_cut
-        accept_prob = np.where(low, 1.0, 1.0 / factor)
-        keep = streams("population-accept", -100 - r).random(n) < accept_prob
-        take = np.flatnonzero(keep)[: n - total]
-        mask = np.zeros(n, dtype=bool)
-        mask[take] = True
-        kept_h.append(_select(house, mask))
-        kept_m.append(_select(members, mask, hh))
-        inv_prob.append(1.0 / accept_prob[mask])
-        total += len(take)
-        r += 1
-    house = {k: np.concatenate([h[k] for h in kept_h]) for k in kept_h[0]}
-    members = {k: np.concatenate([m[k] for m in kept_m]) for k in kept_m[0] if k != "hh"}
-    w = np.concatenate(inv_prob)
-    # households street by street (so district by district), members following them
-    order = np.argsort(house["street"], kind="stable")
+    house, members, inv_prob = sample(streams, v, n, "population", -100)
+    rng = streams("population-layout", -1)
+    vacant = round(n * pop.vacancy_share)
+    street = draw_streets(rng, v, n + vacant)
+    cap = np.concatenate([house["size"] + pop.spare_member_slots,
+                          rng.choice(np.arange(1, len(pop.newcomer_size_probs) + 1), vacant,
+                                     p=pop.newcomer_size_probs) + pop.spare_member_slots])
+    order = np.argsort(street, kind="stable")  # slots street by street, so district by district
+    slot_of = np.empty(n + vacant, dtype=np.int64)
+    slot_of[order] = np.arange(n + vacant)
+    f = empty_facts(cap[order])
+    occupied = slot_of[:n]
+    by_slot = np.argsort(occupied, kind="stable")  # place() writes in ascending slot order
     size = house["size"]
-    first = np.concatenate(([0], np.cumsum(size)[:-1]))
-    moved = np.repeat(first[order] - np.concatenate(([0], np.cumsum(size[order])[:-1])),
-                      size[order]) + np.arange(int(size.sum()))
-    house = {k: col[order] for k, col in house.items()}
-    members = {k: col[moved] for k, col in members.items()}
-    members["hh"] = np.repeat(np.arange(n), house["size"])
-    w = w[order]
-    f = build_facts(house, members, v, streams("population-flows", -1))
-    weight = w * pop.households_represented / w.sum()
-    street = house["street"].astype(np.int32)
-    district = (street * pop.districts // pop.streets).astype(np.int32)
-    return Population(f, weight, street, district, house["misreporter"],
-                      SerialIds(n))
+    member_start = np.concatenate(([0], np.cumsum(size)[:-1]))
+    member_order = np.concatenate([np.arange(member_start[h], member_start[h] + size[h])
+                                   for h in by_slot]) if n else np.zeros(0, dtype=np.int64)
+    placed_house = {k: col[by_slot] for k, col in house.items()}
+    placed_members = {k: col[member_order] for k, col in members.items()}
+    slots = occupied[by_slot]
+    place(f, slots, placed_house, placed_members)
+    monthly_flows(f, v, standard_normal(streams("population-flows", -1), len(f.age)))
+    saving = np.zeros(n + vacant, dtype=np.float32)
+    saving[slots] = settle(f, slots, v, placed_house["asset_factor"])
+    weight = np.zeros(n + vacant)
+    w = inv_prob[by_slot]
+    weight[slots] = w * pop.households_represented / w.sum()
+    misreporter = np.zeros(n + vacant, dtype=bool)
+    misreporter[slots] = placed_house["misreporter"]
+    hid = np.full(n + vacant, -1, dtype=np.int64)
+    hid[slots] = np.arange(n)
+    street = street[order]
+    district = district_of_streets(v)[street].astype(np.int32)
+    return Population(f, weight, street, district, misreporter, hid, saving,
+                      tuple(pop.district_names))
+
+
+def household_record(f: Facts, i: int) -> dict[str, Any]:
+    """One household's facts as plain values, with a list of its living members."""
+    members = f.members_of(np.array([i]))
+    house = {name: _plain(getattr(f, name)[i]) for name in HOUSEHOLD_FIELDS}
+    house["members"] = [{name: _plain(getattr(f, name)[j]) for name in MEMBER_FIELDS}
+                        for j in members if f.alive[j]]
+    return house
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if hasattr(x, "item") else x

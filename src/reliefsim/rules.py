@@ -28,17 +28,29 @@ class Assessment:
         income_pc: assessed income per capita (after the earned-income disregard).
         assets_ok: the asset test.
         size: living members.
+        individual: members enrolled on their own in dibao (单人保), for households of tier
+            none (0 elsewhere, and everywhere when ``policy.individual_enrolment`` is off).
+        registered: the household passes the registration test (always true when
+            ``policy.registration_required`` is off).
     """
 
     tier: np.ndarray
     income_pc: np.ndarray
     assets_ok: np.ndarray
     size: np.ndarray
+    individual: np.ndarray
+    registered: np.ndarray
 
     def rows(self, households: np.ndarray) -> Assessment:
         """The assessment of the given households only (indices), aligned with them."""
         return Assessment(self.tier[households], self.income_pc[households],
-                          self.assets_ok[households], self.size[households])
+                          self.assets_ok[households], self.size[households],
+                          self.individual[households], self.registered[households])
+
+    @property
+    def eligible(self) -> np.ndarray:
+        """Households with a tier or with members enrolled on their own."""
+        return (self.tier > NONE) | (self.individual > 0)
 
 
 def no_labour_capacity(f: Facts, v: Values, members: np.ndarray | None = None) -> np.ndarray:
@@ -87,11 +99,19 @@ def rigid_test(f: Facts, v: Values) -> np.ndarray:
 
 
 def assess(f: Facts, v: Values) -> Assessment:
-    """Assign exactly one tier per household; the first that applies wins (RULES.md §3)."""
+    """Assign exactly one tier per household; the first that applies wins (RULES.md §3).
+
+    Only registered households can hold a tier when ``policy.registration_required``; in a
+    registered household of tier none, members may be enrolled on their own
+    (:func:`individual_members`).
+    """
     p = v.policy
     size = f.size()
     income_pc = assessed_income_pc(f, v, size)
-    ok = assets_ok(f, v, size) & (size > 0)
+    registered = f.registered.astype(bool) if p.registration_required else np.ones(len(size),
+                                                                                    dtype=bool)
+    assets = assets_ok(f, v, size)
+    ok = assets & (size > 0) & registered
     # destitute: no living member with labour capacity — looked at only where it can matter
     poor = np.flatnonzero(~f.has_capable_supporter.astype(bool)
                           & (income_pc < p.destitute_multiplier * p.dibao_line) & ok)
@@ -106,7 +126,49 @@ def assess(f: Facts, v: Values) -> Assessment:
     tier[marginal] = MARGINAL
     tier[dibao] = DIBAO
     tier[destitute] = DESTITUTE
-    return Assessment(tier, income_pc, ok, size)
+    individual = np.zeros(len(size), dtype=np.int8)
+    if p.individual_enrolment:
+        households = np.flatnonzero((tier == NONE) & ok & (
+            income_pc < p.individual_enrolment_multiplier * p.dibao_line))
+        members = individual_members(f, v, households)
+        individual[households] = f.sum_members(members, np.ones(len(members)))[households]
+    return Assessment(tier, income_pc, assets, size, individual, registered)
+
+
+def member_income(f: Facts, members: np.ndarray) -> np.ndarray:
+    """A member's own monthly income: wage when working, pension, unemployment benefit."""
+    working = f.works[members]
+    claiming = ~working & (f.benefit_months[members] > 0)
+    return (np.where(working, f.wage[members], 0.0) + f.pension[members]
+            + np.where(claiming, f.benefit[members], 0.0)).astype(np.float64)
+
+
+def individual_members(f: Facts, v: Values, households: np.ndarray) -> np.ndarray:
+    """Members of the given households who are enrolled in dibao on their own (单人保).
+
+    A living member with a severe disability or a serious illness and no labour capacity whose
+    own income is under the dibao line (RULES.md §3); the household's assets are tested for the
+    household. ``households`` are ascending indices of registered households of tier none
+    passing the assets test and the ``policy.individual_enrolment_multiplier`` income test.
+    """
+    members = f.members_of(households)
+    members = members[f.alive[members]]
+    sick = (f.disability[members] == SEVERE) | f.serious_illness[members]
+    members = members[sick]
+    members = members[no_labour_capacity(f, v, members)]
+    return members[member_income(f, members) < v.policy.dibao_line]
+
+
+def individual_dibao(f: Facts, v: Values, households: np.ndarray) -> np.ndarray:
+    """Per given household, the dibao of its members enrolled on their own.
+
+    Each is a household of one: max(line − own income, minimum payment), plus its add-on.
+    """
+    p = v.policy
+    members = individual_members(f, v, households)
+    own = np.maximum(p.dibao_line - member_income(f, members), p.dibao_min_payment)
+    out = f.sum_members(members, own + _addon_shares(f, v, members) * p.dibao_line)
+    return out[households]
 
 
 def reassess(f: Facts, v: Values, previous: Assessment, households: np.ndarray) -> Assessment:
@@ -122,10 +184,9 @@ def reassess(f: Facts, v: Values, previous: Assessment, households: np.ndarray) 
     """
     fresh = assess(f.subset(households), v)  # assess reads the window sums only
     out = []
-    for old, new in ((previous.tier, fresh.tier), (previous.income_pc, fresh.income_pc),
-                     (previous.assets_ok, fresh.assets_ok), (previous.size, fresh.size)):
-        merged = old.copy()
-        merged[households] = new
+    for name in ("tier", "income_pc", "assets_ok", "size", "individual", "registered"):
+        merged = getattr(previous, name).copy()
+        merged[households] = getattr(fresh, name)
         out.append(merged)
     return Assessment(*out)
 
@@ -140,18 +201,24 @@ def dibao_addons(f: Facts, v: Values, households: np.ndarray | None = None) -> n
             with them. Default: every household.
     """
     p = v.policy
-    a = p.addon_share
     members = (np.flatnonzero(f.alive) if households is None
                else (m := f.members_of(households))[f.alive[m]])
+    total = f.sum_members(members, _addon_shares(f, v, members)) * p.dibao_line
+    return total if households is None else total[households]
+
+
+def _addon_shares(f: Facts, v: Values, members: np.ndarray) -> np.ndarray:
+    """Per member, the largest add-on share that applies to it (0 where none does)."""
+    p = v.policy
+    a = p.addon_share
     age = f.age[members]
-    share = np.zeros(len(members))  # members with no add-on add 0.0, which changes no sum
+    share = np.zeros(len(members))
     for applies, s in ((age >= p.old_age, a.elderly),
                        (f.disability[members] == SEVERE, a.severe_disability),
                        (f.serious_illness[members], a.serious_illness),
                        (age < p.working_age_min, a.child)):
         share = np.where(applies, np.maximum(share, s), share)
-    total = f.sum_members(members, share) * p.dibao_line
-    return total if households is None else total[households]
+    return share
 
 
 def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.ndarray:

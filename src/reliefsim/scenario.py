@@ -624,5 +624,19 @@ def _validate(scenario: Scenario, where: str) -> None:
 def _check_consistency(scenario: Scenario, where: str) -> None:
     """Cross-key checks that one parameter's declaration cannot express."""
     v = scenario.values(0)
-    if v.population.head_age_min > v.population.head_age_max:
-        raise ReliefsimError(f"{where}: population.head_age_min exceeds head_age_max")
+    pop = v.population
+    for low, high in (("population.head_age_min", "population.head_age_max"),
+                      ("population.newcomer_head_age_min", "population.newcomer_head_age_max"),
+                      ("demography.fertile_age_min", "demography.fertile_age_max"),
+                      ("demography.leave_age_min", "demography.leave_age_max"),
+                      ("demography.partner_age_min", "demography.partner_age_max"),
+                      ("demography.join_host_age_min", "demography.join_host_age_max")):
+        if v.get(low) > v.get(high):
+            raise ReliefsimError(f"{where}: {low} = {v.get(low)} exceeds {high} = {v.get(high)}")
+    if len(pop.district_names) != len(pop.district_shares):
+        raise ReliefsimError(f"{where}: population.district_names has {len(pop.district_names)} "
+                             f"names but population.district_shares {len(pop.district_shares)} "
+                             "shares (one per district)")
+    if pop.streets < len(pop.district_names):
+        raise ReliefsimError(f"{where}: population.streets = {pop.streets} is fewer than the "
+                             f"{len(pop.district_names)} districts (each needs a street office)")

@@ -1,7 +1,14 @@
-"""Monthly hazards on the true facts: work, pay, illness, disability, disasters, ageing, death.
+"""Monthly hazards on the true facts: work, pay, illness, disability, self-care and disasters.
 
-Every hazard draws a full block of uniforms from its own stream for the month, whatever the state
-of the households, so a policy change never shifts anybody's shocks (common random numbers).
+Every hazard draws a full block of uniforms (one per member or household slot) from its own
+stream for the month, whatever the state of the households, so a policy change never shifts
+anybody's shocks (common random numbers). Ageing, deaths, births and moves are the
+demography's (:mod:`reliefsim.demography`).
+
+Pay moves with the dated wage and pension indices (``economy.wage_index``,
+``economy.pension_index``); around the index, a member's wage wanders about a permanent level of
+its own (``wage_base``) with monthly persistence ``shocks.wage_persistence``, so the spread of
+wages does not grow without end.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reliefsim.facts import SEVERE, Facts
+from reliefsim.facts import MILD, SEVERE, Facts
 from reliefsim.population import Population, able_to_work, monthly_flows, student_level
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
@@ -25,17 +32,18 @@ class Events:
     illness_onset: np.ndarray
     recovered: np.ndarray
     disability_onset: np.ndarray
+    disability_recovered: np.ndarray
     self_care_loss: np.ndarray
-    died: np.ndarray
     hospital_cost: np.ndarray  # household yuan
     disaster: np.ndarray  # household damage level
     disaster_cost: np.ndarray  # household yuan
-    earner_died: np.ndarray  # household bool
     household: np.ndarray  # member → household index
 
 
-def _monthly(annual: float) -> float:
-    return (1.0 + annual) ** (1.0 / 12.0)
+def growth(v_now: Values, v_before: Values, index: str) -> float:
+    """This month's growth factor of a dated index (1.0 when it did not move)."""
+    before = v_before.economy.get(index)
+    return float(v_now.economy.get(index) / before) if before > 0 else 1.0
 
 
 def _below(u: np.ndarray, bound: float) -> np.ndarray:
@@ -43,18 +51,19 @@ def _below(u: np.ndarray, bound: float) -> np.ndarray:
     return np.flatnonzero(u < bound)
 
 
-def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
+def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams, t: int,
                  employment_boost: np.ndarray) -> Events:
     """Advance the true facts by one month and return the month's events.
 
     Every uniform block is drawn in full; each event is then decided only for the members whose
-    draw falls below the largest probability the event can have (the rest cannot be hit), with
-    exactly the same arithmetic as over the whole block. The true facts' arrays are replaced,
-    never changed in place, so lagged snapshots may keep references to them.
+    draw falls below the largest probability the event can have (the rest cannot be hit). The
+    true facts' arrays are replaced, never changed in place, so lagged snapshots may keep
+    references to them.
 
     Args:
         pop: the population (its ``facts`` are changed in place).
         v: scenario values in force this month.
+        v_before: scenario values in force last month (for the indices' growth).
         streams: common-random-number streams.
         t: month index.
         employment_boost: per member, in an employment programme (raises re-employment).
@@ -62,45 +71,25 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     f: Facts = pop.facts
     s, p = v.shocks, v.population
     m = len(f.age)
-    hh = f.hh
     alive = f.alive
-
-    # ageing and death (Gompertz annual probability, converted to monthly)
-    age = f.age + 1.0 / 12.0
-    f.age = age
-
-    def death_prob(a: np.ndarray) -> np.ndarray:
-        annual_q = np.minimum(s.mortality_gompertz_a * np.exp(s.mortality_gompertz_b * a), 1.0)
-        return 1.0 - (1.0 - annual_q) ** (1.0 / 12.0)
-
-    u_death = streams.uniform("death", t, m, scratch=True)
-    oldest = np.array([age.max() + 1.0]) if m else np.zeros(1)
-    bound = float(death_prob(oldest)[0]) * (1.0 + 1e-9) + 1e-300
-    cand = _below(u_death, bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
-    cand = cand[alive[cand]]
-    dead = cand[u_death[cand] < death_prob(age[cand])]
-    del u_death
-    died = np.zeros(m, dtype=bool)
-    died[dead] = True
-    earner_died = np.zeros(f.n_households, dtype=bool)
-    earner_died[hh[dead[f.works[dead]]]] = True
-    f.alive = alive = alive & ~died
+    age = f.age
     works = f.works & alive
 
-    # retirement: stop work, receive a pension at least the basic one
+    # retirement: stop work, receive a pension at least the basic one; pensions follow the index
     ret = p.retirement_age
     near = np.flatnonzero((age >= ret) & (age < ret + 1.0))
     near = near[alive[near] & (age[near] - 1.0 / 12.0 < ret)]
     retiring = np.zeros(m, dtype=bool)
     retiring[near] = True
-    old_pension = f.pension
-    pension = old_pension * _monthly(s.pension_uprating_annual)
-    first = near[old_pension[near] == 0]
-    pension[first] = np.maximum(p.basic_pension, p.pension_replacement * f.wage[first])
+    pension = f.pension * np.float32(growth(v, v_before, "pension_index"))
+    first = near[pension[near] == 0]
+    pension[first] = np.maximum(p.basic_pension * v.economy.pension_index,
+                                p.pension_replacement * f.wage[first])
     f.pension = pension
     works &= ~retiring
 
-    # health
+    # health: serious illness and its recovery, chronic illness, severe disability and its
+    # recovery (where not permanent), loss of self-care
     old60 = age >= 60
     u_ill = streams.uniform("illness", t, m, scratch=True)
     c = _below(u_ill, max(s.serious_illness_60plus, s.serious_illness_under60,
@@ -113,20 +102,31 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     recovered = np.zeros(m, dtype=bool)
     recovered[c] = ac & ic & (uc < s.serious_illness_recovery)
     f.serious_illness = ill = (ill | onset) & ~recovered
-    del u_ill
     c = _below(streams.uniform("chronic", t, m, scratch=True), s.chronic_onset_60plus)
     chronic_onset = np.zeros(m, dtype=bool)
     chronic_onset[c] = alive[c] & ~f.chronic[c] & old60[c]
     f.chronic = f.chronic | chronic_onset
     u_dis = streams.uniform("disability", t, m, scratch=True)
-    c = _below(u_dis, max(s.disability_onset_60plus, s.disability_onset_under60))
+    c = _below(u_dis, max(s.disability_onset_60plus, s.disability_onset_under60,
+                          s.disability_recovery))
+    dis = f.disability[c]
     dis_hazard = np.where(old60[c], s.disability_onset_60plus, s.disability_onset_under60)
     disability_onset = np.zeros(m, dtype=bool)
-    disability_onset[c] = alive[c] & (f.disability[c] < SEVERE) & (u_dis[c] < dis_hazard)
-    del u_dis
-    disability = f.disability.astype(np.int8)
+    disability_onset[c] = alive[c] & (dis < SEVERE) & (u_dis[c] < dis_hazard)
+    disability_recovered = np.zeros(m, dtype=bool)
+    disability_recovered[c] = (alive[c] & (dis == SEVERE) & ~f.disability_permanent[c]
+                               & (u_dis[c] < s.disability_recovery))
+    disability = f.disability.copy()
     disability[disability_onset] = SEVERE
+    disability[disability_recovered] = MILD
     f.disability = disability
+    permanent = f.disability_permanent.copy()
+    # below its hazard, a member's draw is uniform again: the lower part makes it permanent
+    onset_idx = np.flatnonzero(disability_onset)
+    relative = u_dis[onset_idx] / np.where(old60[onset_idx], s.disability_onset_60plus,
+                                           s.disability_onset_under60)
+    permanent[onset_idx] = relative < p.permanent_disability_share
+    f.disability_permanent = permanent
     c = _below(streams.uniform("self-care", t, m, scratch=True), s.self_care_loss_75plus)
     self_care_loss = np.zeros(m, dtype=bool)
     self_care_loss[c] = alive[c] & ~f.unable_self_care[c] & (age[c] >= 75)
@@ -146,11 +146,9 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     reemployed = np.zeros(m, dtype=bool)
     reemployed[c] = capable[c] & f.seeking[c] & ~works[c] & ~in_school[c] & (u_job[c] < rate)
     f.works = works = (works & ~job_loss) | reemployed
-    del u_job
     lost = np.flatnonzero(job_loss)
     lost = lost[alive[lost] & (age[lost] < ret)]
-    # job losers look for work; seekers stop seeking once they work or cannot (the capable
-    # are alive and below retirement age, so capable job losers are exactly the capable lost)
+    # job losers look for work; seekers stop seeking once they work or cannot
     f.seeking = (f.seeking | job_loss) & ~works & capable & ~in_school
     benefit_months = f.benefit_months - ~works
     np.maximum(benefit_months, 0, out=benefit_months)
@@ -159,13 +157,16 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     if len(lost):
         f.benefit = f.benefit.copy()
         f.benefit[lost] = s.unemployment_benefit
-    growth = np.log(_monthly(s.wage_growth_annual))
-    z = streams.normal("wage", t, m)  # kept: it becomes the new wages
-    z *= s.wage_sd_monthly
-    z += growth
-    np.exp(z, out=z)
-    z *= f.wage
-    f.wage = z
+    wage_growth = np.float32(growth(v, v_before, "wage_index"))
+    base = f.wage_base * wage_growth
+    f.wage_base = base
+    z = streams.normal("wage", t, m, scratch=True)
+    # log(wage / base) persists by rho a month; the shock's spread keeps its variance steady
+    rho = s.wage_persistence
+    ratio = np.divide(f.wage * wage_growth, base, out=np.ones(m, dtype=np.float32),
+                      where=base > 0)
+    log_ratio = rho * np.log(np.maximum(ratio, np.float32(1e-3))) + s.wage_sd_monthly * z
+    f.wage = (base * np.exp(log_ratio)).astype(np.float32)
     f.refresh_incomes()
 
     # rigid expenditure flows, plus hospital costs of new serious illness
@@ -177,7 +178,7 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
     f.medical_oop = f.medical_oop + hospital_cost
 
     # disasters by district
-    n_districts = int(pop.district.max()) + 1
+    n_districts = len(pop.bounds) - 1
     struck = streams.uniform("disaster-district", t, n_districts) < s.disaster_district
     hit = np.flatnonzero(streams.uniform("disaster-hit", t, f.n_households, scratch=True)
                          < s.disaster_share_hit)
@@ -194,6 +195,6 @@ def apply_shocks(pop: Population, v: Values, streams: Streams, t: int,
 
     return Events(job_loss=job_loss, reemployed=reemployed, illness_onset=onset,
                   recovered=recovered, disability_onset=disability_onset,
-                  self_care_loss=self_care_loss, died=died, hospital_cost=hospital_cost,
-                  disaster=damage.copy(), disaster_cost=disaster_cost,
-                  earner_died=earner_died, household=hh)
+                  disability_recovered=disability_recovered, self_care_loss=self_care_loss,
+                  hospital_cost=hospital_cost, disaster=damage.copy(),
+                  disaster_cost=disaster_cost, household=f.hh)

@@ -34,15 +34,23 @@ class StoryLog:
         self.months.append((t, idx.astype(np.int64), code, amt))
 
     def month(self, t: int, events: Any, warned: dict[str, np.ndarray], work: Any,
-              pay: np.ndarray) -> None:
-        """Log a month: shocks, warnings, applications, visits, decisions and payments."""
+              pay: np.ndarray, moves: Any) -> None:
+        """Log a month.
+
+        Births, deaths and moves, shocks, warnings, applications, visits, decisions, payments.
+        """
         from reliefsim.indicators import PROGRAMMES
 
+        hh = events.household
+        for name, members in (("born", moves.born), ("died", moves.died)):
+            self.log(t, np.unique(hh[members]), f"a member {name}")
+        for name in ("moved_out", "dissolved", "formed", "moved_in"):
+            self.log(t, getattr(moves, name), name.replace("_", " "))
         for name in ("job_loss", "reemployed", "illness_onset", "recovered", "disability_onset",
-                     "self_care_loss", "died"):
+                     "disability_recovered", "self_care_loss"):
             members = getattr(events, name)
             if members.any():
-                self.log(t, np.unique(events.household[members]), name.replace("_", " "))
+                self.log(t, np.unique(hh[members]), name.replace("_", " "))
         self.log(t, events.disaster > 0, "disaster", events.disaster_cost[events.disaster > 0])
         for rule, mask in warned.items():
             self.log(t, mask, f"warning: {rule}")
