@@ -126,12 +126,11 @@ def test_monthly_flows_by_numpy_where_the_loop_does_not_apply(monkeypatch):
 
     model = ReliefModel("baseline", households=300, months=2, seed=3, story=False)
     facts, values = model.truth, model.scenario.values(0)
-    z = np.random.default_rng(1).standard_normal(len(facts.age))
-    population.monthly_flows(facts, values, z)
+    population.monthly_flows(facts, values, model.streams, 1)
     ours = [facts.care.copy(), facts.rehab.copy(), facts.education.copy()]
     assert sum(a.sum() for a in ours) > 0
     monkeypatch.setattr(population, "member_flows", lambda *args: None)
-    population.monthly_flows(facts, values, z)
+    population.monthly_flows(facts, values, model.streams, 1)
     assert all(a.tobytes() == b.tobytes()
                for a, b in zip(ours, [facts.care, facts.rehab, facts.education], strict=True))
 

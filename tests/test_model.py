@@ -35,38 +35,56 @@ def test_different_seeds_differ():
 
 
 def record_draws(monkeypatch):
+    """Every key a run draws with: (purpose, month) in order."""
     draws = []
-    original = rng_module.Streams.__call__
+    original = rng_module.Streams.key
 
-    def spy(self, purpose, month=0):
-        gen = original(self, purpose, month)
-        state = gen.bit_generator.state["state"]["state"]
-        draws.append((purpose, month, state))
-        return gen
+    def spy(self, purpose, month):
+        draws.append((purpose, month))
+        return original(self, purpose, month)
 
-    monkeypatch.setattr(rng_module.Streams, "__call__", spy)
+    monkeypatch.setattr(rng_module.Streams, "key", spy)
     return draws
 
 
+SHOCKS = ("people", "households", "health", "job", "wage", "medical", "hospital",
+          "disaster-district", "disaster")
+
+
 def test_policy_change_leaves_every_random_draw_unchanged(monkeypatch):
-    """Common random numbers: a reform sees the same streams and the same shock outcomes."""
+    """Common random numbers: a reform draws the same shocks for the same people."""
     runs = []
     for overrides in ({}, {"policy.dibao_line": 1600.0, "policy.marginal_multiplier": 2.0,
                            "policy.rigid_ratio_threshold": 0.5, "special.employment": False}):
         draws = record_draws(monkeypatch)
         model = ReliefModel("baseline", **SMALL, overrides=overrides)
         model.run()
-        shocks = [(e["month"], e["event"]) for i in range(0, 4000, 97)
+        shocks = [(e["month"], e["event"]) for i in range(0, model.pop.n, 97)
                   for e in model.household(i).story
-                  if e["event"] in ("died", "illness onset", "disaster", "disability onset")]
-        runs.append((list(draws), shocks, model))
+                  if e["event"] in ("a member died", "illness onset", "disaster",
+                                    "disability onset", "moved in", "moved out")]
+        runs.append(([d for d in draws if d[0] in SHOCKS], shocks, model))
         monkeypatch.undo()
     (d0, s0, m0), (d1, s1, m1) = runs
-    assert d0 == d1                      # same purposes, months and generator states, in order
-    assert s0 == s1 and len(s0) > 0      # the same deaths, illnesses, disasters
+    assert d0 == d1                      # the same shock draws, month by month, in order
+    assert s0 == s1 and len(s0) > 0      # the same deaths, illnesses, disasters, moves
     assert np.array_equal(m0.truth.alive, m1.truth.alive)
     assert np.array_equal(m0.truth.age, m1.truth.age)
+    assert np.array_equal(m0.pop.hid, m1.pop.hid)          # the same households in every slot
+    assert np.array_equal(m0.truth.serious_illness, m1.truth.serious_illness)
     assert not np.array_equal(m0.ledger.series("spend_total"), m1.ledger.series("spend_total"))
+
+
+def test_a_households_draws_are_its_own():
+    """A draw belongs to its id: drawing for some ids gives each what a full block gives it."""
+    s = rng_module.Streams(7, replication=2)
+    block = s.uniform("job", 5, 1000)
+    ids = np.array([3, 999, 500, 3])
+    assert np.array_equal(s.uniform_at("job", 5, ids), block[ids])
+    normals = s.normal("wage", 5, 1000)
+    assert np.array_equal(s.normal_at("wage", 5, ids), normals[ids])
+    assert not np.array_equal(s.uniform("job", 6, 1000), block)           # another month
+    assert not np.array_equal(rng_module.Streams(7, 3).uniform("job", 5, 1000), block)
 
 
 def test_longer_gradual_exit_costs_more_and_prevents_cliff_falls():

@@ -56,7 +56,10 @@ def applications(pop: Population, truth: Assessment, hardship: np.ndarray, free:
                  v: Values, streams: Streams, t: int) -> np.ndarray:
     """Households that apply this month (a mask)."""
     p = application_probability(pop, truth, hardship, pop.facts.damage, free, v)
-    return streams.uniform("apply", t, pop.n, scratch=True) < p
+    out = np.zeros(pop.n, dtype=bool)
+    can = np.flatnonzero(p > 0)
+    out[can] = streams.uniform_at("apply", t, pop.hid[can]) < p[can]
+    return out
 
 
 def declare(pop: Population, admin: Facts, applying: np.ndarray, linked: dict[str, np.ndarray],

@@ -24,6 +24,7 @@ from reliefsim import behaviour
 from reliefsim.caseload import Caseload
 from reliefsim.codes import CASE_SOURCES, TIER_NAMES
 from reliefsim.decisions import Outcome, visit
+from reliefsim.facts import Facts
 from reliefsim.rng import Streams
 from reliefsim.rules import NONE, Assessment
 from reliefsim.scenario import Values
@@ -328,6 +329,44 @@ def enrol_initial(case: Caseload, a: Assessment, v: Values, streams: Streams) ->
     case.next_review[start] = (u_review[start] * review[a.tier[start]]).astype(np.int32)
 
 
+RIGID_SOURCES = {"medical_oop": "medical_insurance", "care": "disability_federation",
+                 "rehab": "disability_federation", "education": "education", "rent": "housing"}
+"""The monthly rigid-expenditure fields and the department that reveals each."""
+
+
+def first_records(admin: Facts, case: Caseload, linked: dict[str, np.ndarray],
+                  v: Values) -> None:
+    """The administration's records at the start: what it holds on households it does not serve.
+
+    It has case files (and so every fact) for enrolled households; of the others it knows only
+    what linked departments report. Their rigid expenditure has no history yet (the rings fill
+    month by month from linked data) and the monthly items no department reports are unknown
+    (none): a household with such costs shows them by applying. Where human resources data are
+    not linked, its record of a household it does not serve dates from some earlier contact, and
+    shows the household as it usually is: the members able to work at work at their usual pay
+    (a household's spell of joblessness shows only once it applies, is visited or is linked).
+    """
+    outside = np.flatnonzero(~case.enrolled(0))
+    unseen = outside[~linked["human_resources"][outside]]
+    members = admin.members_of(unseen)
+    able = (admin.alive[members] & ~admin.serious_illness[members]
+            & (admin.disability[members] < 2) & (admin.student[members] == 0)
+            & (admin.age[members] >= v.population.work_start_age)
+            & (admin.age[members] < v.population.retirement_age))
+    at_work = members[able]
+    admin.works[at_work] = True
+    admin.wage[at_work] = admin.wage_base[at_work]
+    admin.seeking[at_work] = False
+    admin.refresh_incomes(unseen)
+    admin.fill_history(unseen, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+    admin.rigid_ring[:, outside] = 0.0
+    admin.rigid_window[outside] = 0.0
+    for name, department in RIGID_SOURCES.items():
+        unknown = outside[~linked[department][outside]]
+        column = getattr(admin, name)
+        column[unknown] = 0.0
+
+
 def month(model: Any, v: Values, t: int, a_true: Assessment, a_admin: Assessment,
           streams: Streams) -> CaseworkMonth:
     """Reviews, applications, the offices' visits and their decisions (RULES.md §5).
@@ -366,7 +405,7 @@ def month(model: Any, v: Values, t: int, a_true: Assessment, a_admin: Assessment
     model.agents.do("step")
     visited = np.concatenate([office.chosen for office in offices])  # office after office
     out = visit(pop, admin, case, model.hardship, book.applied, visited, v,
-                streams.uniform("visit", t, pop.n, scratch=True), t,
+                streams.uniform_at("visit", t, pop.hid[visited]), t,
                 model.monitor.linked["emergency_management"], before=a_admin, changed=declared)
 
     w = pop.weight

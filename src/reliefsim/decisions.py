@@ -210,8 +210,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
         applied: per household, the open case includes an application.
         visited: household indices visited this month.
         v: scenario values in force.
-        u: this month's visit-accuracy uniforms (length H); may be the streams' scratch
-            buffer, so no other scratch draw may happen while they are in use.
+        u: this month's visit-accuracy draws, one per visited household.
         t: month index.
         em_linked: households linked to emergency-management data.
         before: an assessment of the admin view made earlier this month (optional).
@@ -220,7 +219,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     """
     n = pop.n
     lookback = v.casework.temporary_lookback_months
-    accurate = u[visited] < v.casework.visit_accuracy
+    accurate = u < v.casework.visit_accuracy
     seen = np.zeros(n, dtype=bool)
     seen[visited[accurate]] = True
     caught = seen & pop.misreporter & applied

@@ -107,7 +107,7 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
     u_member = streams.uniform("people", t, len(f.age), scratch=True)
     died, earner_died = _deaths(f, v, u_member)
     leavers = _would_leave(f, v, u_member)  # before the scratch draws are reused
-    u = streams.uniform("households", t, pop.n)
+    u = streams.uniform_at("households", t, household_keys(pop))
     rates = hazards(pop, v)
 
     def event(name: str) -> np.ndarray:
@@ -131,6 +131,15 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
                                         formed, moved_in]))
     return Moves(born, died, earner_died, vacated, left_weight, moved_out, dissolved, formed,
                  moved_in, touched)
+
+
+def household_keys(pop: Population) -> np.ndarray:
+    """The ids a household slot's draws are keyed by: its household's identifier.
+
+    A vacant slot is keyed by its place (after every identifier a household can have), for
+    the draws that choose among vacancies.
+    """
+    return np.where(pop.hid >= 0, pop.hid, (1 << 40) + np.arange(pop.n))
 
 
 def clear(pop: Population, slots: np.ndarray) -> None:

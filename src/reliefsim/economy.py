@@ -29,7 +29,8 @@ def steady_savings(income: np.ndarray, needs: np.ndarray, share: np.ndarray,
 
 
 def month(f: Facts, v: Values, streams: Streams, t: int, transfers: np.ndarray,
-          share: np.ndarray, size: np.ndarray, rent_growth: float) -> dict[str, np.ndarray]:
+          share: np.ndarray, size: np.ndarray, rent_growth: float, hid: np.ndarray
+          ) -> dict[str, np.ndarray]:
     """Savings, cars, homes and rents after this month's income and transfers.
 
     Args:
@@ -41,13 +42,13 @@ def month(f: Facts, v: Values, streams: Streams, t: int, transfers: np.ndarray,
         share: per household, the share of its surplus it saves.
         size: living members per household.
         rent_growth: this month's growth factor of the rent index.
+        hid: per slot, the household's identifier (the draws' key; −1 for a vacant slot).
 
     Returns:
         Household masks of the month's purchases and sales (``car_bought``, ``car_sold``,
         ``home_bought``, ``home_sold``).
     """
     e = v.economy
-    n = f.n_households
     living = size > 0
     needs = need(v, size)
     resources = f.income() + transfers
@@ -55,7 +56,7 @@ def month(f: Facts, v: Values, streams: Streams, t: int, transfers: np.ndarray,
     shortfall = np.maximum(needs - resources, 0.0)
     assets = f.financial_assets * (1.0 - e.wealth_spending) + share * surplus - shortfall
     np.maximum(assets, 0.0, out=assets)
-    u = streams.uniform("assets", t, n)
+    u = streams.uniform_at("assets", t, hid)
     car = f.car.astype(bool)
     car_bought = living & ~car & (assets > e.car_price) & (u < e.car_purchase)
     car_sold = living & car & (u > 1.0 - e.car_sale)

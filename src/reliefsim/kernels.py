@@ -75,13 +75,14 @@ def warm_up() -> None:
     Called before worker processes start, so that they load the loops from the on-disk cache
     instead of compiling them side by side. Includes the loops of :mod:`reliefsim.aggregates`.
     """
-    from reliefsim import aggregates
+    from reliefsim import aggregates, rng
 
     standard_normal(np.random.default_rng(0), 1)
     for index_type in (np.int32, np.int64):
         for dtype in (np.bool_, np.int8, np.int16, np.float32, np.float64):
             copy_at(np.zeros(1, dtype=index_type), np.zeros(1, dtype), np.zeros(1, dtype))
     aggregates.warm_up()
+    rng.warm_up()
 
 
 def numba_jit() -> Callable[[Callable], Callable]:

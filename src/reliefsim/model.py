@@ -94,6 +94,7 @@ class ReliefModel(mesa.Model):
         self._set_up_offices(v)
         a = assess(self.truth, v)
         casework.enrol_initial(self.case, a, v, self.streams)
+        casework.first_records(self.admin, self.case, self.monitor.linked, v)
         self.spells = Spells.begin(a.eligible)
         self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters())
 
@@ -169,7 +170,7 @@ class ReliefModel(mesa.Model):
             one_off_payments(pay, pending, work.outcome.visited, work.outcome.temporary,
                              work.outcome.disaster)
             economy.month(self.truth, v, self.streams, t, pay.sum(axis=0), self.pop.saving,
-                          a_true.size, growth(v, v_before, "rent_index"))
+                          a_true.size, growth(v, v_before, "rent_index"), self.pop.hid)
         if self.log is not None:
             self.log.month(t, events, warned, work, pay, self.moves)
         del events

@@ -227,13 +227,35 @@ class Monitor:
                                      & (a.income_pc < v.policy.rigid_income_cap))
         if w.screening:
             due = (t + self.screening_offset) % w.screening_months == 0
-            raised["screening"] = self.any_linked & ~enrolled & a.eligible & due
+            raised["screening"] = self.any_linked & ~enrolled & self._screen(admin, a, v, due)
         out = {}
         for rule, mask in raised.items():
             mask = mask & exists & (t - self.last_warned[rule] >= max(w.cooldown_months, 1))
             self.last_warned[rule][mask] = t
             out[rule] = mask
         return out
+
+
+    def _screen(self, admin: Facts, a: Assessment, v: Values, due: np.ndarray) -> np.ndarray:
+        """Households due for screening whose observed facts pass the tier tests.
+
+        Screening runs on the data the administration has: where no department links a
+        household's savings, homes or car, the assets test cannot fail on them (a home visit
+        verifies), so a stale record does not hide a household from screening.
+        """
+        found = a.eligible & due
+        unsure = np.flatnonzero(due & ~a.eligible & ~a.assets_ok & (
+            ~self.linked["finance"] | ~self.linked["housing"] | ~self.linked["public_security"]))
+        if not len(unsure):
+            return found
+        view = admin.subset(unsure)
+        view.financial_assets = np.where(self.linked["finance"][unsure],
+                                         view.financial_assets, 0.0)
+        view.homes_owned = np.where(self.linked["housing"][unsure], view.homes_owned,
+                                    np.minimum(view.homes_owned, 1)).astype(np.int8)
+        view.car = np.where(self.linked["public_security"][unsure], view.car, False)
+        found[unsure] = assess(view, v).eligible
+        return found
 
 
 class _FactsView:

@@ -175,9 +175,11 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     m = len(hh)
     starts = np.concatenate(([0], np.cumsum(size)[:-1]))
     pos = np.arange(m) - starts[hh]
-    low, high = ((pop.newcomer_head_age_min, pop.newcomer_head_age_max) if newcomers
-                 else (pop.head_age_min, pop.head_age_max))
-    head_age = rng.uniform(low, high, k)[hh]
+    if newcomers:
+        head_age = rng.uniform(pop.newcomer_head_age_min, pop.newcomer_head_age_max, k)[hh]
+    else:  # a ten-year band by its share, then uniformly within it
+        band = rng.choice(len(pop.head_age_probs), size=k, p=pop.head_age_probs)
+        head_age = (pop.head_age_min + 10.0 * (band + rng.random(k)))[hh]
     spouse_age = np.clip(head_age + 3.0 * standard_normal(rng, m), 18, 100)
     child_age = rng.uniform(0, 1, m) * np.clip(head_age - 20, 1, 22)
     grandparent = np.minimum(head_age + rng.uniform(22, 32, m), 95)
@@ -190,13 +192,18 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     rho = pop.household_wage_correlation
     z = np.sqrt(rho) * h_effect + np.sqrt(1.0 - rho) * standard_normal(rng, m)
     wage_base = draw_wage_base(rng, v, z)
+    # a pension as retiring members get one (shocks): a share of the member's pay level, at
+    # least the basic pension; some have only the basic pension
     index = v.economy.pension_index
-    pension = np.where(rng.random(m) < pop.no_pension_share, pop.basic_pension * index,
-                       pop.pension_median * index * np.exp(pop.pension_sigma * z))
+    basic = pop.basic_pension * index
+    pension = np.where(rng.random(m) < pop.no_pension_share, basic,
+                       np.maximum(basic, pop.pension_replacement * wage_base))
     pension = np.where(age >= pop.retirement_age, pension, 0.0)
     u = rng.random(m)
-    disability = np.where(u < pop.severe_disability_share, SEVERE,
-                          np.where(u < pop.severe_disability_share + pop.mild_disability_share,
+    severe_share = np.where(age >= 60, pop.severe_disability_share_60plus,
+                            pop.severe_disability_share)
+    disability = np.where(u < severe_share, SEVERE,
+                          np.where(u < severe_share + pop.mild_disability_share,
                                    MILD, 0)).astype(np.int8)
     permanent = rng.random(m) < pop.permanent_disability_share
     serious = rng.random(m) < pop.serious_illness_share
@@ -271,17 +278,17 @@ def student_level(age: np.ndarray, tertiary_track: np.ndarray,
     return level
 
 
-def monthly_flows(f: Facts, v: Values, z: np.ndarray) -> None:
+def monthly_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
     """Set this month's rigid expenditure flows (medical, care, rehab, education) from members.
 
-    Medical out-of-pocket for ill members is log-normal in ``z`` (one standard normal per
+    Medical out-of-pocket for ill members is log-normal (a normal draw per ill member, by
     member slot); the hospital cost of a new serious illness is added by the shocks module.
     """
     s = v.shocks
     alive = f.alive
     ill = f.serious_illness
     sick = np.flatnonzero((ill | f.chronic) & alive)
-    spread = np.exp(s.oop_sigma * z[sick])
+    spread = np.exp(s.oop_sigma * streams.normal_at("medical", t, sick))
     oop = np.where(ill[sick], s.serious_oop_median * spread, s.chronic_oop_median * spread)
     f.medical_oop = f.sum_members(sick, oop)
     cost = np.array([0.0, s.education_cost.primary, s.education_cost.secondary,
@@ -463,7 +470,7 @@ def synthesize(v: Values, n: int, streams: Streams) -> Population:
     placed_members = {k: col[member_order] for k, col in members.items()}
     slots = occupied[by_slot]
     place(f, slots, placed_house, placed_members)
-    monthly_flows(f, v, standard_normal(streams("population-flows", -1), len(f.age)))
+    monthly_flows(f, v, streams, -1)
     saving = np.zeros(n + vacant, dtype=np.float32)
     saving[slots] = settle(f, slots, v, placed_house["asset_factor"])
     weight = np.zeros(n + vacant)

@@ -1,16 +1,32 @@
-"""Common random numbers: one independent stream per (seed, replication, purpose, month).
+"""Common random numbers: each draw a function of (seed, replication, purpose, month, id).
 
-Two runs with the same seed and replication draw the same numbers for the same purpose and month,
-whatever their policies do, so scenario comparisons are paired and reproducible bit for bit.
+A draw is a hash of its key and of the id it belongs to (a household's identifier, or a member
+slot), not the next number of a shared sequence: a counter-based generator in the manner of
+Philox and of event-keyed hashing (Pearson, Klein & Buffalo, arXiv 2603.11084). So
+
+- two scenarios with the same seed draw the same numbers for the same purpose, month and id,
+  whatever their policies do, and comparisons are paired;
+- a draw belongs to its id: drawing for some ids only gives each the number it would get in a
+  full block, so one household's births or moves never shift anybody else's draws, and a stage
+  can draw for the few members it concerns (the ill, the working) instead of for every slot.
+
+The hash is SplitMix64's finaliser applied twice with two keys (64-bit, full avalanche); a
+uniform takes its top 53 bits; a normal comes from Doornik's ziggurat (128 layers: the hash's low
+7 bits pick the layer, its top 53 bits the point; the rare rejections hash again with the attempt
+number). Draws that need a sequence (set-up's
+choices, newcomers' facts) come from a NumPy generator seeded by the same key
+(:meth:`Streams.__call__`).
 """
 
 from __future__ import annotations
 
+import functools
 import zlib
+from types import SimpleNamespace
 
 import numpy as np
 
-from reliefsim.kernels import standard_normal
+MASK64 = (1 << 64) - 1
 
 
 def purpose_id(purpose: str) -> int:
@@ -18,8 +34,16 @@ def purpose_id(purpose: str) -> int:
     return zlib.crc32(purpose.encode("utf-8"))
 
 
+def _mix(x: int) -> int:
+    """SplitMix64's finaliser on a Python int (64-bit arithmetic)."""
+    x &= MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
 class Streams:
-    """Factory of named random streams for one replication.
+    """The random numbers of one replication.
 
     Args:
         seed: root seed of the experiment.
@@ -31,31 +55,199 @@ class Streams:
         self.replication = int(replication)
         self._scratch = np.empty(0)
 
+    def key(self, purpose: str, month: int) -> tuple[int, int]:
+        """The two 64-bit keys of ``purpose`` in ``month`` (month −1 and below for set-up)."""
+        k = _mix(self.seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019)
+        k = _mix(k ^ (self.replication * 0xD1B54A32D192ED03 + 1))
+        k = _mix(k ^ (purpose_id(purpose) * 0x8CB92BA72F3D8DD7 + 2))
+        k = _mix(k ^ ((int(month) + 1_000) * 0xA0761D6478BD642F + 3))
+        return k, _mix(k ^ 0xE7037ED1A0B428DB)
+
     def __call__(self, purpose: str, month: int = 0) -> np.random.Generator:
-        """A fresh generator for ``purpose`` in ``month`` (month −1 and below for set-up)."""
-        key = [self.seed, self.replication, purpose_id(purpose), int(month) + 1_000]
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
+        """A NumPy generator for ``purpose`` in ``month``, for draws that need a sequence."""
+        k1, k2 = self.key(purpose, month)
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence([k1, k2])))
 
     def uniform(self, purpose: str, month: int, size: int, scratch: bool = False) -> np.ndarray:
-        """``size`` uniforms on [0, 1) for ``purpose`` in ``month``.
+        """Uniforms on [0, 1) for ids 0 … ``size`` − 1.
 
         Args:
-            purpose: what the numbers decide (names the stream).
+            purpose: what the numbers decide.
             month: month index (−1 and below for set-up).
-            size: how many.
-            scratch: write them into this object's reusable buffer instead of a new array (no
-                fresh memory to fault in each month); the values are then valid only until the
-                next scratch draw, so the caller must not keep them.
+            size: how many (the ids are 0 … size − 1).
+            scratch: write them into this object's reusable buffer (valid until the next
+                scratch draw; the caller must not keep them).
         """
-        return self(purpose, month).random(size, out=self._buffer(size) if scratch else None)
+        out = self._buffer(size) if scratch else np.empty(size)
+        _kernels().uniform_block(*self.key(purpose, month), out)
+        return out
+
+    def uniform_at(self, purpose: str, month: int, ids: np.ndarray) -> np.ndarray:
+        """The uniforms of the given ids (each the number a full block gives it)."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        out = np.empty(len(ids))
+        _kernels().uniform_at(*self.key(purpose, month), ids, out)
+        return out
 
     def normal(self, purpose: str, month: int, size: int, scratch: bool = False) -> np.ndarray:
-        """``size`` standard normals for ``purpose`` in ``month`` (``scratch`` as in uniform)."""
-        return standard_normal(self(purpose, month), size,
-                               out=self._buffer(size) if scratch else None)
+        """Standard normals for ids 0 … ``size`` − 1 (``scratch`` as in :meth:`uniform`)."""
+        out = self._buffer(size) if scratch else np.empty(size)
+        _kernels().normal_block(*self.key(purpose, month), out)
+        return out
+
+    def normal_at(self, purpose: str, month: int, ids: np.ndarray) -> np.ndarray:
+        """The standard normals of the given ids (each the number a full block gives it)."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        out = np.empty(len(ids))
+        _kernels().normal_at(*self.key(purpose, month), ids, out)
+        return out
 
     def _buffer(self, size: int) -> np.ndarray:
         """The reusable float64 buffer, as a view of ``size`` elements (grown when needed)."""
         if len(self._scratch) < size:
             self._scratch = np.empty(size)
         return self._scratch[:size]
+
+
+ZIGGURAT_LAYERS = 128
+ZIGGURAT_R = 3.442619855899
+ZIGGURAT_V = 9.91256303526217e-3
+
+
+def ziggurat_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Doornik's ziggurat for the standard normal (128 layers): the layers' x and ratios.
+
+    Returns:
+        ``(x, ratio)``: x[0] the base layer's width (V ÷ f(R)), x[1] = R, … x[128] = 0; and
+        ratio[i] = x[i + 1] ÷ x[i], below which a point of layer i is accepted at once.
+    """
+    c, r, v = ZIGGURAT_LAYERS, ZIGGURAT_R, ZIGGURAT_V
+    x = np.zeros(c + 1)
+    f = np.exp(-0.5 * r * r)
+    x[0] = v / f
+    x[1] = r
+    for i in range(2, c):
+        x[i] = np.sqrt(-2.0 * np.log(v / x[i - 1] + f))
+        f = np.exp(-0.5 * x[i] * x[i])
+    ratio = x[1:] / x[:-1]
+    return x, ratio
+
+
+@functools.cache
+def _kernels() -> SimpleNamespace:
+    """The hashing loops (numba imported here, at the first draw)."""
+    from reliefsim.kernels import numba_jit
+
+    jit = numba_jit()
+    m1 = np.uint64(0xBF58476D1CE4E5B9)
+    m2 = np.uint64(0x94D049BB133111EB)
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    retry = np.uint64(0xD6E8FEB86659FD93)
+    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+    seven = np.uint64(127)
+    scale = 1.0 / 9007199254740992.0  # 2^-53
+    zig_x, zig_ratio = ziggurat_tables()
+    zig_r = ZIGGURAT_R
+
+    @jit
+    def bits(k1, k2, i):  # type: ignore[no-untyped-def]  # pragma: no cover
+        x = np.uint64(i) * golden + k1
+        x = (x ^ (x >> s30)) * m1
+        x = (x ^ (x >> s27)) * m2
+        x = (x ^ (x >> s31)) + k2
+        x = (x ^ (x >> s30)) * m1
+        x = (x ^ (x >> s27)) * m2
+        return x ^ (x >> s31)
+
+    @jit
+    def draw(k1, k2, i):  # type: ignore[no-untyped-def]  # pragma: no cover
+        return np.float64(bits(k1, k2, i) >> s11) * scale
+
+    @jit
+    def slow_normal(k1, k2, i, xs, u, layer):  # type: ignore[no-untyped-def]  # pragma: no cover
+        """The rare rejection path of the ziggurat (first attempt's u and layer given)."""
+        attempt = np.uint64(0)
+        while True:
+            if attempt > 0:
+                b = bits(k1 + attempt * retry, k2, i)
+                layer = np.int64(b & seven)
+                u = 2.0 * (np.float64(b >> s11) * scale) - 1.0
+                if abs(u) < xs[layer + 1] / xs[layer]:
+                    return u * xs[layer]
+            if layer == 0:  # the tail beyond R, by Marsaglia's method
+                tail_try = np.uint64(1)
+                while True:
+                    u1 = draw(k1 + (attempt + tail_try) * retry, k2 ^ golden, i)
+                    u2 = draw(k1 + (attempt + tail_try) * retry, k2 ^ m1, i)
+                    x = np.log(max(u1, 1e-300)) / zig_r
+                    y = np.log(max(u2, 1e-300))
+                    if -2.0 * y >= x * x:
+                        return x - zig_r if u < 0 else zig_r - x
+                    tail_try += np.uint64(1)
+            x = u * xs[layer]
+            f0 = np.exp(-0.5 * (xs[layer] * xs[layer] - x * x))
+            f1 = np.exp(-0.5 * (xs[layer + 1] * xs[layer + 1] - x * x))
+            if f1 + draw(k1 + attempt * retry, k2 ^ m2, i) * (f0 - f1) < 1.0:
+                return x
+            attempt += np.uint64(1)
+
+    @jit
+    def first_try(k1, k2, i, xs, ratio):  # type: ignore[no-untyped-def]  # pragma: no cover
+        """The ziggurat's one comparison: the normal of id ``i``, or NaN (about 3 in 100)."""
+        b = bits(k1, k2, i)
+        layer = np.int64(b & seven)
+        u = 2.0 * (np.float64(b >> s11) * scale) - 1.0
+        return u * xs[layer] if abs(u) < ratio[layer] else np.nan
+
+    @jit
+    def retry_normal(k1, k2, i, xs):  # type: ignore[no-untyped-def]  # pragma: no cover
+        b = bits(k1, k2, i)
+        layer = np.int64(b & seven)
+        return slow_normal(k1, k2, i, xs, 2.0 * (np.float64(b >> s11) * scale) - 1.0, layer)
+
+    @jit
+    def normal_block(k1, k2, xs, ratio, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n = out.shape[0]
+        for i in range(n):
+            out[i] = first_try(k1, k2, i, xs, ratio)
+        for i in range(n):
+            if np.isnan(out[i]):
+                out[i] = retry_normal(k1, k2, i, xs)
+
+    @jit
+    def normal_at(k1, k2, xs, ratio, ids, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        n = out.shape[0]
+        for j in range(n):
+            out[j] = first_try(k1, k2, ids[j], xs, ratio)
+        for j in range(n):
+            if np.isnan(out[j]):
+                out[j] = retry_normal(k1, k2, ids[j], xs)
+
+    @jit
+    def uniform_block(k1, k2, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for i in range(out.shape[0]):
+            out[i] = draw(k1, k2, i)
+
+    @jit
+    def uniform_at(k1, k2, ids, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for j in range(ids.shape[0]):
+            out[j] = draw(k1, k2, ids[j])
+
+    def keyed(kernel, tables=()):  # type: ignore[no-untyped-def]
+        def call(k1: int, k2: int, *arrays: np.ndarray) -> None:
+            kernel(np.uint64(k1), np.uint64(k2), *tables, *arrays)
+        return call
+
+    tables = (zig_x, zig_ratio)
+    return SimpleNamespace(uniform_block=keyed(uniform_block), uniform_at=keyed(uniform_at),
+                           normal_block=keyed(normal_block, tables),
+                           normal_at=keyed(normal_at, tables))
+
+
+def warm_up() -> None:
+    """Compile (or load) the hashing loops in this process."""
+    s = Streams(0)
+    s.uniform("warm-up", 0, 1)
+    s.normal("warm-up", 0, 1)
+    s.uniform_at("warm-up", 0, np.zeros(1, dtype=np.int64))
+    s.normal_at("warm-up", 0, np.zeros(1, dtype=np.int64))

@@ -625,8 +625,7 @@ def _check_consistency(scenario: Scenario, where: str) -> None:
     """Cross-key checks that one parameter's declaration cannot express."""
     v = scenario.values(0)
     pop = v.population
-    for low, high in (("population.head_age_min", "population.head_age_max"),
-                      ("population.newcomer_head_age_min", "population.newcomer_head_age_max"),
+    for low, high in (("population.newcomer_head_age_min", "population.newcomer_head_age_max"),
                       ("demography.fertile_age_min", "demography.fertile_age_max"),
                       ("demography.leave_age_min", "demography.leave_age_max"),
                       ("demography.partner_age_min", "demography.partner_age_max"),

@@ -84,52 +84,56 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     pension = f.pension * np.float32(growth(v, v_before, "pension_index"))
     first = near[pension[near] == 0]
     pension[first] = np.maximum(p.basic_pension * v.economy.pension_index,
-                                p.pension_replacement * f.wage[first])
+                                p.pension_replacement * f.wage_base[first])
     f.pension = pension
     works &= ~retiring
 
-    # health: serious illness and its recovery, chronic illness, severe disability and its
-    # recovery (where not permanent), loss of self-care
+    # health, competing risks on one draw per member (at most one of them a month): serious
+    # illness (or its recovery), chronic illness, severe disability (or its recovery where not
+    # permanent), loss of self-care; each event takes its own interval of the draw
     old60 = age >= 60
-    u_ill = streams.uniform("illness", t, m, scratch=True)
-    c = _below(u_ill, max(s.serious_illness_60plus, s.serious_illness_under60,
-                          s.serious_illness_recovery))
+    u = streams.uniform("health", t, m, scratch=True)
+    ill_top = max(s.serious_illness_60plus, s.serious_illness_under60,
+                  s.serious_illness_recovery)
+    chronic_top = ill_top + s.chronic_onset_60plus
+    dis_top = chronic_top + max(s.disability_onset_60plus, s.disability_onset_under60,
+                                s.disability_recovery)
+    care_top = dis_top + s.self_care_loss_75plus
+    c = _below(u, care_top)
+    c = c[alive[c]]
+    uc, a60, ac = u[c], old60[c], age[c]
     ill = f.serious_illness
-    uc, ac, ic = u_ill[c], alive[c], ill[c]
-    hazard = np.where(old60[c], s.serious_illness_60plus, s.serious_illness_under60)
+    ic = ill[c]
+    in_ill = uc < ill_top
+    hazard = np.where(a60, s.serious_illness_60plus, s.serious_illness_under60)
     onset = np.zeros(m, dtype=bool)
-    onset[c] = ac & ~ic & (uc < hazard)
+    onset[c] = in_ill & ~ic & (uc < hazard)
     recovered = np.zeros(m, dtype=bool)
-    recovered[c] = ac & ic & (uc < s.serious_illness_recovery)
+    recovered[c] = in_ill & ic & (uc < s.serious_illness_recovery)
     f.serious_illness = ill = (ill | onset) & ~recovered
-    c = _below(streams.uniform("chronic", t, m, scratch=True), s.chronic_onset_60plus)
     chronic_onset = np.zeros(m, dtype=bool)
-    chronic_onset[c] = alive[c] & ~f.chronic[c] & old60[c]
+    chronic_onset[c] = (uc >= ill_top) & (uc < chronic_top) & a60 & ~f.chronic[c]
     f.chronic = f.chronic | chronic_onset
-    u_dis = streams.uniform("disability", t, m, scratch=True)
-    c = _below(u_dis, max(s.disability_onset_60plus, s.disability_onset_under60,
-                          s.disability_recovery))
+    ud = uc - chronic_top  # the disability interval, from 0
+    in_dis = (ud >= 0) & (uc < dis_top)
     dis = f.disability[c]
-    dis_hazard = np.where(old60[c], s.disability_onset_60plus, s.disability_onset_under60)
+    dis_hazard = np.where(a60, s.disability_onset_60plus, s.disability_onset_under60)
     disability_onset = np.zeros(m, dtype=bool)
-    disability_onset[c] = alive[c] & (dis < SEVERE) & (u_dis[c] < dis_hazard)
+    disability_onset[c] = in_dis & (dis < SEVERE) & (ud < dis_hazard)
     disability_recovered = np.zeros(m, dtype=bool)
-    disability_recovered[c] = (alive[c] & (dis == SEVERE) & ~f.disability_permanent[c]
-                               & (u_dis[c] < s.disability_recovery))
+    disability_recovered[c] = (in_dis & (dis == SEVERE) & ~f.disability_permanent[c]
+                               & (ud < s.disability_recovery))
     disability = f.disability.copy()
     disability[disability_onset] = SEVERE
     disability[disability_recovered] = MILD
     f.disability = disability
     permanent = f.disability_permanent.copy()
     # below its hazard, a member's draw is uniform again: the lower part makes it permanent
-    onset_idx = np.flatnonzero(disability_onset)
-    relative = u_dis[onset_idx] / np.where(old60[onset_idx], s.disability_onset_60plus,
-                                           s.disability_onset_under60)
-    permanent[onset_idx] = relative < p.permanent_disability_share
+    struck = disability_onset[c]
+    permanent[c[struck]] = ud[struck] / dis_hazard[struck] < p.permanent_disability_share
     f.disability_permanent = permanent
-    c = _below(streams.uniform("self-care", t, m, scratch=True), s.self_care_loss_75plus)
     self_care_loss = np.zeros(m, dtype=bool)
-    self_care_loss[c] = alive[c] & ~f.unable_self_care[c] & (age[c] >= 75)
+    self_care_loss[c] = (uc >= dis_top) & ~f.unable_self_care[c] & (ac >= 75)
     f.unable_self_care = f.unable_self_care | self_care_loss
 
     # work and pay
@@ -139,17 +143,24 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     u_job = streams.uniform("job", t, m, scratch=True)
     r = s.reemployment
     r_boost = s.reemployment * (1.0 + v.special.employment_uplift)
-    c = _below(u_job, max(s.job_loss, r, r_boost))
+    c = _below(u_job, max(s.job_loss, r, r_boost, s.labour_entry))
     job_loss = works & (~capable | in_school)
     job_loss[c] |= works[c] & (u_job[c] < s.job_loss)
     rate = np.where(employment_boost[c], r_boost, r)
+    seeking = f.seeking
     reemployed = np.zeros(m, dtype=bool)
-    reemployed[c] = capable[c] & f.seeking[c] & ~works[c] & ~in_school[c] & (u_job[c] < rate)
+    reemployed[c] = capable[c] & seeking[c] & ~works[c] & ~in_school[c] & (u_job[c] < rate)
     f.works = works = (works & ~job_loss) | reemployed
     lost = np.flatnonzero(job_loss)
     lost = lost[alive[lost] & (age[lost] < ret)]
+    # the capable outside the labour force start looking for work (young people leaving school,
+    # parents going back) at labour_entry; seekers give up at labour_exit (the draw's top end)
+    idle = capable & ~works & ~seeking & ~in_school
+    entering = np.zeros(m, dtype=bool)
+    entering[c] = idle[c] & (u_job[c] < s.labour_entry)
+    giving_up = seeking & ~works & (u_job > 1.0 - s.labour_exit)
     # job losers look for work; seekers stop seeking once they work or cannot
-    f.seeking = (f.seeking | job_loss) & ~works & capable & ~in_school
+    f.seeking = (seeking | job_loss | entering) & ~giving_up & ~works & capable & ~in_school
     benefit_months = f.benefit_months - ~works
     np.maximum(benefit_months, 0, out=benefit_months)
     benefit_months[lost] = s.unemployment_benefit_months
@@ -160,34 +171,39 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     wage_growth = np.float32(growth(v, v_before, "wage_index"))
     base = f.wage_base * wage_growth
     f.wage_base = base
-    z = streams.normal("wage", t, m, scratch=True)
-    # log(wage / base) persists by rho a month; the shock's spread keeps its variance steady
-    rho = s.wage_persistence
-    ratio = np.divide(f.wage * wage_growth, base, out=np.ones(m, dtype=np.float32),
-                      where=base > 0)
-    log_ratio = rho * np.log(np.maximum(ratio, np.float32(1e-3))) + s.wage_sd_monthly * z
-    f.wage = (base * np.exp(log_ratio)).astype(np.float32)
+    # log(wage / level) persists by rho a month and takes a new shock (living members only)
+    living = np.flatnonzero(alive)
+    z = streams.normal_at("wage", t, living)
+    wage = f.wage * wage_growth
+    ratio = wage[living] / np.maximum(base[living], np.float32(1e-3))
+    log_ratio = (s.wage_persistence * np.log(np.maximum(ratio, np.float32(1e-3)))
+                 + s.wage_sd_monthly * z)
+    wage[living] = base[living] * np.exp(log_ratio)
+    f.wage = wage.astype(np.float32, copy=False)
     f.refresh_incomes()
 
     # rigid expenditure flows, plus hospital costs of new serious illness
-    monthly_flows(f, v, streams.normal("medical", t, m, scratch=True))
-    z = streams.normal("hospital", t, m, scratch=True)
+    monthly_flows(f, v, streams, t)
     ill_now = np.flatnonzero(onset)
-    hospital = s.hospital_cost_median * np.exp(s.hospital_cost_sigma * z[ill_now])
+    z = streams.normal_at("hospital", t, ill_now)
+    hospital = s.hospital_cost_median * np.exp(s.hospital_cost_sigma * z)
     hospital_cost = f.sum_members(ill_now, hospital)
     f.medical_oop = f.medical_oop + hospital_cost
 
     # disasters by district
     n_districts = len(pop.bounds) - 1
     struck = streams.uniform("disaster-district", t, n_districts) < s.disaster_district
-    hit = np.flatnonzero(streams.uniform("disaster-hit", t, f.n_households, scratch=True)
-                         < s.disaster_share_hit)
-    level_u = streams.uniform("disaster-level", t, f.n_households, scratch=True)
-    hit = hit[struck[pop.district[hit]]]
-    hit = hit[f.any_member(hit, alive[f.members_of(hit)])]  # households with anybody left
-    cum = np.cumsum(s.disaster_damage_probs)
     damage = np.zeros(f.n_households, dtype=np.int8)
-    damage[hit] = (1 + np.searchsorted(cum, level_u[hit], side="right")).clip(1, 3)
+    exposed = np.flatnonzero(struck[pop.district] & pop.occupied)
+    if len(exposed):  # one draw per household of a struck district: hit, then how badly
+        u_hit = streams.uniform_at("disaster", t, pop.hid[exposed])
+        hit = exposed[u_hit < s.disaster_share_hit]
+        level_u = u_hit[u_hit < s.disaster_share_hit] / max(s.disaster_share_hit, 1e-300)
+        keep = f.any_member(hit, alive[f.members_of(hit)])  # households with anybody left
+        hit, level_u = hit[keep], level_u[keep]
+        cum = np.cumsum(s.disaster_damage_probs)
+        damage[hit] = (1 + np.searchsorted(cum, level_u, side="right")).clip(1, 3)
+    hit = np.flatnonzero(damage)
     f.damage = damage
     c = s.disaster_cost
     disaster_cost = np.zeros(f.n_households)
