@@ -173,6 +173,32 @@ def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     return out
 
 
+def living_counts(alive: np.ndarray, starts: np.ndarray, counts: np.ndarray,
+                  households: np.ndarray | None = None) -> np.ndarray:
+    """Per household (or per given household), how many of its member slots hold a living person.
+
+    ``np.add.reduceat`` over each household's block of member slots, in one pass without the
+    integer copy of ``alive``.
+
+    Args:
+        alive: per member slot, living (bool).
+        starts: per household, its first member slot.
+        counts: per household, its member slots.
+        households: only these household indices (default every household).
+    """
+    if households is None:
+        households = np.arange(len(starts))
+    households = np.ascontiguousarray(households, dtype=np.int64)
+    out = np.empty(len(households))
+    if alive.dtype == np.bool_ and len(starts) == len(counts) and (
+            len(counts) == 0 or starts[-1] + counts[-1] <= len(alive)):
+        _compiled().living_counts(alive, starts, counts, households, out)
+        return out
+    for k, h in enumerate(households):
+        out[k] = alive[starts[h]:starts[h] + counts[h]].sum()
+    return out
+
+
 def range_counts(weight: np.ndarray, masks: Sequence[np.ndarray], bounds: np.ndarray
                  ) -> np.ndarray:
     """Per range of rows, ``Σ weight × mask`` for each mask: an array (ranges × masks).
@@ -317,6 +343,8 @@ def warm_up() -> None:
         range_totals(np.ones(1), (zero,) * k, bounds)
     range_code_sums(np.ones(1), code, 1, bounds)
     range_code_sums(np.ones(1), np.zeros(1, dtype=np.int16), 1, bounds)
+    living_counts(np.ones(1, dtype=bool), np.zeros(1, dtype=np.int64),
+                  np.ones(1, dtype=np.int64))
 
 
 @functools.cache
@@ -406,6 +434,17 @@ def _compiled() -> SimpleNamespace:
             out[j] = found
 
     @jit
+    def living_counts(alive, starts, counts, households,
+                      out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for k in range(households.shape[0]):
+            h = households[k]
+            first = starts[h]
+            total = 0
+            for i in range(first, first + counts[h]):
+                total += alive[i]
+            out[k] = total
+
+    @jit
     def range_counts(weight, masks, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
         k = len(masks)
         for g in range(bounds.shape[0] - 1):
@@ -441,6 +480,7 @@ def _compiled() -> SimpleNamespace:
 
     return SimpleNamespace(member_incomes=member_incomes, sum_rows=sum_rows,
                            school_levels=school_levels, member_flows=member_flows,
-                           any_living=any_living, range_counts=range_counts,
+                           any_living=any_living, living_counts=living_counts,
+                           range_counts=range_counts,
                            range_totals=range_totals, range_code_sums=range_code_sums,
                            member_range_counts=member_range_counts)

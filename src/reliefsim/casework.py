@@ -25,6 +25,7 @@ from reliefsim.caseload import Caseload
 from reliefsim.codes import CASE_SOURCES, TIER_NAMES
 from reliefsim.decisions import Outcome, visit
 from reliefsim.facts import Facts
+from reliefsim.population import pay
 from reliefsim.rng import Streams
 from reliefsim.rules import NONE, Assessment
 from reliefsim.scenario import Values
@@ -355,7 +356,7 @@ def first_records(admin: Facts, case: Caseload, linked: dict[str, np.ndarray],
             & (admin.age[members] < v.population.retirement_age))
     at_work = members[able]
     admin.works[at_work] = True
-    admin.wage[at_work] = admin.wage_base[at_work]
+    admin.wage[at_work] = pay(admin.wage_base[at_work], admin.age[at_work], v)
     admin.seeking[at_work] = False
     admin.refresh_incomes(unseen)
     admin.fill_history(unseen, tuple(v.policy.rigid_items), v.policy.rigid_window_months)

@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--global-points", type=int, default=12,
                     help="Latin-hypercube points of the global search (default 12)")
     ca.add_argument("--local-iterations", type=int, default=30,
-                    help="Nelder–Mead evaluations (default 30)")
+                    help="most evaluations of the least-squares refinement (default 30)")
     ca.add_argument("--write", type=Path, default=None,
                     help="scenario file for the calibrated values (default "
                          "scenarios/calibrated/NAME.toml; baseline.toml includes "
@@ -388,16 +388,8 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """``reliefsim calibrate``: global search + Nelder–Mead, write, re-check on fresh seeds."""
-    from dataclasses import replace
-
-    from reliefsim.calibrate import (
-        calibrate,
-        evaluate,
-        format_validation,
-        load_calibration,
-        write_calibrated,
-    )
+    """``reliefsim calibrate``: global search + least squares, write, re-check on fresh seeds."""
+    from reliefsim.calibrate import calibrate, format_fit, load_calibration, write_calibrated
     from reliefsim.scenario import SCENARIO_DIRS
 
     _check_executor(args)
@@ -405,27 +397,38 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     spec = load_calibration(args.calibration, scenario)
     fit = calibrate(spec, scenario, args.global_points, args.local_iterations, args.workers,
                     args.dask, log=lambda m: print(m, file=sys.stderr))
-    print(f"calibrated after {fit.evaluations} evaluations, objective {fit.objective:.3f}:")
-    for key, value in fit.point.items():
-        print(f"  {key} = {value!r}")
+    print(format_fit(fit, spec))
     name = f"{args.calibration.stem}.toml"
     target = args.write or next((d / "calibrated" / name for d in SCENARIO_DIRS if d.is_dir()),
                                 Path(name))
     write_calibrated(fit, spec, target, scenario)
-    print(f"written to {target}")
-    fresh = replace(spec, reps=spec.validation_reps)
-    check = evaluate(fresh, scenario.with_overrides(fit.point, origin="calibration"), {},
-                     spec.validation_seed, args.workers, args.dask)
-    print(format_validation(check, f"re-check on fresh seeds (seed {spec.validation_seed}, "
-                                   f"{fresh.reps} replications)"))
+    print(f"\nwritten to {target} (and the estimates' covariance beside it)\n")
+    _print_validation(spec, scenario.with_overrides(fit.point, origin="calibration"),
+                      args.calibration, spec.validation_reps, spec.validation_seed, args)
     return 0
+
+
+def _print_validation(spec, scenario, path, reps: int, seed: int,
+                      args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
+    from reliefsim.calibrate import backcast, evaluate, format_validation
+
+    results = evaluate(replace(spec, reps=reps), scenario, {}, seed, args.workers, args.dask)
+    back = backcast(spec, scenario, seed, args.workers, args.dask)
+    b = spec.backcast
+    back_title = (f"Backcast: the city started in {b['set'].get('run.start', '?')} with that "
+                  f"year's lines and rules, {b['households']:,} households × {b['months']} "
+                  f"months, {b['reps']} replications" if b else "")
+    print(format_validation(results, f"{scenario.name} against {path} — "
+                                     f"{spec.households:,} households × {spec.months} months, "
+                                     f"{reps} replications, seed {seed}; 95 % intervals",
+                            back, back_title))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``reliefsim validate``: each target with source, published and simulated values."""
-    from dataclasses import replace
-
-    from reliefsim.calibrate import evaluate, format_validation, load_calibration
+    from reliefsim.calibrate import load_calibration
 
     _check_executor(args)
     scenario = _scenario(args.scenario, args.overrides)
@@ -434,10 +437,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if reps < 2:
         raise ReliefsimError(f"--reps {reps}: expected a whole number ≥ 2")
     seed = spec.validation_seed if args.seed is None else args.seed
-    results = evaluate(replace(spec, reps=reps), scenario, {}, seed, args.workers, args.dask)
-    print(format_validation(results, f"{scenario.name} against {args.calibration} — "
-                                     f"{spec.households:,} households × {spec.months} months, "
-                                     f"{reps} replications, seed {seed}; 95 % intervals"))
+    _print_validation(spec, scenario, args.calibration, reps, seed, args)
     return 0
 
 

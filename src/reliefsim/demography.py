@@ -74,6 +74,11 @@ class Moves:
         return np.concatenate([self.formed, self.moved_in])
 
 
+HOST_POOL = (0.5, 0.6)
+"""The interval of the month's household draw that puts a household in the pool of families
+an old person may move in with (a tenth of households: enough choice, little work)."""
+
+
 def _empty() -> np.ndarray:
     return np.zeros(0, dtype=np.int64)
 
@@ -117,10 +122,13 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
     born = _births(f, v, streams, t, np.flatnonzero(event("birth")))
     formed, left_home = _leave_home(pop, v, streams, t, leavers, u)
     joined, partnered = _partners(pop, v, np.flatnonzero(event("partner")))
-    joined_elderly, hosts = _join_children(pop, v, np.flatnonzero(event("join")))
+    pool = np.flatnonzero((u >= HOST_POOL[0]) & (u < HOST_POOL[1]) & (pop.hid >= 0))
+    joined_elderly, hosts = _join_children(pop, v, np.flatnonzero(event("join")), pool)
     moving_out = np.flatnonzero(event("out"))
     f.registered = f.registered | event("settle")
-    empty = np.flatnonzero((f.size() == 0) & (pop.hid >= 0))
+    # a household whose last member died or left is dissolved
+    maybe = np.unique(np.concatenate([f.hh[died], left_home]))
+    empty = maybe[(f.size(maybe) == 0) & (pop.hid[maybe] >= 0)]
     dissolved = np.unique(np.concatenate([joined, joined_elderly, empty]))
     moved_out = np.setdiff1d(moving_out, dissolved)
     vacated = np.concatenate([dissolved, moved_out])
@@ -217,7 +225,7 @@ def _births(f: Facts, v: Values, streams: Streams, t: int, cand: np.ndarray) -> 
     f.alive[slots] = True
     base = draw_wage_base(g, v, g.standard_normal(k))
     f.wage_base[slots] = base
-    f.wage[slots] = base
+    f.wage[slots] = 0.0  # until of working age
     f.tertiary_track[slots] = g.random(k) < v.population.tertiary_enrolment
     f.smartphone[slots] = g.random(k) < v.population.smartphone_share_under60
     return slots
@@ -329,8 +337,7 @@ def _partners(pop: Population, v: Values, cand: np.ndarray) -> tuple[np.ndarray,
     """
     d = v.demography
     f = pop.facts
-    size = f.size()[cand]
-    cand = cand[size == 1]
+    cand = cand[f.size(cand) == 1]
     person = first_member(f, cand, living=True)
     young = (f.age[person] >= d.partner_age_min) & (f.age[person] < d.partner_age_max)
     cand, person = cand[young], person[young]
@@ -350,30 +357,30 @@ def _partners(pop: Population, v: Values, cand: np.ndarray) -> tuple[np.ndarray,
     return go[ok], stay[ok]
 
 
-def _join_children(pop: Population, v: Values, cand: np.ndarray
+def _join_children(pop: Population, v: Values, cand: np.ndarray, pool: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Old people living alone who cannot look after themselves move in with a family.
 
     The family is a household of the same district with room and a member of the children's
-    generation (``demography.join_host_age_min`` to ``_max``), of the nearest weight.
+    generation (``demography.join_host_age_min`` to ``_max``), of the nearest weight, taken
+    from this month's ``pool`` of households (a random share, :data:`HOST_POOL`).
 
     Returns:
         The slots left, and the households they moved into.
     """
     d = v.demography
     f = pop.facts
-    size = f.size()
-    cand = cand[size[cand] == 1]
+    cand = cand[f.size(cand) == 1]
     person = first_member(f, cand, living=True)
     frail = (f.age[person] >= d.join_age_min) & f.unable_self_care[person]
     cand, person = cand[frail], person[frail]
     if not len(cand):
         return _empty(), _empty()
-    host_age = (f.age >= d.join_host_age_min) & (f.age < d.join_host_age_max) & f.alive
-    has_host = np.zeros(pop.n, dtype=bool)
-    has_host[f.hh[host_age]] = True
-    hosts = np.flatnonzero(has_host & (size < f.member_counts()) & (size >= 1)
-                           & (pop.hid >= 0))
+    members = f.members_of(pool)
+    host_age = ((f.age[members] >= d.join_host_age_min) & (f.age[members] < d.join_host_age_max)
+                & f.alive[members])
+    size = f.size(pool)
+    hosts = pool[f.any_member(pool, host_age) & (size < f.member_counts()[pool]) & (size >= 1)]
     a, b = match(pop.district[cand], pop.weight[cand], pop.district[hosts], pop.weight[hosts])
     if not len(a):
         return _empty(), _empty()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from reliefsim.aggregates import any_living, member_incomes
+from reliefsim.aggregates import any_living, living_counts, member_incomes
 from reliefsim.kernels import copy_at
 
 MEMBER_FIELDS: tuple[str, ...] = (
@@ -113,13 +113,10 @@ class Facts:
         """Number of household slots H."""
         return len(self.wages)
 
-    def size(self) -> np.ndarray:
-        """Living members per household slot (0 for a vacant slot)."""
+    def size(self, households: np.ndarray | None = None) -> np.ndarray:
+        """Living members per household slot (0 for a vacant slot), or per given household."""
         counts = self.member_counts()
-        if not len(self.alive):
-            return np.zeros(self.n_households)
-        sums = np.add.reduceat(self.alive.astype(np.int32), self.member_starts())
-        return np.where(counts > 0, sums, 0).astype(np.float64)
+        return living_counts(self.alive, self._starts, counts, households)
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
@@ -199,8 +196,11 @@ class Facts:
 
     def fill_history(self, households: np.ndarray, items: tuple[str, ...], window: int) -> None:
         """The given households' past months as this one: rings and window sums."""
-        income = self.income()[households]
-        rigid = self.rigid_now(items)[households]
+        income = (self.wages[households] + self.pensions[households]
+                  + self.other_income[households])
+        rigid = np.zeros(len(households))
+        for item in items:
+            rigid += getattr(self, ITEM_FIELDS[item])[households]
         self.income_ring[:, households] = income.astype(np.float32)
         self.rigid_ring[:, households] = rigid.astype(np.float32)
         self.income_window[households] = window * income.astype(np.float32)

@@ -145,14 +145,35 @@ def draw_households(rng: np.random.Generator, v: Values, k: int, newcomers: bool
 
 
 def draw_wage_base(rng: np.random.Generator, v: Values, z: np.ndarray) -> np.ndarray:
-    """Members' permanent wage levels from standard normals ``z`` (log-normal, floored).
+    """Members' permanent pay levels (at the profile's peak age) from standard normals ``z``.
 
-    In yuan of the month in force: the median and the floor follow ``economy.wage_index``.
+    Log-normal about ``population.wage_median`` with spread ``population.wage_sigma``; a share
+    ``population.low_pay_share`` work in low-paid, often informal jobs at
+    ``population.low_pay_ratio`` × that level. In yuan of the month in force (the median follows
+    ``economy.wage_index``); a member's pay at an age is this level × :func:`age_factor`.
     """
     pop = v.population
     index = v.economy.wage_index
-    return np.maximum(pop.wage_median * index * np.exp(pop.wage_sigma * z),
-                      pop.minimum_wage * index).astype(np.float32)
+    low = rng.random(len(z)) < pop.low_pay_share
+    level = pop.wage_median * index * np.exp(pop.wage_sigma * z)
+    return np.where(low, pop.low_pay_ratio * level, level).astype(np.float32)
+
+
+def age_factor(age: np.ndarray, v: Values) -> np.ndarray:
+    """Pay at an age relative to the peak: exp(−curvature × ((age − peak) ÷ 10)²).
+
+    ``population.wage_age_peak`` and ``population.wage_age_curvature`` (a concave age–earnings
+    profile, as in Mincer's equation).
+    """
+    pop = v.population
+    decades = (np.asarray(age, dtype=np.float32) - pop.wage_age_peak) / np.float32(10.0)
+    return np.exp(-np.float32(pop.wage_age_curvature) * decades * decades).astype(np.float32)
+
+
+def pay(base: np.ndarray, age: np.ndarray, v: Values) -> np.ndarray:
+    """A member's pay level at its age, floored at the minimum wage (yuan of the month)."""
+    floor = np.float32(v.population.minimum_wage * v.economy.wage_index)
+    return np.maximum(base * age_factor(age, v), floor)
 
 
 def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
@@ -192,12 +213,14 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     rho = pop.household_wage_correlation
     z = np.sqrt(rho) * h_effect + np.sqrt(1.0 - rho) * standard_normal(rng, m)
     wage_base = draw_wage_base(rng, v, z)
-    # a pension as retiring members get one (shocks): a share of the member's pay level, at
-    # least the basic pension; some have only the basic pension
+    wage = pay(wage_base, age, v)
+    # a pension as retiring members get one (shocks): a share of the member's pay level at the
+    # retirement age, at least the basic pension; some have only the basic pension
+    retired_pay = pay(wage_base, np.full(m, pop.retirement_age, dtype=np.float32), v)
     index = v.economy.pension_index
     basic = pop.basic_pension * index
     pension = np.where(rng.random(m) < pop.no_pension_share, basic,
-                       np.maximum(basic, pop.pension_replacement * wage_base))
+                       np.maximum(basic, pop.pension_replacement * retired_pay))
     pension = np.where(age >= pop.retirement_age, pension, 0.0)
     u = rng.random(m)
     severe_share = np.where(age >= 60, pop.severe_disability_share_60plus,
@@ -229,7 +252,7 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     # (someone living alone who can work but does not is looking for work)
     seeking = can_work & ~works & ((rng.random(m) < pop.seeking_share) | (size[hh] == 1))
     return {
-        "age": age, "alive": np.ones(m, dtype=bool), "works": works, "wage": wage_base,
+        "age": age, "alive": np.ones(m, dtype=bool), "works": works, "wage": wage,
         "wage_base": wage_base, "pension": pension, "disability": disability,
         "disability_permanent": permanent & (disability == SEVERE),
         "serious_illness": serious, "chronic": chronic, "unable_self_care": self_care,
@@ -330,7 +353,7 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
     factor = pop.oversample_low_income
     kept_h, kept_m, inv_prob = [], [], []
     total, r = 0, 0
-    batch = max(n, 16)
+    batch = max(3 * n, 64)  # about a third are kept: mostly one round
     while total < n:
         rng = streams(f"{purpose}-{r}", month)
         house = draw_households(rng, v, batch, newcomers)
@@ -431,7 +454,7 @@ def settle(f: Facts, slots: np.ndarray, v: Values, asset_factor: np.ndarray,
     f.refresh_incomes(slots)
     income = f.wages[slots] + f.pensions[slots] + f.other_income[slots]
     share = saving_share(v, asset_factor)
-    size = f.size()[slots]
+    size = f.size(slots)
     f.financial_assets[slots] = asset_share * steady_savings(income, need(v, size), share, v)
     f.fill_history(slots, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
     return share

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reliefsim.facts import MILD, SEVERE, Facts
-from reliefsim.population import Population, able_to_work, monthly_flows, student_level
+from reliefsim.population import Population, able_to_work, monthly_flows, pay, student_level
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
 
@@ -84,7 +84,7 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     pension = f.pension * np.float32(growth(v, v_before, "pension_index"))
     first = near[pension[near] == 0]
     pension[first] = np.maximum(p.basic_pension * v.economy.pension_index,
-                                p.pension_replacement * f.wage_base[first])
+                                p.pension_replacement * pay(f.wage_base[first], age[first], v))
     f.pension = pension
     works &= ~retiring
 
@@ -171,14 +171,16 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     wage_growth = np.float32(growth(v, v_before, "wage_index"))
     base = f.wage_base * wage_growth
     f.wage_base = base
-    # log(wage / level) persists by rho a month and takes a new shock (living members only)
-    living = np.flatnonzero(alive)
-    z = streams.normal_at("wage", t, living)
+    # log(wage / level at the member's age) persists by rho a month and takes a new shock
+    # (living members of working age only; the others keep their last pay)
+    adults = np.flatnonzero(alive & (age >= p.work_start_age) & (age < ret))
+    z = streams.normal_at("wage", t, adults)
     wage = f.wage * wage_growth
-    ratio = wage[living] / np.maximum(base[living], np.float32(1e-3))
+    level = pay(base[adults], age[adults], v)
+    ratio = wage[adults] / np.maximum(level, np.float32(1e-3))
     log_ratio = (s.wage_persistence * np.log(np.maximum(ratio, np.float32(1e-3)))
                  + s.wage_sd_monthly * z)
-    wage[living] = base[living] * np.exp(log_ratio)
+    wage[adults] = level * np.exp(log_ratio)
     f.wage = wage.astype(np.float32, copy=False)
     f.refresh_incomes()
 
