@@ -520,6 +520,119 @@ def _build_indicators() -> tuple[Indicator, ...]:
 INDICATORS: tuple[Indicator, ...] = _build_indicators()
 BY_NAME: dict[str, Indicator] = {i.name: i for i in INDICATORS}
 
+def _conventions_zh() -> dict[str, str]:
+    """The conventions of the summary's indicators in Chinese.
+
+    The detail section's are left in English; :func:`convention` falls back to them.
+    """
+    zh = {
+        "truly_eligible_households": "月均，任一档次",
+        "enrolled_households": "月均，含在册各档次及渐退期",
+        "missed_households": "应保未保家庭，月均",
+        "missed_rate": "漏保（排斥误差）：应保未保 ÷ 应保（按户月）",
+        "missed_money": "漏保家庭按真实档次应得的基本生活救助与专项救助",
+        "takeup_rate": "应保且在保 ÷ 应保（= 1 − 漏保率）",
+        "enrolled.gradual_exit": "档次已终止、仍在领取的家庭，月均",
+        "enrolled_people.gradual_exit": "渐退期家庭人口，月均",
+        "enrolled.individual": "无档次的户籍家庭中单人保成员所在家庭，每户计一次，月均",
+        "caseload.low_income_households": "特困、低保、低保边缘在册家庭及其渐退期家庭，"
+                                          "以及单人保家庭（北京“低保、特困和低收入”口径）",
+        "caseload.low_income_people": "上述家庭的人口（单人保家庭只计单人保成员）；"
+                                      "人数 ÷ 户数 = 户均人数",
+        "caseload.mean_size": "低收入人数 ÷ 低收入户数（同一口径）",
+        "leakage_of_recipients": "错保（纳入误差，按户）：在册但不应保 ÷ 在册（不含渐退期）",
+        "leakage_of_money": "错保（纳入误差，按资金）：发给不应保家庭的资金（及无真实急难的一次性"
+                            "救助）÷ 全部支出",
+        "over_tiered_households": "认定档次高于真实档次的家庭，月均",
+        "gradual_exit_spending": "按规定应发：单列，不计入错保",
+        "spend.total": "全部项目",
+        "spend.per_person_month": "（基本生活救助 + 渐退期救助金）÷ 在保人数（含渐退期）÷ 12",
+        "visits": "每年",
+        "visit_cost": "入户核查次数 × casework.visit_cost",
+        "warnings": "全部预警规则；每条规则触发计一次",
+        "warnings_per_10k": "每年预警数 ÷ 家庭户数 × 10,000（龙湾约 12）",
+        "warnings_visited": "其家庭已入户核查的预警（预警后任意时间）",
+        "warnings_helped": "预警后 warnings.followup_months 个月内新纳入、调高档次"
+                           "或获得新的一次性救助",
+        "warning_precision": "带来救助的预警 ÷ 预警（龙湾 2025 年：103 / 373 = 0.276）",
+        "warning_precision_visited": "带来救助的预警 ÷ 已核查预警",
+        "warning_recall": "应保期内被预警的新应保家庭 ÷ 新应保家庭",
+        "applications": "主动申请的家庭（人找政策）",
+        "backlog": "月末待核查案件，月均",
+        "days_to_payment.median": "陷入困难 → 首次发放（纳入救助或临时救助）",
+        "days_to_payment.p90": "90 分位",
+        "poverty_headcount": "救助后人均可支配收入 < metrics.poverty_line_multiple × 低保标准",
+        "poverty_gap": "FGT(1)：Σ 人数 × 缺口 ÷ Σ 人数 × 贫困线",
+        "cliff_falls": "退出当月人均可支配收入下降超过 metrics.cliff_share 的家庭",
+        "targeting_differential": "应保家庭的参与率 − 不应保家庭的参与率（Ravallion）",
+        "coady_grosh_hoddinott": f"流向最穷 {BOTTOM_TENTHS * 10} % 家庭（按转移前人均收入）的救助"
+                                 f"份额 ÷ {BOTTOM_TENTHS / TENTHS:g}",
+        "population.people": "月均", "population.households": "月均",
+        "population.household_size": "人口 ÷ 家庭户",
+        "population.registered_share": "户籍家庭人口 ÷ 人口",
+        "population.share_60plus": "60 岁及以上人口 ÷ 人口",
+        "population.share_65plus": "65 岁及以上人口 ÷ 人口",
+        "population.severe_disability_share": "重度残疾人口 ÷ 人口",
+        "population.birth_rate": "每年出生 ÷ 人口 × 1,000",
+        "population.death_rate": "每年死亡 ÷ 人口 × 1,000",
+        "population.moved_in": "每年", "population.moved_out": "每年",
+        "income.per_capita_year": "救助后家庭收入 ÷ 人口 × 12",
+        "unemployment_rate": "求职者 ÷（就业者 + 求职者），按人",
+        "che_rate": "近 12 个月医疗自付 ≥ metrics.che_threshold × 支付能力"
+                    "（收入 − 基本生活）的家庭",
+        "dibao_churn_quarterly": "每季度进入与退出低保户数（两者平均）÷ 低保户数",
+        "lookups_per_household_helped": "各部门查询合计 ÷ 在保家庭",
+    }
+    for tier in TIER_NAMES[1:]:
+        name = TIER_ZH[tier]
+        zh[f"missed_rate.{tier}"] = f"应为{name}而未纳入的家庭 ÷ 应为{name}的家庭"
+        zh[f"enrolled.{tier}"] = f"认定为{name}的家庭（渐退期单列），月均"
+        zh[f"enrolled_people.{tier}"] = f"认定为{name}家庭的人口（单人保成员计入低保），月均"
+    for prog in PROGRAMMES:
+        zh[f"spend.{prog}"] = "元/年"
+    for dept in DEPARTMENTS:
+        zh[f"lookups.{dept}"] = "每月查询的已联通家庭（加权）"
+    return zh
+
+
+CONVENTION_ZH: dict[str, str] = _conventions_zh()
+"""Chinese conventions of the indicators a summary shows."""
+
+
+def label(name: str, lang: str = "en") -> str:
+    """The label of indicator ``name`` in ``lang`` (see :func:`indicator`)."""
+    return indicator(name).label(lang)
+
+
+def convention(name: str, lang: str = "en") -> str:
+    """The convention of indicator ``name`` in ``lang`` (English where no Chinese is kept)."""
+    ind = indicator(name)
+    return CONVENTION_ZH.get(name, ind.convention) if lang == "zh" else ind.convention
+
+
+def section_title(section: str, lang: str = "en") -> str:
+    """A table section's heading in ``lang``."""
+    en, zh = SECTIONS[section]
+    return zh if lang == "zh" else en
+
+
+def tier_label(tier: str, lang: str = "en") -> str:
+    """A tier's name in ``lang`` (特困, 低保, 低保边缘, 刚性支出困难, 无)."""
+    return TIER_ZH[tier] if lang == "zh" else TIER_EN[tier]
+
+
+def programme_label(prog: str, lang: str = "en") -> str:
+    """A programme's name in ``lang``; ``total`` is the sum of all."""
+    if prog == "total":
+        return "合计" if lang == "zh" else "total"
+    return PROGRAMME_ZH[prog] if lang == "zh" else PROGRAMME_EN[prog]
+
+
+def department_label(dept: str, lang: str = "en") -> str:
+    """A department's name in ``lang``."""
+    return DEPARTMENT_ZH[dept] if lang == "zh" else dept.replace("_", " ")
+
+
 HEADLINE: tuple[str, ...] = (
     "missed_rate", "leakage_of_recipients", "leakage_of_money", "spend.total",
     "gradual_exit_spending", "cliff_falls", "warning_precision", "days_to_payment.median",
