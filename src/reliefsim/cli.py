@@ -76,7 +76,9 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
-        if action.default in (None, False, [], argparse.SUPPRESS) or "%(default)" in text:
+        default = action.default
+        if (default is None or default is False or default == [] or default is argparse.SUPPRESS
+                or "%(default)" in text):
             return text
         return super()._get_help_string(action)
 
@@ -236,8 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="export file (default: experiment-ID.FORMAT in this folder)")
     rs.add_argument("--monthly", action="store_true", help="export monthly series too")
     rs.add_argument("--by", choices=("district",),
-                    help="district: every indicator per district (xlsx: a sheet per district "
-                         "and point, with the city)")
+                    help="district: every indicator per district (xlsx: a sheet with a row per "
+                         "design point and district, and the city's)")
 
     rp = _command(sub, "report", help="HTML page and PNG figures for a stored experiment",
                   epilog="examples:\n  reliefsim report 2 --out report/\n"
@@ -512,8 +514,14 @@ def cmd_results(args: argparse.Namespace) -> int:
 
     engine = open_store(args.db, must_exist=True)
     if args.action == "list":
+        from reliefsim.i18n import pick
+
         rows = list_experiments(engine)
-        print(format_table(pd.DataFrame(rows)) if rows else "no experiments stored")
+        table = pd.DataFrame(rows)
+        if args.lang == "zh" and rows:
+            table.columns = ["编号", "名称", "类型", "创建时间", "运行次数"]
+        print(format_table(table) if rows else pick("no experiments stored", "尚无已存储的实验",
+                                                    args.lang))
         return 0
     if args.experiment is None:
         raise ReliefsimError(f"results {args.action}: give an experiment id "

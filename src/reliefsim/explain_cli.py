@@ -31,8 +31,10 @@ def add_explain_options(p: argparse.ArgumentParser) -> None:
     for key, default in HOUSEHOLD_INPUT.items():
         shown = {"income_12m": "12 × the month's income", "rent_12m": "12 × rent"}.get(key,
                                                                                    default)
+        note = {"registered": "; read where the rules test registration",
+                "damage": ": none, minor, damaged or collapsed, this month"}.get(key, "")
         p.add_argument(f"--{key.replace('_', '-')}", dest=f"h_{key}", metavar="X",
-                       help=f"household {key} (default: {shown})")
+                       help=f"household {key}{note} (default: {shown})")
 
 
 def _member(text: str) -> dict[str, str]:

@@ -418,15 +418,15 @@ def _build_indicators() -> tuple[Indicator, ...]:
            "households applying (人找政策)", lambda s: s.applications),
         _i("backlog", "households", "warnings", "cases waiting", "待核查案件",
            "cases waiting at month end; monthly average", lambda s: s.backlog),
-        _i("days_to_payment.median", "days", "warnings", "days to first payment, median",
+        _i("days_to_payment.median", "days", "warnings", "days to payment, median",
            "首次发放天数（中位数）", "onset of hardship → first payment (enrolment or "
            "temporary aid)", _days(0.5), special=True),
-        _i("days_to_payment.p90", "days", "warnings", "days to first payment, 90th pct",
+        _i("days_to_payment.p90", "days", "warnings", "days to payment, 90th pct",
            "首次发放天数（90分位）", "90th percentile", _days(0.9), special=True),
     ]
     for q in (10, 25, 75):
         ind.append(_i(f"days_to_payment.p{q}", "days", "detail",
-                      f"days to first payment, {q}th pct", f"首次发放天数（{q}分位）",
+                      f"days to payment, {q}th pct", f"首次发放天数（{q}分位）",
                       f"{q}th percentile", _days(q / 100), special=True))
     bottom = BOTTOM_TENTHS / TENTHS
     ind += [

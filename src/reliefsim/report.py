@@ -96,9 +96,10 @@ def format_table(frame: Any) -> str:
 
     cols = [str(c) for c in frame.columns]
     body = [[cell(x) for x in row] for row in frame.itertuples(index=False)]
-    widths = [max([len(c)] + [len(r[k]) for r in body]) for k, c in enumerate(cols)]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
-    lines += ["  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)) for r in body]
+    widths = [max([text_width(c)] + [text_width(r[k]) for r in body])
+              for k, c in enumerate(cols)]
+    lines = ["  ".join(_rjust(c, w) for c, w in zip(cols, widths, strict=True))]
+    lines += ["  ".join(_rjust(x, w) for x, w in zip(r, widths, strict=True)) for r in body]
     return "\n".join(lines)
 
 
@@ -114,22 +115,22 @@ def format_comparison(result: Any, lang: str = "en") -> str:
                   f"{result.b} − {result.a}：{result.reps} 次配对重复（共同随机数）", lang),
              pick("95 % interval of the mean paired difference (t distribution)",
                   "配对差均值的 95% 置信区间（t 分布）", lang), ""]
-    head = (_ljust(pick("indicator", "指标", lang), 27) + _rjust("A", 10) + _rjust("B", 10)
+    head = (_ljust(pick("indicator", "指标", lang), 28) + _rjust("A", 9) + _rjust("B", 9)
             + _rjust("B − A", 11) + "  " + pick("95 % interval", "95% 置信区间", lang))
     lines.append(head)
     for row in result.table.itertuples(index=False):
         unit = indicator(row.indicator).unit
         name = indicator(row.indicator).label(lang)
-        if text_width(name) > 26:
-            name = name[: 12 if zh else 25] + "…"
+        if text_width(name) > 27:
+            name = name[: 13 if zh else 26] + "…"
         interval = (f"[{_short(row.low, unit, True)}, {_short(row.high, unit, True)}]")
-        lines.append(_ljust(name, 27) + _rjust(_short(row.a, unit), 10)
-                     + _rjust(_short(row.b, unit), 10) + _rjust(_short(row.diff, unit, True), 11)
+        lines.append(_ljust(name, 28) + _rjust(_short(row.a, unit), 9)
+                     + _rjust(_short(row.b, unit), 9) + _rjust(_short(row.diff, unit, True), 11)
                      + "  " + interval)
         if has_unpaired:
             free = (f"[{_short(row.unpaired_low, unit, True)}, "
                     f"{_short(row.unpaired_high, unit, True)}]")
-            lines.append(_ljust("", 27) + _rjust("", 20)
+            lines.append(_ljust("", 28) + _rjust("", 18)
                          + _rjust(pick("unpaired", "非配对", lang), 11) + "  " + free)
     lines += ["", *wrap(pick("levels of shares in %, their changes in percentage points "
                              "(pt); money in million yuan per year (M); counts per year",
@@ -147,9 +148,10 @@ def _short(value: float, unit: str, change: bool = False) -> str:
     if is_money(unit):
         return f"{number(value, unit, change, sign=change)}M"
     x = float(value)
-    text = f"{x:+,.0f}" if change and abs(x) >= 1e4 else f"{x:,.0f}" if abs(x) >= 1e4 else (
-        f"{x:+,.1f}" if change else f"{x:,.1f}")
-    return text
+    digits = 0 if abs(x) >= 1e4 else 1
+    if round(x, digits) == 0:
+        x = 0.0  # no "-0.0"
+    return f"{x:+,.{digits}f}" if change else f"{x:,.{digits}f}"
 
 
 def format_forecast(table: Any, scenario: str, reps: int, lang: str = "en") -> str:
