@@ -20,7 +20,8 @@ def store(tmp_path_factory):
 
 def about(path, sheet="about"):
     ws = openpyxl.load_workbook(path)[sheet]
-    return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    assert [ws.cell(1, 1).value, ws.cell(1, 2).value] in (["item", "value"], ["项目", "内容"])
+    return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(2, ws.max_row + 1)}
 
 
 def column(ws, header):
@@ -61,6 +62,7 @@ def test_results_export_xlsx_is_wide_with_units_formats_and_what_was_run(store, 
     assert (interval[low] <= interval["missed rate (%)"]).all()
     assert (interval["missed rate (%)"] <= interval[high]).all()
     info = about(out)
+    assert pd.read_excel(out, sheet_name="about").columns.tolist() == ["item", "value"]
     assert info["simulated households"] == 1200 and info["months simulated"] == 20
     assert info["replications"] == 2 and info["first month"] == "2024-01"
     assert "reliefsim version" in info and "seeds" in info and "validation" in info
@@ -184,3 +186,13 @@ def test_sensitivity_indicator_is_checked_against_the_registry(capsys):
                  "--indicator", "missed_rat", "--no-store"]) == 2
     assert "unknown indicator 'missed_rat'; did you mean 'missed_rate'?" in \
         capsys.readouterr().err
+
+
+def test_sweep_writes_its_workbook(tmp_path, capsys):
+    out = tmp_path / "sweep.xlsx"
+    assert main(["sweep", "baseline", "--vary", "policy.dibao_line=1300,1500", "--households",
+                 "500", "--months", "13", "--db", f"sqlite:///{tmp_path}/s.db",
+                 "--xlsx", str(out)]) == 0
+    points = pd.read_excel(out, sheet_name="design points")
+    assert list(points["policy.dibao_line (yuan/person/month)"]) == [1300, 1500]
+    assert points["truly eligible households (households)"].is_monotonic_increasing

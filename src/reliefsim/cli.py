@@ -303,6 +303,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from reliefsim.i18n import resolve
 
         args.lang = resolve(getattr(args, "lang", None))
+        if args.command in ("run", "compare", "sweep", "forecast", "sensitivity", "calibrate",
+                            "validate"):
+            from reliefsim.progress import compile_note
+
+            compile_note()
         if args.command == "run":
             return cmd_run(args)
         from reliefsim.explain_cli import cmd_check, cmd_explain
@@ -334,10 +339,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``reliefsim run``: simulate, print the summary, store the run, draw the figure."""
     from reliefsim import api
     from reliefsim.figures import demo_figure
-    from reliefsim.progress import MonthProgress, compile_note
+    from reliefsim.progress import MonthProgress
     from reliefsim.report import format_stages, format_summary
 
-    compile_note()
     bar = None if args.quiet else MonthProgress(f"run {Path(args.scenario).stem}")
     done = api.run(args.scenario, args.overrides, households=args.households,
                    months=args.months, seed=args.seed, replication=args.replication,

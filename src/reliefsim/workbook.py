@@ -234,9 +234,12 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet], about: Sequence[tu
                                   f"{1 + max(len(col.values) for col in sheet.columns)}")
         ws.row_dimensions[1].height = 45
     ws = book.create_sheet(pick("about", "运行信息", lang))
-    for r, (key, value) in enumerate(about, start=1):
+    for c, head in enumerate((pick("item", "项目", lang), pick("value", "内容", lang)), start=1):
+        ws.cell(row=1, column=c, value=head).font = Font(bold=True)
+    for r, (key, value) in enumerate(about, start=2):
         ws.cell(row=r, column=1, value=key).font = Font(bold=True)
         ws.cell(row=r, column=2, value=_plain(value))
+    ws.freeze_panes = "A2"
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 100
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
