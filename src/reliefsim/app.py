@@ -338,7 +338,10 @@ def Calculator(model: ClassroomModel) -> None:
     text = calculator_text(model, adults.value, elderly.value, children.value, disabled.value,
                            wages.value, pensions.value, assets.value, rent.value, medical.value,
                            lang)
-    solara.Preformatted(text)
+    import html
+
+    solara.HTML(tag="pre", unsafe_innerHTML=html.escape(text),
+                style="white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px")
 
 
 def calculator_text(model: ClassroomModel, adults: int, elderly: int, children: int,
@@ -363,7 +366,7 @@ def calculator_text(model: ClassroomModel, adults: int, elderly: int, children: 
                             [pick("the household", "该家庭", lang)], tuple(v.policy.rigid_items))
     except ReliefsimError as exc:
         return str(exc)
-    return explain_text(explain(f, v, period), 0, lang, "", model.scenario.name)
+    return explain_text(explain(f, v, period), 0, lang, "", model.scenario.name, width=72)
 
 
 LEVER_TEXT: dict[str, tuple[str, str, str, str, str]] = {

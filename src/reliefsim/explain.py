@@ -327,11 +327,11 @@ def _mark(ok: bool) -> str:
 
 
 def explain_text(e: Explanation, i: int, lang: str = "en", name: str = "",
-                 scenario: str = "") -> str:
+                 scenario: str = "", width: int = 96) -> str:
     """Household ``i``'s explanation as text.
 
-    Each test with its numbers, the tier and every payment; lines longer than 96 columns are
-    wrapped.
+    Each test with its numbers, the tier and every payment; lines longer than ``width``
+    terminal columns are wrapped.
     """
     f, v, a = e.facts, e.v, e.assessment
     p, s = v.policy, v.special
@@ -540,7 +540,7 @@ def explain_text(e: Explanation, i: int, lang: str = "en", name: str = "",
     wrapped = []
     for text in out:
         indent = len(text) - len(text.lstrip(" "))
-        parts = wrap(text.strip(), 96 - indent) or [""]
+        parts = wrap(text.strip(), width - indent) or [""]
         wrapped += [" " * indent + parts[0]] + [" " * (indent + 4) + x for x in parts[1:]]
     return "\n".join(wrapped)
 
