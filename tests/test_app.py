@@ -4,6 +4,7 @@ import io
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -107,8 +108,11 @@ def app_url():
     if not os.path.exists(CHROMIUM):
         pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
     port = free_port()
+    # a session of its own: the command starts Solara as a child, and the whole group is
+    # stopped at the end (stopping the command alone would leave Solara running)
     proc = subprocess.Popen([sys.executable, "-m", "reliefsim.cli", "app", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -119,10 +123,10 @@ def app_url():
         except OSError:
             time.sleep(0.5)
     else:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("the app did not start within 90 s")
     yield url
-    proc.terminate()
+    os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=20)
 
 
