@@ -260,3 +260,45 @@ def test_a_negative_or_nan_line_in_any_month_exits_2_naming_key_and_month(tmp_pa
                  "--set", "policy.dibao_line=90000@2030-01"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "policy.dibao_line = " in err and " in 20" in err
+
+
+def test_run_progress_line_on_a_terminal_and_quiet_when_piped(tmp_path):
+    import io
+
+    from reliefsim.progress import MonthProgress
+
+    out = io.StringIO()
+    bar = MonthProgress("run baseline", out, force=True)
+    bar(1, 4)
+    bar.last = 0.0
+    bar(2, 4)
+    assert "run baseline: month 2/4 [########--------] 50 %" in out.getvalue()
+    bar(4, 4)
+    assert out.getvalue().endswith("\r")                     # the line is cleared at the end
+    piped = MonthProgress("run baseline", io.StringIO())     # not a terminal: silent
+    piped(1, 4)
+    assert piped.stream.getvalue() == ""
+    result = run_cli("run", "baseline", "--households", "500", "--months", "3", "--no-store")
+    assert result.returncode == 0 and "month 1/3" not in result.stderr
+
+
+def test_first_compile_is_announced_once(tmp_path, monkeypatch):
+    import io
+
+    from reliefsim import progress
+
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "loops_compiled", lambda: False)
+    assert progress.compile_note(out)
+    assert "compiling the fast loops (numba) once after installing" in out.getvalue()
+    assert len(out.getvalue().splitlines()) == 1
+    monkeypatch.setattr(progress, "loops_compiled", lambda: True)
+    assert not progress.compile_note(io.StringIO())
+
+
+def test_run_summary_in_chinese(capsys):
+    assert main(["run", "baseline", "--households", "500", "--months", "3", "--no-store",
+                 "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    for text in ("reliefsim 运行", "漏保率", "错保率（按户）", "[missed_rate]", "百万元/年"):
+        assert text in out, text

@@ -174,7 +174,7 @@ def test_forecast_writes_table_csv_workbook_and_fan_chart(tmp_path, capsys):
                  "--out", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out
-    assert "P10 / P50 / P90" in out and "total" in out
+    assert "P50 and P10–P90" in out and "total" in out
     import pandas as pd
 
     table = pd.read_csv(tmp_path / "forecast.csv")
@@ -182,7 +182,7 @@ def test_forecast_writes_table_csv_workbook_and_fan_chart(tmp_path, capsys):
     assert (table["p10"] <= table["p50"]).all() and (table["p50"] <= table["p90"]).all()
     assert list(dict.fromkeys(table["year"])) == [2025, 2026]   # after the 12-month warm-up
     sheet = pd.read_excel(tmp_path / "forecast.xlsx", sheet_name=None)
-    assert len(sheet) == 2
+    assert list(sheet) == ["P50 by year", "by programme and year", "about"]
     assert (tmp_path / "forecast.png").stat().st_size > 10_000
 
 

@@ -117,7 +117,8 @@ class Run:
 
 def run(s: Scenario | str | Path = "baseline", overrides: Overrides = None,
         households: int | None = None, months: int | None = None, seed: int | None = None,
-        replication: int = 0, db: str | None = None) -> Run:
+        replication: int = 0, db: str | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Run:
     """Run one scenario; store it when ``db`` is given.
 
     Args:
@@ -128,6 +129,7 @@ def run(s: Scenario | str | Path = "baseline", overrides: Overrides = None,
         seed: root seed (default ``run.seed``).
         replication: replication number (its own random streams).
         db: results store URL (SQLite file or PostgreSQL), or None not to store.
+        progress: called after each month with (months done, months in all).
     """
     import time
 
@@ -139,7 +141,7 @@ def run(s: Scenario | str | Path = "baseline", overrides: Overrides = None,
     sc.with_overrides({"run.months": m}).check_months(m)
     engine = open_store(db) if db else None
     spec = RunSpec(sc, n, m, sd, replication)
-    result = run_spec(spec)
+    result = run_spec(spec, progress)
     warmup = min(int(sc.values(0).run.warmup_months), m - 1)
     exp = None
     if engine is not None:
@@ -152,7 +154,8 @@ def run(s: Scenario | str | Path = "baseline", overrides: Overrides = None,
 
 # ---------------------------------------------------------------- the calculator
 def classify(households: str | Path, members: str | Path, s: Scenario | str | Path = "baseline",
-             overrides: Overrides = None, month: str | None = None) -> Any:
+             overrides: Overrides = None, month: str | None = None, explain: bool = False,
+             lang: str = "en") -> Any:
     """Tier, basic living and the tests' numbers for households read from the two CSV files.
 
     Args:
@@ -161,10 +164,14 @@ def classify(households: str | Path, members: str | Path, s: Scenario | str | Pa
         s: the scenario whose rules apply.
         overrides: reforms.
         month: "YYYY-MM" whose values apply (default the scenario's start).
+        explain: also the reason in words, each test's result and numbers, and every amount
+            (dibao add-ons, by member too, special programmes, the temporary-assistance cap),
+            as :func:`reliefsim.explain.explain_frame` gives them.
+        lang: the reason's language (``en`` or ``zh``).
 
     Returns:
         A DataFrame, one row per household in file order: household_id, tier, basic_living,
-        income_pc, assets_ok, size.
+        income_pc, assets_ok, size (with ``explain``: the columns of ``explain_frame``).
     """
     import pandas as pd
 
@@ -178,6 +185,13 @@ def classify(households: str | Path, members: str | Path, s: Scenario | str | Pa
         raise ReliefsimError(f"--month {month!r}: expected YYYY-MM")
     v = sc.values_at(month) if month else sc.values(0)
     pop = read_microdata(households, members, tuple(v.policy.rigid_items))
+    if explain:
+        from reliefsim.explain import explain as run_explain
+        from reliefsim.explain import explain_frame
+
+        e = run_explain(pop.facts, v, month or sc.start)
+        frame = explain_frame(e, list(pop.ids), lang)
+        return frame.iloc[np.argsort(pop.file_order, kind="stable")].reset_index(drop=True)
     a = assess(pop.facts, v)
     basic = basic_living(pop.facts, v, a.tier, a)
     frame = pd.DataFrame({"household_id": list(pop.ids),
@@ -370,55 +384,96 @@ def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
     return pd.DataFrame(rows)
 
 
-def write_forecast(table: Any, out: str | Path, title: str) -> list[Path]:
+def write_forecast(table: Any, out: str | Path, title: str, lang: str = "en",
+                   settings: Mapping[str, Any] | None = None) -> list[Path]:
     """Write a forecast as ``forecast.csv``, ``forecast.xlsx`` and the fan chart ``forecast.png``.
 
-    Returns:
-        The paths written, in the folder ``out`` (created if needed).
-    """
-    import pandas as pd
+    Args:
+        table: as :func:`forecast` gives it.
+        out: the folder (created if needed).
+        title: the chart's title.
+        lang: ``en`` or ``zh`` (workbook headers, chart labels).
+        settings: what was run, for the workbook's sheet saying so (scenario, reforms, seed,
+            replications, households, years…).
 
+    Returns:
+        The paths written, in the folder ``out``.
+    """
+    from reliefsim.exports import forecast_workbook
     from reliefsim.figures import fan_chart
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "forecast.csv", out / "forecast.xlsx", out / "forecast.png"]
     table.to_csv(paths[0], index=False)
-    wide = table.pivot(index="programme", columns="year", values="p50")
-    with pd.ExcelWriter(paths[1], engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="by programme and year", index=False)
-        wide.to_excel(writer, sheet_name="P50 (yuan per year)")
-    fan_chart(table, paths[2], title)
+    forecast_workbook(table, paths[1], dict(settings or {}), lang)
+    fan_chart(table, paths[2], title, lang)
     return paths
 
 
 # ---------------------------------------------------------------- sensitivity
+SENSITIVITY_INDICATORS = ("missed_rate", "leakage_of_recipients", "spend.total")
+
+
+@dataclass
+class SensitivityResult:
+    """A global sensitivity analysis.
+
+    Attributes:
+        table: indicator, parameter and the method's indices with 95 % confidence half-widths
+            (Morris: mu_star, mu_star_conf, sigma; Sobol: S1, S1_conf, ST, ST_conf), in the
+            indicator's own unit (shares as fractions, money in yuan).
+        samples: one row per sample: the parameters' values and the chosen indicators.
+        method: ``morris`` or ``sobol``.
+        experiment_id: where the runs are stored (``db``), if anywhere.
+        settings: what was run (scenario, ranges, sample size, households, months, seed…).
+    """
+
+    table: Any
+    samples: Any
+    method: str
+    experiment_id: int | None
+    settings: dict[str, Any]
+
+
 def sensitivity(s: Scenario | str | Path,
                 params: Mapping[str, tuple[float, float]] | Sequence[str],
                 method: str = "morris", n: int = 8, households: int | None = None,
                 months: int | None = None, seed: int | None = None,
                 overrides: Overrides = None, workers: int = 1, dask: str | None = None,
-                indicators: Sequence[str] = ("missed_rate", "leakage_of_recipients",
-                                             "spend.total"),
+                indicators: Sequence[str] = SENSITIVITY_INDICATORS,
                 progress: bool = True) -> Any:
     """Global sensitivity (SALib Morris or Sobol) of indicators to parameter ranges.
 
-    Every sample runs on the same random streams (one replication), so differences come from the
-    parameters alone.
-
-    Returns:
-        DataFrame: indicator, parameter and the method's indices with confidence half-widths
-        (Morris: mu_star, mu_star_conf, sigma; Sobol: S1, S1_conf, ST, ST_conf).
+    The table of :func:`sensitivity_study` (which also stores the runs and keeps the samples).
     """
-    import pandas as pd
-    from SALib.analyze import morris as morris_analyze
-    from SALib.analyze import sobol as sobol_analyze
+    return sensitivity_study(s, params, method, n, households, months, seed, overrides,
+                             workers, dask, indicators, progress).table
+
+
+def sensitivity_study(s: Scenario | str | Path,
+                      params: Mapping[str, tuple[float, float]] | Sequence[str],
+                      method: str = "morris", n: int = 8, households: int | None = None,
+                      months: int | None = None, seed: int | None = None,
+                      overrides: Overrides = None, workers: int = 1, dask: str | None = None,
+                      indicators: Sequence[str] = SENSITIVITY_INDICATORS,
+                      progress: bool = True, db: str | None = None) -> SensitivityResult:
+    """Global sensitivity (SALib Morris or Sobol) of indicators to parameter ranges.
+
+    Every sample runs on the same random streams (one replication), so differences come from the
+    parameters alone. With ``db``, every run is stored as it finishes (a design point per
+    sample) with the sample itself in the experiment's settings, so the indices can be computed
+    again from the store (:func:`stored_sensitivity`) for any indicator, and a second call with
+    the same arguments resumes where a killed one stopped.
+    """
     from SALib.sample import morris as morris_sample
     from SALib.sample import sobol as sobol_sample
 
     if method not in ("morris", "sobol"):
         raise ReliefsimError(f"--method {method!r}: expected morris or sobol")
     names_out = check_names(indicators)
+    if not names_out:
+        raise ReliefsimError("--indicator: give at least one indicator")
     sc = scenario(s, overrides)
     if isinstance(params, Mapping):
         ranges = {k: check_vary(sc, k, tuple(v), "--param") for k, v in params.items()}
@@ -447,24 +502,137 @@ def sensitivity(s: Scenario | str | Path,
         return {k: as_value(sc, k, val) for k, val in zip(names, row, strict=True)}
 
     specs = [RunSpec(sc, hh, m, sd, 0, point(row)) for row in x]
-    results = run_all(specs, workers, dask, f"{method} {sc.name}", progress)
+    settings = {"method": method, "names": names, "bounds": problem["bounds"], "n": n,
+                "sample": x.tolist(), "indicators": list(names_out), "households": hh,
+                "months": m, "seed": sd, "start": sc.start, "scenario": sc.name,
+                "overrides": reform_text(overrides)}
+    exp = None
+    if db:
+        from reliefsim.store import done_cells, experiment_id, open_store, save_result
+
+        engine = open_store(db)
+        key = stable_hash(("sensitivity", sc.hash, method, names, problem["bounds"], n, hh, m,
+                           sd))
+        exp = experiment_id(engine, key, named(f"{method} {sc.name}", overrides), "sensitivity",
+                            settings)
+        done = done_cells(engine, exp)
+        todo = list({sp.point_key: sp for sp in specs
+                     if (sc.hash, sp.point_key, 0) not in done}.values())
+        for sp in todo:
+            sc.with_overrides(sp.point, origin="design point").check_months(sp.months)
+        bar = Progress(len(todo), f"{method} {sc.name}") if progress and todo else None
+        for result in execute(todo, workers, dask):
+            save_result(engine, exp, result)
+            if bar:
+                bar.step()
+        from reliefsim.store import metrics_frame
+
+        frame = metrics_frame(engine, exp, summary_only=True)
+        by_point = {p: grp.set_index("name")["value"] for p, grp in frame.groupby("point")}
+        import json
+
+        summaries = [by_point[json.dumps(sp.point, sort_keys=True)] for sp in specs]
+        y = {ind: np.array([float(sm.get(ind, np.nan)) if sm.get(ind) is not None else np.nan
+                            for sm in summaries]) for ind in names_out}
+    else:
+        results = run_all(specs, workers, dask, f"{method} {sc.name}", progress)
+        y = {ind: np.array([r.summary[ind] for r in results], dtype=float) for ind in names_out}
+    table = sensitivity_indices(method, problem, x, y, sd)
+    return SensitivityResult(table, _samples(names, x, y), method, exp, settings)
+
+
+def _samples(names: list[str], x: np.ndarray, y: Mapping[str, np.ndarray]) -> Any:
+    import pandas as pd
+
+    data = {k: x[:, j] for j, k in enumerate(names)}
+    data.update({ind: values for ind, values in y.items()})
+    return pd.DataFrame(data)
+
+
+def sensitivity_indices(method: str, problem: dict[str, Any], x: np.ndarray,
+                        y: Mapping[str, np.ndarray], seed: int) -> Any:
+    """The indices of each indicator's outputs ``y`` (one per row of the sample ``x``)."""
+    import pandas as pd
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
+    names = problem["names"]
     rows = []
-    for ind in names_out:
-        y = np.array([r.summary[ind] for r in results], dtype=float)
-        y = np.nan_to_num(y, nan=float(np.nanmean(y)) if np.isfinite(y).any() else 0.0)
+    for ind, values in y.items():
+        values = np.asarray(values, dtype=float)
+        values = np.nan_to_num(values, nan=float(np.nanmean(values))
+                               if np.isfinite(values).any() else 0.0)
         if method == "morris":
-            res = morris_analyze.analyze(problem, x, y, num_levels=4, seed=sd % (2**32))
+            res = morris_analyze.analyze(problem, x, values, num_levels=4, seed=seed % (2**32))
             for k, name in enumerate(names):
                 rows.append({"indicator": ind, "parameter": name,
                              "mu_star": res["mu_star"][k], "mu_star_conf": res["mu_star_conf"][k],
                              "sigma": res["sigma"][k]})
         else:
-            res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=sd % (2**32))
+            res = sobol_analyze.analyze(problem, values, calc_second_order=False,
+                                        seed=seed % (2**32))
             for k, name in enumerate(names):
                 rows.append({"indicator": ind, "parameter": name, "S1": res["S1"][k],
                              "S1_conf": res["S1_conf"][k], "ST": res["ST"][k],
                              "ST_conf": res["ST_conf"][k]})
     return pd.DataFrame(rows)
+
+
+def stored_sensitivity(db: str, exp_id: int, indicators: Sequence[str] | None = None
+                       ) -> SensitivityResult:
+    """A stored sensitivity analysis, its indices computed again from the stored runs.
+
+    Args:
+        db: results store URL.
+        exp_id: the experiment (of kind ``sensitivity``).
+        indicators: the indicators (default those chosen when it ran); any indicator works,
+            every run stores them all.
+
+    Raises:
+        ReliefsimError: when the experiment is not a sensitivity analysis or is unfinished.
+    """
+    import json
+
+    from reliefsim.store import experiment_settings, list_experiments, metrics_frame, open_store
+
+    engine = open_store(db, must_exist=True)
+    kinds = {e["id"]: e["kind"] for e in list_experiments(engine)}
+    if kinds.get(exp_id) != "sensitivity":
+        raise ReliefsimError(f"experiment {exp_id} is not a sensitivity analysis "
+                             "(see `reliefsim results list`)")
+    settings = experiment_settings(engine, exp_id)
+    names_out = check_names(indicators or settings["indicators"])
+    x = np.array(settings["sample"], dtype=float)
+    sc = load_scenario_text_free(settings)
+    problem = {"num_vars": len(settings["names"]), "names": settings["names"],
+               "bounds": settings["bounds"]}
+    frame = metrics_frame(engine, exp_id, summary_only=True)
+    by_point = {p: grp.set_index("name")["value"] for p, grp in frame.groupby("point")}
+    keys = [json.dumps(point_of(sc, settings["names"], row), sort_keys=True) for row in x]
+    missing = sum(k not in by_point for k in keys)
+    if missing:
+        raise ReliefsimError(f"experiment {exp_id}: {missing} of {len(keys)} samples not run "
+                             "yet; run the same `reliefsim sensitivity` command again to finish")
+    y = {ind: np.array([by_point[k].get(ind, np.nan) for k in keys], dtype=float)
+         for ind in names_out}
+    table = sensitivity_indices(settings["method"], problem, x, y, int(settings["seed"]))
+    return SensitivityResult(table, _samples(settings["names"], x, y), settings["method"],
+                             exp_id, settings)
+
+
+def load_scenario_text_free(settings: Mapping[str, Any]) -> Scenario | None:
+    """The scenario a stored analysis ran (by name), for rounding whole-number parameters."""
+    try:
+        return load_scenario(settings["scenario"])
+    except (ReliefsimError, KeyError):
+        return None
+
+
+def point_of(sc: Scenario | None, names: Sequence[str], row: Sequence[float]) -> dict[str, Any]:
+    """A sample row as the design point it ran as (whole-number parameters rounded)."""
+    if sc is None:
+        return {k: float(v) for k, v in zip(names, row, strict=True)}
+    return {k: as_value(sc, k, v) for k, v in zip(names, row, strict=True)}
 
 
 # ---------------------------------------------------------------- EMA Workbench
@@ -497,5 +665,6 @@ def ema_model(s: str = "baseline", households: int = 3000, months: int = 36,
     return run_point
 
 
-__all__ = ["Comparison", "Interval", "Run", "Sweep", "classify", "compare", "ema_model",
-           "forecast", "run", "scenario", "sensitivity", "sweep"]
+__all__ = ["Comparison", "Interval", "Run", "SensitivityResult", "Sweep", "classify", "compare",
+           "ema_model", "forecast", "run", "scenario", "sensitivity", "sensitivity_study",
+           "stored_sensitivity", "sweep"]

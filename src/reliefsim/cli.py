@@ -41,9 +41,22 @@ EPILOG_RESULTS = """examples:
   reliefsim results show 3
   reliefsim results export 3 --format parquet --out sweep3.parquet
 """
-EPILOG_CLASSIFY = """example:
+EPILOG_CLASSIFY = """examples:
   reliefsim classify --households households.csv --members members.csv \\
       --scenario baseline --output tiers.csv
+  reliefsim classify --households households.csv --members members.csv \\
+      --output tiers.csv --explain          # reasons and every amount as columns
+"""
+EPILOG_EXPLAIN = """examples:
+  reliefsim explain --wages 900 --member age=45,works=1 --member age=9,student=primary
+  reliefsim explain --pensions 1200 --member age=72 --member age=70,disability=severe \\
+      --financial-assets 20000 --month 2025-12 --lang zh
+  reliefsim explain --households households.csv --members members.csv --id H7
+"""
+EPILOG_CHECK = """examples:
+  reliefsim check tests/cases/*.yaml
+  reliefsim check my_cases.yaml --verbose
+(a case file states facts, a period and the expected tier and amounts; see docs/users.md)
 """
 
 
@@ -54,20 +67,42 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
                         "true, \"text\", [1, 2]); repeatable")
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` keeps the examples' line breaks and shows every option's default.
+
+    Options without a default worth showing (None, off, empty) say in their help what happens
+    when they are left out.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (default is None or default is False or default == [] or default is argparse.SUPPRESS
+                or "%(default)" in text):
+            return text
+        return super()._get_help_string(action)
+
+
 def _command(sub: argparse._SubParsersAction, name: str, **kwargs: str
              ) -> argparse.ArgumentParser:
-    """A sub-command whose ``--help`` keeps the examples' line breaks."""
-    return sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+    """A sub-command: examples' line breaks and defaults in ``--help``, and ``--lang``."""
+    p = sub.add_parser(name, formatter_class=HelpFormatter, **kwargs)
+    p.add_argument("--lang", choices=("zh", "en"), default=None,
+                   help="language of tables, pages, figures and workbooks (default: "
+                        "$RELIEFSIM_LANG, else en)")
+    return p
 
 
 def _add_size_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--households", type=int, help="simulated households (run.households)")
-    p.add_argument("--months", type=int, help="months to simulate (run.months)")
-    p.add_argument("--seed", type=int, help="root seed (run.seed)")
+    p.add_argument("--households", type=int,
+                   help="simulated households (default: the scenario's run.households)")
+    p.add_argument("--months", type=int,
+                   help="months to simulate (default: the scenario's run.months)")
+    p.add_argument("--seed", type=int, help="root seed (default: the scenario's run.seed)")
 
 
 def _add_executor_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes")
     p.add_argument("--dask", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
 
 
@@ -81,74 +116,114 @@ def _add_study_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``reliefsim`` command."""
     parser = argparse.ArgumentParser(
-        prog="reliefsim",
-        description="Simulation and policy-impact model of tiered social assistance.")
+        prog="reliefsim", formatter_class=HelpFormatter,
+        description="Simulation and policy-impact model of tiered social assistance.",
+        epilog="Every command takes --lang zh|en (default $RELIEFSIM_LANG, else en) and "
+               "shows its defaults in its --help.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(sub, "run", help="run one scenario and print its summary",
                    epilog=EPILOG_RUN)
     run.add_argument("scenario", help="scenario name (in scenarios/) or path to a .toml file")
-    run.add_argument("--households", type=int, help="simulated households (run.households)")
-    run.add_argument("--months", type=int, help="months to simulate (run.months)")
-    run.add_argument("--seed", type=int, help="root seed (run.seed)")
+    _add_size_options(run)
     run.add_argument("--replication", type=int, default=0, help="replication number")
-    run.add_argument("--db", default="sqlite:///reliefsim.db",
-                     help="results store URL (default: sqlite:///reliefsim.db)")
+    run.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
     run.add_argument("--figure", type=Path, help="write the four-panel figure to this PNG")
     run.add_argument("--no-store", action="store_true", help="do not store the run")
     run.add_argument("--profile", action="store_true",
                      help="also print where the month's time goes, by stage")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress line (it is drawn only on a terminal anyway)")
     _add_scenario_options(run)
 
     cl = _command(sub, "classify", help="assign tiers and basic living to households in CSV",
                   epilog=EPILOG_CLASSIFY)
     cl.add_argument("--households", required=True, type=Path, help="households.csv")
     cl.add_argument("--members", required=True, type=Path, help="members.csv")
-    cl.add_argument("--scenario", default="baseline", help="scenario (default: baseline)")
-    cl.add_argument("--month", help="month whose dated values apply, YYYY-MM (default run.start)")
+    cl.add_argument("--scenario", default="baseline", help="scenario")
+    cl.add_argument("--month", help="month whose dated values apply, YYYY-MM (default: the "
+                                    "scenario's run.start)")
     cl.add_argument("--output", required=True, type=Path, help="output CSV")
+    cl.add_argument("--explain", action="store_true",
+                    help="add the reason, each test's numbers and every amount (add-ons, "
+                         "special programmes, the temporary-assistance cap) as columns")
     _add_scenario_options(cl)
+
+    ex = _command(sub, "explain", help="one household: each test with its numbers, the tier "
+                                       "and every payment", epilog=EPILOG_EXPLAIN)
+    from reliefsim.explain_cli import add_explain_options
+
+    add_explain_options(ex)
+    _add_scenario_options(ex)
+
+    ck = _command(sub, "check", help="check expected-value cases (YAML) against the rules",
+                  epilog=EPILOG_CHECK)
+    ck.add_argument("files", nargs="+", type=Path, metavar="CASES.yaml")
+    ck.add_argument("--verbose", action="store_true", help="also list the cases that pass")
 
     cp = _command(sub, "compare", help="paired comparison of two scenarios (B − A, 95 %% CI)",
                   epilog=EPILOG_COMPARE)
     cp.add_argument("a", help="scenario A (reference)")
     cp.add_argument("b", help="scenario B (reform)")
-    cp.add_argument("--reps", type=int, default=10, help="replications (default 10)")
+    cp.add_argument("--reps", type=int, default=10, help="replications")
     cp.add_argument("--unpaired", action="store_true",
                     help="also run B on independent seeds and show the unpaired interval")
-    cp.add_argument("--db", help="also store the runs in this results store")
+    cp.add_argument("--db", help="also store the runs in this results store (default: not "
+                                 "stored)")
+    cp.add_argument("--xlsx", type=Path, metavar="FILE",
+                    help="also write a workbook: every indicator with A, B, B − A and its 95 %% "
+                         "interval, every run, what was run")
     _add_study_options(cp)
 
     sw = _command(sub, "sweep", help="run a design of scenario variants × replications",
                   epilog=EPILOG_SWEEP)
-    sw.add_argument("scenario")
+    sw.add_argument("scenario", help="scenario name (in scenarios/) or path to a .toml file")
     sw.add_argument("--vary", action="append", default=[], metavar="KEY=LEVELS",
                     help="KEY=v1,v2,… (grid levels) or KEY=LOW:HIGH (range, with --sample)")
-    sw.add_argument("--sample", metavar="lhs:N", help="Latin-hypercube sample of the ranges")
-    sw.add_argument("--reps", type=int, default=1, help="replications per point (default 1)")
-    sw.add_argument("--name", help="experiment name")
+    sw.add_argument("--sample", metavar="lhs:N",
+                    help="Latin-hypercube sample of the ranges (default: the grid of levels)")
+    sw.add_argument("--reps", type=int, default=1, help="replications per point")
+    sw.add_argument("--name", help="experiment name (default: from the scenario and reforms)")
     sw.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
+    sw.add_argument("--xlsx", type=Path, metavar="FILE",
+                    help="also write the sweep's results as a workbook (as `results export "
+                         "--format xlsx`)")
     _add_study_options(sw)
 
     fc = _command(sub, "forecast", help="spending by programme and year with P10/P50/P90",
                   epilog=EPILOG_FORECAST)
-    fc.add_argument("scenario")
-    fc.add_argument("--years", type=int, default=5, help="years to forecast (default 5)")
-    fc.add_argument("--reps", type=int, default=20, help="replications (default 20)")
+    fc.add_argument("scenario", help="scenario name (in scenarios/) or path to a .toml file")
+    fc.add_argument("--years", type=int, default=5, help="years to forecast")
+    fc.add_argument("--reps", type=int, default=20, help="replications")
     fc.add_argument("--out", type=Path, default=Path("forecast"),
                     help="folder for forecast.csv, forecast.xlsx, forecast.png")
-    fc.add_argument("--households", type=int, help="simulated households")
-    fc.add_argument("--seed", type=int, help="root seed")
+    fc.add_argument("--households", type=int,
+                    help="simulated households (default: the scenario's run.households)")
+    fc.add_argument("--seed", type=int, help="root seed (default: the scenario's run.seed)")
     _add_executor_options(fc)
     _add_scenario_options(fc)
 
     se = _command(sub, "sensitivity", help="Morris or Sobol indices (SALib) of indicators",
                   epilog=EPILOG_SENSITIVITY)
-    se.add_argument("scenario")
-    se.add_argument("--param", action="append", default=[], metavar="NAME=LOW:HIGH")
-    se.add_argument("--method", default="morris", choices=("morris", "sobol"))
+    se.add_argument("scenario", help="scenario name (in scenarios/) or path to a .toml file")
+    se.add_argument("--param", action="append", default=[], metavar="NAME=LOW:HIGH",
+                    help="a parameter and its range; repeatable")
+    se.add_argument("--method", default="morris", choices=("morris", "sobol"),
+                    help="Morris screening or Sobol indices")
     se.add_argument("--n", type=int, default=8,
                     help="trajectories (Morris) or base samples (Sobol, a power of 2)")
+    se.add_argument("--indicator", action="append", default=[], metavar="NAME",
+                    help="an indicator to analyse (names as in `reliefsim run`'s summary, e.g. "
+                         "missed_rate, spend.total); repeatable (default: missed_rate, "
+                         "leakage_of_recipients, spend.total)")
+    se.add_argument("--db", default="sqlite:///reliefsim.db",
+                    help="results store URL: every run is stored as it finishes, and the same "
+                         "command again resumes")
+    se.add_argument("--no-store", action="store_true", help="do not store the runs")
+    se.add_argument("--figure", type=Path, metavar="PNG",
+                    help="write the plot (Morris μ*/σ or Sobol S1/ST with intervals)")
+    se.add_argument("--xlsx", type=Path, metavar="FILE",
+                    help="write the indices and samples as a workbook")
     _add_study_options(se)
 
     rs = _command(sub, "results", help="list, show or export stored experiments",
@@ -156,9 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("action", choices=("list", "show", "export"))
     rs.add_argument("experiment", nargs="?", type=int, help="experiment id (show, export)")
     rs.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
-    rs.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    rs.add_argument("--out", type=Path, help="export file (default experiment-ID.csv)")
+    rs.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv",
+                    help="csv and parquet: one row per run and indicator; xlsx: a workbook "
+                         "with one column per lever and per indicator, units and formats")
+    rs.add_argument("--out", type=Path,
+                    help="export file (default: experiment-ID.FORMAT in this folder)")
     rs.add_argument("--monthly", action="store_true", help="export monthly series too")
+    rs.add_argument("--by", choices=("district",),
+                    help="district: every indicator per district (xlsx: a sheet with a row per "
+                         "design point and district, and the city's)")
 
     rp = _command(sub, "report", help="HTML page and PNG figures for a stored experiment",
                   epilog="examples:\n  reliefsim report 2 --out report/\n"
@@ -166,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("experiment", type=int, help="experiment id (see `reliefsim results list`)")
     rp.add_argument("--db", default="sqlite:///reliefsim.db", help="results store URL")
     rp.add_argument("--out", type=Path, default=Path("report"), help="output folder")
+    rp.add_argument("--point", type=int, metavar="N",
+                    help="the design point to detail, as `results show` numbers them (default: "
+                         "P1)")
 
     ca = _command(sub, "calibrate", help="fit parameters to published figures (MSM)",
                   epilog="example:\n  reliefsim calibrate calibration/beijing.toml "
@@ -173,9 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("calibration", type=Path, help="calibration file (targets, parameters)")
     ca.add_argument("--scenario", default="baseline", help="scenario to calibrate")
     ca.add_argument("--global-points", type=int, default=12,
-                    help="Latin-hypercube points of the global search (default 12)")
+                    help="Latin-hypercube points of the global search")
     ca.add_argument("--local-iterations", type=int, default=30,
-                    help="most evaluations of the least-squares refinement (default 30)")
+                    help="most evaluations of the least-squares refinement")
     ca.add_argument("--write", type=Path, default=None,
                     help="scenario file for the calibrated values (default "
                          "scenarios/calibrated/NAME.toml; baseline.toml includes "
@@ -184,8 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     va = _command(sub, "validate", help="compare a scenario with published figures",
                   epilog="example:\n  reliefsim validate baseline calibration/beijing.toml")
-    va.add_argument("scenario")
-    va.add_argument("calibration", type=Path)
+    va.add_argument("scenario", help="scenario name (in scenarios/) or path to a .toml file")
+    va.add_argument("calibration", type=Path, help="calibration file (targets)")
     va.add_argument("--reps", type=int, help="replications (default: the file's validation_reps)")
     va.add_argument("--seed", type=int, help="seed (default: the file's validation_seed)")
     _add_executor_options(va)
@@ -193,16 +277,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     ap = _command(sub, "app", help="classroom app in the browser (Mesa SolaraViz)",
                   epilog="example:\n  reliefsim app integrated_data --port 8765")
-    ap.add_argument("scenario", nargs="?", default="baseline")
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("scenario", nargs="?", default="baseline", help="scenario of the town")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    ap.add_argument("--port", type=int, default=8765, help="port to listen on")
 
     sc = _command(sub, "scenario", help="list a scenario's parameters with units and sources",
                   epilog="examples:\n  reliefsim scenario marginal_2x --grep policy.\n"
                          "  reliefsim scenario baseline --set policy.dibao_line=1400 "
                          "--at 2028-01 --grep dibao")
-    sc.add_argument("scenario")
-    sc.add_argument("--grep", default="", help="only keys containing this text")
+    sc.add_argument("scenario", help="scenario name (in scenarios/) or path to a .toml file")
+    sc.add_argument("--grep", default="", help="only keys containing this text (default: all)")
     sc.add_argument("--at", metavar="YYYY-MM",
                     help="show the values in force in this month (default the run's start)")
     _add_scenario_options(sc)
@@ -216,13 +300,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     tune_memory()
     try:
+        from reliefsim.i18n import resolve
+
+        args.lang = resolve(getattr(args, "lang", None))
+        if args.command in ("run", "compare", "sweep", "forecast", "sensitivity", "calibrate",
+                            "validate"):
+            from reliefsim.progress import compile_note
+
+            compile_note()
         if args.command == "run":
             return cmd_run(args)
+        from reliefsim.explain_cli import cmd_check, cmd_explain
+
         commands = {"classify": cmd_classify, "scenario": cmd_scenario, "compare": cmd_compare,
                     "sweep": cmd_sweep, "forecast": cmd_forecast,
                     "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app,
                     "report": cmd_report, "calibrate": cmd_calibrate,
-                    "validate": cmd_validate}
+                    "validate": cmd_validate, "explain": cmd_explain, "check": cmd_check}
         return commands[args.command](args)
     except ReliefsimError as exc:
         print(f"reliefsim: error: {exc}", file=sys.stderr)
@@ -245,11 +339,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``reliefsim run``: simulate, print the summary, store the run, draw the figure."""
     from reliefsim import api
     from reliefsim.figures import demo_figure
+    from reliefsim.progress import MonthProgress
     from reliefsim.report import format_stages, format_summary
 
+    bar = None if args.quiet else MonthProgress(f"run {Path(args.scenario).stem}")
     done = api.run(args.scenario, args.overrides, households=args.households,
                    months=args.months, seed=args.seed, replication=args.replication,
-                   db=None if args.no_store else args.db)
+                   db=None if args.no_store else args.db, progress=bar)
     sc = done.scenario
     result, v = done.result, sc.values(0)
     spec = result.spec
@@ -260,7 +356,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if 0 < result.offices < int(v.population.streets):
         title += (f"; the {int(v.population.streets)} street offices are pooled by district into "
                   f"{result.offices} at this sample size (casework.min_simulated_visits)")
-    print(format_summary(result.summary, title))
+    if args.lang == "zh":
+        title = (f"reliefsim 运行：{api.named(sc.name, args.overrides)} — {spec.households:,} "
+                 f"个模拟家庭，代表 {v.population.households_represented:,.0f} 户，自 {sc.start} "
+                 f"起 {spec.months} 个月（统计第 {done.warmup} 月起），随机种子 {spec.seed}"
+                 + (f"；按此样本量，{int(v.population.streets)} 个街道按区合并为 "
+                    f"{result.offices} 个（casework.min_simulated_visits）"
+                    if 0 < result.offices < int(v.population.streets) else ""))
+    print(format_summary(result.summary, title, args.lang))
     if done.warmup < int(v.run.warmup_months):
         print(f"\nnote: run.warmup_months is {int(v.run.warmup_months)} but only {spec.months} "
               f"months were simulated, so the summary covers months {done.warmup}+, before the "
@@ -273,7 +376,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"stored as experiment {done.experiment_id} in {args.db}")
     if args.figure:
         path = demo_figure(result.monthly, done.warmup, sc.start, args.figure,
-                           f"reliefsim — {sc.name}")
+                           f"reliefsim — {sc.name}", args.lang)
         print(f"figure written to {path}")
     return 0
 
@@ -296,10 +399,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from reliefsim.api import compare
     from reliefsim.report import format_comparison
     _check_executor(args)  # compare opens the store before any run: a bad --db fails first
+    if args.xlsx and not args.xlsx.parent.is_dir():
+        raise ReliefsimError(f"--xlsx {args.xlsx}: folder {args.xlsx.parent} does not exist")
     result = compare(args.a, args.b, reps=args.reps, households=args.households,
                      months=args.months, seed=args.seed, overrides=args.overrides,
                      workers=args.workers, dask=args.dask, unpaired=args.unpaired, db=args.db)
-    print(format_comparison(result))
+    print(format_comparison(result, args.lang))
+    if args.xlsx:
+        from reliefsim.exports import comparison_workbook
+
+        first = result.results_a[0].spec
+        path = comparison_workbook(result, args.xlsx, {
+            "reforms": (args.overrides and ", ".join(args.overrides)) or None,
+            "seed": first.seed, "replications": result.reps, "households": first.households,
+            "months": first.months, "start": first.scenario.start}, args.lang)
+        print(f"workbook written to {path}")
     if result.experiment_id is not None:
         print(f"\nstored as experiment {result.experiment_id} in {args.db}; "
               f"see: reliefsim report {result.experiment_id} --db {args.db}")
@@ -310,6 +424,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """``reliefsim sweep``: run (or resume) a design, streaming runs to the store."""
     from reliefsim.api import sweep
     _check_executor(args)
+    if args.xlsx and not args.xlsx.parent.is_dir():
+        raise ReliefsimError(f"--xlsx {args.xlsx}: folder {args.xlsx.parent} does not exist")
     result = sweep(args.scenario, args.vary, reps=args.reps, sample=args.sample,
                    households=args.households, months=args.months, seed=args.seed,
                    overrides=args.overrides, workers=args.workers, dask=args.dask,
@@ -317,38 +433,79 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"sweep stored as experiment {result.experiment_id} in {args.db}: "
           f"{result.ran} runs done now, {result.skipped} already stored")
     print(f"see: reliefsim results show {result.experiment_id} --db {args.db}")
+    if args.xlsx:
+        from reliefsim.exports import experiment_workbook
+        from reliefsim.store import open_store
+
+        path = experiment_workbook(open_store(args.db), result.experiment_id, args.xlsx,
+                                   args.lang)
+        print(f"workbook written to {path}")
     return 0
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """``reliefsim forecast``: table, CSV, Excel workbook and fan chart."""
-    from reliefsim.api import forecast, write_forecast
+    from reliefsim.api import forecast, reform_text, write_forecast
+    from reliefsim.i18n import pick
     from reliefsim.report import format_forecast
 
     _check_executor(args)
     table = forecast(args.scenario, years=args.years, reps=args.reps, households=args.households,
                      seed=args.seed, overrides=args.overrides, workers=args.workers,
                      dask=args.dask)
-    print(format_forecast(table, args.scenario, args.reps))
-    paths = write_forecast(table, args.out, f"Budget forecast — {args.scenario}")
+    print(format_forecast(table, args.scenario, args.reps, args.lang))
+    sc = _scenario(args.scenario, args.overrides)
+    v = sc.values(0)
+    settings = {"scenario": sc.name, "reforms": reform_text(args.overrides) or None,
+                "seed": args.seed if args.seed is not None else int(v.run.seed),
+                "replications": args.reps,
+                "households": args.households or int(v.run.households),
+                "start": sc.start, "warmup": int(v.run.warmup_months),
+                "years": ", ".join(str(y) for y in dict.fromkeys(table["year"]))}
+    paths = write_forecast(table, args.out, pick(f"Budget forecast — {args.scenario}",
+                                                 f"预算预测 — {args.scenario}", args.lang),
+                           args.lang, settings)
     print("written: " + ", ".join(str(p) for p in paths))
     return 0
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """``reliefsim sensitivity``: indices with confidence intervals."""
-    from reliefsim.api import sensitivity
-    from reliefsim.report import format_table
+    """``reliefsim sensitivity``: indices in the indicators' units, stored, plotted, exported."""
+    from reliefsim.api import SENSITIVITY_INDICATORS, sensitivity_study
+    from reliefsim.indicators import check_names, indicator
+    from reliefsim.report import format_sensitivity
+
     _check_executor(args)
-    table = sensitivity(args.scenario, args.param, method=args.method, n=args.n,
-                        households=args.households, months=args.months, seed=args.seed,
-                        overrides=args.overrides, workers=args.workers,
-                        dask=args.dask)
-    print(f"{args.method} sensitivity of {args.scenario}: *_conf = 95 % confidence "
-          "half-width")
-    for indicator, rows in table.groupby("indicator", sort=False):
-        print(f"\n{indicator}")
-        print(format_table(rows.drop(columns=["indicator"])))
+    chosen = check_names(args.indicator or SENSITIVITY_INDICATORS)
+    for flag in ("figure", "xlsx"):
+        path = getattr(args, flag)
+        if path is not None and not path.parent.is_dir():
+            raise ReliefsimError(f"--{flag} {path}: folder {path.parent} does not exist")
+    study = sensitivity_study(args.scenario, args.param, method=args.method, n=args.n,
+                              households=args.households, months=args.months, seed=args.seed,
+                              overrides=args.overrides, workers=args.workers, dask=args.dask,
+                              indicators=chosen, db=None if args.no_store else args.db)
+    print(format_sensitivity(study.table, args.method, args.scenario, args.lang))
+    if study.experiment_id is not None:
+        print(f"\nstored as experiment {study.experiment_id} in {args.db}; see: reliefsim "
+              f"report {study.experiment_id} --db {args.db}")
+    if args.figure:
+        from reliefsim.figures import sensitivity
+
+        units = {n: indicator(n).unit for n in chosen}
+        print(f"figure written to "
+              f"{sensitivity(study.table, args.method, units, args.figure, args.lang)}")
+    if args.xlsx:
+        from reliefsim.exports import sensitivity_workbook
+
+        st = study.settings
+        path = sensitivity_workbook(study.table, args.method, study.samples, args.xlsx, {
+            "scenario": st["scenario"], "reforms": st["overrides"] or None,
+            "levers": ", ".join(f"{k} {lo:g}–{hi:g}" for k, (lo, hi) in
+                                zip(st["names"], st["bounds"], strict=True)),
+            "seed": st["seed"], "households": st["households"], "months": st["months"],
+            "start": st["start"]}, args.lang)
+        print(f"workbook written to {path}")
     return 0
 
 
@@ -361,8 +518,14 @@ def cmd_results(args: argparse.Namespace) -> int:
 
     engine = open_store(args.db, must_exist=True)
     if args.action == "list":
+        from reliefsim.i18n import pick
+
         rows = list_experiments(engine)
-        print(format_table(pd.DataFrame(rows)) if rows else "no experiments stored")
+        table = pd.DataFrame(rows)
+        if args.lang == "zh" and rows:
+            table.columns = ["编号", "名称", "类型", "创建时间", "运行次数"]
+        print(format_table(table) if rows else pick("no experiments stored", "尚无已存储的实验",
+                                                    args.lang))
         return 0
     if args.experiment is None:
         raise ReliefsimError(f"results {args.action}: give an experiment id "
@@ -372,11 +535,39 @@ def cmd_results(args: argparse.Namespace) -> int:
         if not runs:
             print("no runs")
             return 0
-        print(format_design(runs, metrics_frame(engine, args.experiment, summary_only=True)))
+        print(format_design(runs, metrics_frame(engine, args.experiment, summary_only=True),
+                            args.lang))
         return 0
-    frame = metrics_frame(engine, args.experiment, summary_only=not args.monthly)
     out = args.out or Path(f"experiment-{args.experiment}.{args.format}")
     out.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "xlsx":
+        from reliefsim.exports import experiment_workbook
+
+        kinds = {e["id"]: e["kind"] for e in list_experiments(engine)}
+        if kinds.get(args.experiment) == "sensitivity":
+            from reliefsim.api import stored_sensitivity
+            from reliefsim.exports import sensitivity_workbook
+
+            study = stored_sensitivity(args.db, args.experiment)
+            st = study.settings
+            path = sensitivity_workbook(study.table, study.method, study.samples, out, {
+                "experiment": args.experiment, "scenario": st["scenario"],
+                "reforms": st["overrides"] or None,
+                "levers": ", ".join(f"{k} {lo:g}–{hi:g}" for k, (lo, hi) in
+                                    zip(st["names"], st["bounds"], strict=True)),
+                "seed": st["seed"], "households": st["households"], "months": st["months"],
+                "start": st["start"]}, args.lang)
+        else:
+            path = experiment_workbook(engine, args.experiment, out, args.lang,
+                                       by_district=args.by == "district", monthly=args.monthly)
+        print(f"exported experiment {args.experiment} to {path}")
+        return 0
+    if args.by == "district":
+        from reliefsim.store import district_frame
+
+        frame = district_frame(engine, args.experiment)
+    else:
+        frame = metrics_frame(engine, args.experiment, summary_only=not args.monthly)
     tmp = out.with_name(f".{out.name}.partial")
     if args.format == "csv":
         frame.to_csv(tmp, index=False)
@@ -446,7 +637,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from reliefsim.report_page import build_report
     from reliefsim.store import open_store
 
-    path = build_report(open_store(args.db, must_exist=True), args.experiment, args.out)
+    path = build_report(open_store(args.db, must_exist=True), args.experiment, args.out,
+                        args.lang, args.point, args.db)
     print(f"report written to {path} (figures beside it)")
     return 0
 
@@ -481,13 +673,16 @@ def cmd_classify(args: argparse.Namespace) -> int:
     out = args.output
     if out.parent and not out.parent.exists():
         raise ReliefsimError(f"--output {out}: folder {out.parent} does not exist")
-    frame = classify(args.households, args.members, args.scenario, args.overrides, args.month)
+    frame = classify(args.households, args.members, args.scenario, args.overrides, args.month,
+                     explain=args.explain, lang=args.lang)
     fd, tmp = tempfile.mkstemp(dir=out.parent or ".", prefix=".classify-", suffix=".csv")
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(frame.columns)
-            for row in frame.itertuples(index=False):
+            if args.explain:
+                writer.writerows(frame.itertuples(index=False))
+            for row in ([] if args.explain else frame.itertuples(index=False)):
                 writer.writerow([row.household_id, row.tier, f"{row.basic_living:.2f}",
                                  f"{row.income_pc:.2f}", row.assets_ok, row.size])
         os.replace(tmp, out)

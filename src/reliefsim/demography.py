@@ -435,6 +435,9 @@ def _moving_in(pop: Population, v: Values, streams: Streams, t: int, vacated: np
     pop.saving[slots] = settle(pop.facts, slots, v, chosen["asset_factor"])
     pop.misreporter[slots] = chosen["misreporter"]
     pop.hid[slots] = pop.new_ids(len(slots))
+    if pop.unit_weights:
+        pop.weight[slots] = 1.0
+        return slots
     weights = inv_prob[a]
     placed = pop.district[slots]
     sums = np.bincount(placed, weights=weights, minlength=n_districts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
@@ -18,15 +18,27 @@ from reliefsim.kernels import warm_up
 from reliefsim.results import RunResult, RunSpec
 
 
-def run_spec(spec: RunSpec) -> RunResult:
-    """Run one spec (in any process) and return its indicators and monthly series."""
+def run_spec(spec: RunSpec, on_month: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run one spec (in any process) and return its indicators and monthly series.
+
+    Args:
+        spec: the run.
+        on_month: called after each month with (months done, months in all), e.g. to draw
+            a progress line.
+    """
     from reliefsim.model import ReliefModel
 
     start = time.perf_counter()
     model = ReliefModel(spec.scenario, households=spec.households, months=spec.months,
                         seed=spec.seed, replication=spec.replication,
                         overrides=spec.point or None, story=False)
-    summary = model.run()
+    if on_month is None:
+        summary = model.run()
+    else:
+        while model.running:
+            model.step()
+            on_month(model.month, model.months_total)
+        summary = model.summary()
     first = min(model.warmup, max(model.month - 1, 0))
     return RunResult(spec, summary, model.ledger.districts, model.ledger.by_district(first),
                      model.ledger.city(), time.perf_counter() - start, dict(model.stage_seconds),

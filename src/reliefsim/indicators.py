@@ -91,6 +91,7 @@ class Indicator:
         section: the table section it belongs to.
         formula: computes it from a :class:`Means` (or from a run's events, see ``special``).
         special: computed from the run's event records, not the series (days to payment).
+        convention_zh: the convention in Chinese (empty: detail rows, shown in English).
     """
 
     name: str
@@ -101,6 +102,7 @@ class Indicator:
     section: str
     formula: Callable[[Means], float]
     special: bool = False
+    convention_zh: str = ""
 
     def label(self, lang: str = "en") -> str:
         """The label in ``lang`` (``en`` or ``zh``)."""
@@ -288,103 +290,134 @@ def _days(q: float) -> Callable[[Means], float]:
 
 
 def _i(name: str, unit: str, section: str, en: str, zh: str, convention: str,
-       formula: Callable[[Means], float], special: bool = False) -> Indicator:
-    return Indicator(name, unit, convention, en, zh, section, formula, special)
+       formula: Callable[[Means], float], special: bool = False,
+       zh_convention: str = "") -> Indicator:
+    return Indicator(name, unit, convention, en, zh, section, formula, special, zh_convention)
 
 
 def _build_indicators() -> tuple[Indicator, ...]:
     ind = [
         _i("truly_eligible_households", "households", "coverage", "truly eligible households",
-           "应保家庭数", "monthly average, any tier", lambda s: s.eligible),
+           "应保家庭数", "monthly average, any tier", lambda s: s.eligible,
+           zh_convention="月均，任一档次"),
         _i("enrolled_households", "households", "coverage", "enrolled households",
            "在保家庭数", "monthly average, a tier or the gradual-exit period",
-           lambda s: s.enrolled),
+           lambda s: s.enrolled,
+           zh_convention="月均，含在册各档次及渐退期"),
         _i("missed_households", "households", "coverage", "missed households", "漏保家庭数",
-           "truly eligible, not enrolled; monthly average", lambda s: s.missed),
+           "truly eligible, not enrolled; monthly average", lambda s: s.missed,
+           zh_convention="应保未保家庭，月均"),
         _i("missed_rate", "share", "coverage", "missed rate", "漏保率",
            "exclusion error: missed ÷ truly eligible (household-months)",
-           lambda s: share(s.missed, s.eligible)),
+           lambda s: share(s.missed, s.eligible),
+           zh_convention="漏保（排斥误差）：应保未保 ÷ 应保（按户月）"),
     ]
     for tier in ENROLMENT_STATES[1:]:
         ind.append(_i(f"missed_rate.{tier}", "share", "coverage",
                       f"missed rate, {TIER_EN[tier]}", f"漏保率（{TIER_ZH[tier]}）",
                       f"truly {tier} households not enrolled ÷ truly {tier}",
-                      lambda s, t=tier: share(s.get(f"missed_{t}"), s.get(f"true_{t}"))))
+                      lambda s, t=tier: share(s.get(f"missed_{t}"), s.get(f"true_{t}")),
+                      zh_convention=f"应为{TIER_ZH[tier]}而未纳入的家庭 ÷ "
+                                    f"应为{TIER_ZH[tier]}的家庭"))
     ind += [
         _i("missed_money", "yuan/year", "coverage", "money missed households should get",
            "漏保家庭应得未得金额", "basic living + special assistance by their true tier",
-           lambda s: s.missed_money),
+           lambda s: s.missed_money,
+           zh_convention="漏保家庭按真实档次应得的基本生活救助与专项救助"),
         _i("takeup_rate", "share", "coverage", "take-up among the eligible", "应保尽保率",
            "truly eligible households enrolled ÷ truly eligible (1 − missed rate)",
-           lambda s: share(s.enrolled_eligible, s.eligible)),
+           lambda s: share(s.enrolled_eligible, s.eligible),
+           zh_convention="应保且在保 ÷ 应保（= 1 − 漏保率）"),
     ]
     for tier in ENROLMENT_STATES[1:]:
         ind.append(_i(f"enrolled.{tier}", "households", "caseload",
                       f"households enrolled as {TIER_EN[tier]}", f"{TIER_ZH[tier]}户数",
                       f"enrolled as {tier} (gradual exit on its own line); monthly average",
-                      lambda s, t=tier: s.get(f"enrolled_{t}")))
+                      lambda s, t=tier: s.get(f"enrolled_{t}"),
+                      zh_convention=(
+                          "无档次的户籍家庭中单人保成员所在家庭，每户计一次，月均"
+                          if tier == "individual" else
+                          f"认定为{TIER_ZH[tier]}的家庭（渐退期单列），月均")))
         ind.append(_i(f"enrolled_people.{tier}", "people", "caseload",
                       f"people enrolled as {TIER_EN[tier]}", f"{TIER_ZH[tier]}人数",
                       f"members enrolled as {tier} (for individual enrolment, the members "
                       "enrolled on their own); monthly average",
-                      lambda s, t=tier: s.get(f"enrolled_people_{t}")))
+                      lambda s, t=tier: s.get(f"enrolled_people_{t}"),
+                      zh_convention=f"认定为{TIER_ZH[tier]}家庭的人口（单人保只计单人保成员），月均"))
     ind += [
         _i("enrolled.gradual_exit", "households", "caseload",
            "households in the gradual-exit period", "渐退期户数",
            "enrolled households whose tier ended, still paid; monthly average",
-           lambda s: s.in_exit),
+           lambda s: s.in_exit,
+           zh_convention="档次已终止、仍在领取的家庭，月均"),
         _i("enrolled_people.gradual_exit", "people", "caseload",
            "people in the gradual-exit period", "渐退期人数",
            "members of households in their gradual-exit period; monthly average",
            lambda s: s.enrolled_people - sum(s.get(f"enrolled_people_{t}")
-                                             for t in ENROLMENT_STATES[1:])),
+                                             for t in ENROLMENT_STATES[1:]),
+           zh_convention="渐退期家庭人口，月均"),
         _i("caseload.low_income_households", "households", "caseload",
            "destitute + dibao + marginal households", "特困、低保、低保边缘户数",
            "enrolled as destitute, dibao or marginal, their gradual exit, and households with "
            "individually enrolled members (Beijing's 'dibao, destitute and low-income')",
-           lambda s: s.low_income_households),
+           lambda s: s.low_income_households,
+           zh_convention="特困、低保、低保边缘在册家庭及其渐退期家庭，以及单人保家庭（北京“低保、特困和低收入”口径）"),
         _i("caseload.low_income_people", "people", "caseload",
            "destitute + dibao + marginal people", "特困、低保、低保边缘人数",
            "the same households' members (individually enrolled members only, for theirs); "
            "people ÷ households = mean size of these households",
-           lambda s: s.low_income_people),
+           lambda s: s.low_income_people,
+           zh_convention="上述家庭的人口（单人保家庭只计单人保成员）；人数 ÷ 户数 = 户均人数"),
         _i("caseload.mean_size", "people", "caseload", "people per low-income household",
            "低收入家庭户均人数", "caseload people ÷ caseload households (one base)",
-           lambda s: share(s.low_income_people, s.low_income_households)),
+           lambda s: share(s.low_income_people, s.low_income_households),
+           zh_convention="低收入人数 ÷ 低收入户数（同一口径）"),
         _i("leakage_of_recipients", "share", "leakage", "leakage, of recipients",
            "错保率（按户）", "inclusion error, of recipients: on the rolls (a tier or individual "
            "members) but not truly eligible ÷ on the rolls (gradual exit excluded)",
-           lambda s: share(s.leak_households, s.enrolled_tiered)),
+           lambda s: share(s.leak_households, s.enrolled_tiered),
+           zh_convention="错保（纳入误差，按户）：在册但不应保 ÷ 在册（不含渐退期）"),
         _i("leakage_of_money", "share", "leakage", "leakage, of money", "错保率（按资金）",
            "inclusion error, of money: spending to not-eligible households (and one-off aid "
-           "without a true shock) ÷ all spending", lambda s: share(s.leak_money, s.spend_total)),
+           "without a true shock) ÷ all spending", lambda s: share(s.leak_money, s.spend_total),
+           zh_convention="错保（纳入误差，按资金）：发给不应保家庭的资金"
+                         "（及无真实急难的一次性救助）÷ 全部支出"),
         _i("over_tiered_households", "households", "leakage", "over-tiered households",
            "档次偏高户数", "enrolled in a more generous tier than their true one; monthly "
-           "average", lambda s: s.over_tiered),
+           "average", lambda s: s.over_tiered,
+           zh_convention="认定档次高于真实档次的家庭，月均"),
         _i("gradual_exit_spending", "yuan/year", "leakage", "gradual-exit spending",
            "渐退期支出", "entitled by the rules: on its own line, not leakage",
-           lambda s: s.spend_gradual_exit),
+           lambda s: s.spend_gradual_exit,
+           zh_convention="按规定应发：单列，不计入错保"),
     ]
     for prog in PROGRAMMES:
         ind.append(_i(f"spend.{prog}", "yuan/year", "budget", PROGRAMME_EN[prog],
-                      PROGRAMME_ZH[prog], "yuan per year", lambda s, p=prog: s.get(f"spend_{p}")))
+                      PROGRAMME_ZH[prog], "yuan per year", lambda s, p=prog: s.get(f"spend_{p}"),
+                      zh_convention="元/年"))
     ind += [
         _i("spend.total", "yuan/year", "budget", "all spending", "支出合计", "all programmes",
-           lambda s: s.spend_total),
+           lambda s: s.spend_total,
+           zh_convention="全部项目"),
         _i("spend.per_person_month", "yuan/person/month", "budget",
            "basic living per enrolled person", "人均月基本生活救助",
            "basic living + gradual exit ÷ people enrolled (incl. gradual exit) ÷ 12",
-           lambda s: share(s.spend_basic_living + s.spend_gradual_exit, 12 * s.enrolled_people)),
+           lambda s: share(s.spend_basic_living + s.spend_gradual_exit, 12 * s.enrolled_people),
+           zh_convention="（基本生活救助 + 渐退期救助金）÷ 在保人数（含渐退期）÷ 12"),
         _i("visits", "visits/year", "budget", "home visits", "入户核查次数", "per year",
-           lambda s: s.visits),
+           lambda s: s.visits,
+           zh_convention="每年"),
         _i("visit_cost", "yuan/year", "budget", "cost of home visits", "入户核查成本",
-           "visits × casework.visit_cost", lambda s: s.visit_cost),
+           "visits × casework.visit_cost", lambda s: s.visit_cost,
+           zh_convention="入户核查次数 × casework.visit_cost"),
         _i("warnings", "warnings/year", "warnings", "warnings raised", "预警数",
-           "all rules; each rule firing counts once", lambda s: s.warnings),
+           "all rules; each rule firing counts once", lambda s: s.warnings,
+           zh_convention="全部预警规则；每条规则触发计一次"),
         _i("warnings_per_10k", "warnings/10,000 households/year", "warnings",
            "warnings per 10,000 households", "每万户预警数",
            "warnings per year ÷ households × 10,000 (Longwan ≈ 12)",
-           lambda s: 1e4 * share(s.warnings, s.households)),
+           lambda s: 1e4 * share(s.warnings, s.households),
+           zh_convention="每年预警数 ÷ 家庭户数 × 10,000（龙湾约 12）"),
     ]
     for rule in WARNING_RULES:
         ind.append(_i(f"warnings.{rule}", "warnings/year", "detail",
@@ -393,53 +426,68 @@ def _build_indicators() -> tuple[Indicator, ...]:
     ind += [
         _i("warnings_visited", "warnings/year", "warnings", "warnings visited",
            "已入户核查的预警", "warnings whose household was visited (any time after)",
-           lambda s: s.warnings_visited),
+           lambda s: s.warnings_visited,
+           zh_convention="其家庭已入户核查的预警（预警后任意时间）"),
         _i("warnings_helped", "warnings/year", "warnings", "warnings that led to help",
            "带来救助的预警", "new enrolment, a higher-paying tier or new one-off aid within "
-           "warnings.followup_months of the warning", lambda s: s.warnings_helped),
+           "warnings.followup_months of the warning", lambda s: s.warnings_helped,
+           zh_convention="预警后 warnings.followup_months 个月内新纳入、调高档次"
+                         "或获得新的一次性救助"),
         _i("warning_precision", "share", "warnings", "warning precision", "预警精准率",
            "warnings that led to help ÷ warnings (Longwan 2025: 103 / 373 = 0.276)",
-           lambda s: share(s.warnings_helped, s.warnings)),
+           lambda s: share(s.warnings_helped, s.warnings),
+           zh_convention="带来救助的预警 ÷ 预警（龙湾 2025 年：103 / 373 = 0.276）"),
         _i("warning_precision_visited", "share", "warnings", "precision among visited",
            "核查后精准率", "warnings that led to help ÷ warnings visited",
-           lambda s: share(s.warnings_helped, s.warnings_visited)),
+           lambda s: share(s.warnings_helped, s.warnings_visited),
+           zh_convention="带来救助的预警 ÷ 已核查预警"),
         _i("warning_recall", "share", "warnings", "warning recall", "预警覆盖率",
            "newly eligible households warned during their spell ÷ newly eligible",
-           lambda s: share(s.spells_found, s.spells_ended)),
+           lambda s: share(s.spells_found, s.spells_ended),
+           zh_convention="应保期内被预警的新应保家庭 ÷ 新应保家庭"),
         _i("applications", "households/year", "warnings", "applications", "主动申请数",
-           "households applying (人找政策)", lambda s: s.applications),
+           "households applying (人找政策)", lambda s: s.applications,
+           zh_convention="主动申请的家庭（人找政策）"),
         _i("backlog", "households", "warnings", "cases waiting", "待核查案件",
-           "cases waiting at month end; monthly average", lambda s: s.backlog),
-        _i("days_to_payment.median", "days", "warnings", "days to first payment, median",
+           "cases waiting at month end; monthly average", lambda s: s.backlog,
+           zh_convention="月末待核查案件，月均"),
+        _i("days_to_payment.median", "days", "warnings", "days to payment, median",
            "首次发放天数（中位数）", "onset of hardship → first payment (enrolment or "
-           "temporary aid)", _days(0.5), special=True),
-        _i("days_to_payment.p90", "days", "warnings", "days to first payment, 90th pct",
-           "首次发放天数（90分位）", "90th percentile", _days(0.9), special=True),
+           "temporary aid)", _days(0.5), special=True,
+           zh_convention="陷入困难 → 首次发放（纳入救助或临时救助）"),
+        _i("days_to_payment.p90", "days", "warnings", "days to payment, 90th pct",
+           "首次发放天数（90分位）", "90th percentile", _days(0.9), special=True,
+           zh_convention="90 分位"),
     ]
     for q in (10, 25, 75):
         ind.append(_i(f"days_to_payment.p{q}", "days", "detail",
-                      f"days to first payment, {q}th pct", f"首次发放天数（{q}分位）",
+                      f"days to payment, {q}th pct", f"首次发放天数（{q}分位）",
                       f"{q}th percentile", _days(q / 100), special=True))
     bottom = BOTTOM_TENTHS / TENTHS
     ind += [
         _i("poverty_headcount", "share of people", "outcomes", "poverty headcount",
            "贫困发生率", "disposable income per capita < metrics.poverty_line_multiple × "
-           "dibao line, after transfers", lambda s: share(s.poor_people, s.people)),
+           "dibao line, after transfers", lambda s: share(s.poor_people, s.people),
+           zh_convention="救助后人均可支配收入 < metrics.poverty_line_multiple × 低保标准"),
         _i("poverty_gap", "share", "outcomes", "poverty gap", "贫困缺口率",
            "FGT(1): Σ people × gap ÷ Σ people × line",
-           lambda s: share(s.poverty_gap, s.poverty_gap_max)),
+           lambda s: share(s.poverty_gap, s.poverty_gap_max),
+           zh_convention="FGT(1)：Σ 人数 × 缺口 ÷ Σ 人数 × 贫困线"),
         _i("cliff_falls", "households/year", "outcomes", "cliff falls at exit", "退出断崖户数",
            "leavers whose disposable income per capita fell > metrics.cliff_share that month",
-           lambda s: s.cliff_falls),
+           lambda s: s.cliff_falls,
+           zh_convention="退出当月人均可支配收入下降超过 metrics.cliff_share 的家庭"),
         _i("targeting_differential", "difference of shares", "outcomes",
            "targeting differential", "瞄准差异",
            "participation among eligible − among not eligible (Ravallion)",
            lambda s: share(s.enrolled_eligible, s.eligible)
-           - share(s.enrolled - s.enrolled_eligible, s.households - s.eligible)),
+           - share(s.enrolled - s.enrolled_eligible, s.households - s.eligible),
+           zh_convention="应保家庭的参与率 − 不应保家庭的参与率（Ravallion）"),
         _i("coady_grosh_hoddinott", "ratio", "outcomes", "Coady–Grosh–Hoddinott ratio",
            "瞄准效率比", f"share of transfers to the poorest {bottom * 100:g} % (pre-transfer "
            f"income p.c.) ÷ {bottom:g}",
-           lambda s: share(s.transfers_bottom20, s.spend_total) / bottom),
+           lambda s: share(s.transfers_bottom20, s.spend_total) / bottom,
+           zh_convention="流向最穷 20 % 家庭（按转移前人均收入）的救助份额 ÷ 0.2"),
     ]
     for d in range(1, TENTHS + 1):
         ind.append(_i(f"transfers.decile_{d}", "yuan/year", "detail",
@@ -448,47 +496,63 @@ def _build_indicators() -> tuple[Indicator, ...]:
                       lambda s, k=d: s.get(f"transfers_decile_{k}")))
     ind += [
         _i("population.people", "people", "population", "resident people", "常住人口",
-           "monthly average", lambda s: s.people),
+           "monthly average", lambda s: s.people,
+           zh_convention="月均"),
         _i("population.households", "households", "population", "resident households",
-           "常住家庭户", "monthly average", lambda s: s.households),
+           "常住家庭户", "monthly average", lambda s: s.households,
+           zh_convention="月均"),
         _i("population.household_size", "people", "population", "people per household",
-           "户均人数", "people ÷ households", lambda s: share(s.people, s.households)),
+           "户均人数", "people ÷ households", lambda s: share(s.people, s.households),
+           zh_convention="人口 ÷ 家庭户"),
         _i("population.registered_share", "share of people", "population",
            "people with local registration", "户籍人口占比",
            "people in registered households ÷ people",
-           lambda s: share(s.registered_people, s.people)),
+           lambda s: share(s.registered_people, s.people),
+           zh_convention="户籍家庭人口 ÷ 人口"),
         _i("population.share_60plus", "share of people", "population", "aged 60 and over",
            "60岁及以上占比", "people aged 60+ ÷ people",
-           lambda s: share(s.elderly_people, s.people)),
+           lambda s: share(s.elderly_people, s.people),
+           zh_convention="60 岁及以上人口 ÷ 人口"),
         _i("population.share_65plus", "share of people", "population", "aged 65 and over",
            "65岁及以上占比", "people aged 65+ ÷ people",
-           lambda s: share(s.old_people_65, s.people)),
+           lambda s: share(s.old_people_65, s.people),
+           zh_convention="65 岁及以上人口 ÷ 人口"),
         _i("population.severe_disability_share", "share of people", "population",
            "severe disability", "重度残疾占比", "people with a severe disability ÷ people",
-           lambda s: share(s.severe_disability_people, s.people)),
+           lambda s: share(s.severe_disability_people, s.people),
+           zh_convention="重度残疾人口 ÷ 人口"),
         _i("population.birth_rate", "per 1,000 people/year", "population", "birth rate",
-           "出生率", "births per year ÷ people × 1,000", lambda s: 1e3 * share(s.births, s.people)),
+           "出生率", "births per year ÷ people × 1,000", lambda s: 1e3 * share(s.births, s.people),
+           zh_convention="每年出生 ÷ 人口 × 1,000"),
         _i("population.death_rate", "per 1,000 people/year", "population", "death rate",
-           "死亡率", "deaths per year ÷ people × 1,000", lambda s: 1e3 * share(s.deaths, s.people)),
+           "死亡率", "deaths per year ÷ people × 1,000", lambda s: 1e3 * share(s.deaths, s.people),
+           zh_convention="每年死亡 ÷ 人口 × 1,000"),
         _i("population.moved_in", "households/year", "population", "households moving in",
-           "迁入家庭", "per year", lambda s: s.moved_in),
+           "迁入家庭", "per year", lambda s: s.moved_in,
+           zh_convention="每年"),
         _i("population.moved_out", "households/year", "population", "households moving out",
-           "迁出家庭", "per year", lambda s: s.moved_out),
+           "迁出家庭", "per year", lambda s: s.moved_out,
+           zh_convention="每年"),
         _i("income.per_capita_year", "yuan/person/year", "population",
            "disposable income per person", "人均可支配收入",
            "household income after transfers ÷ people × 12",
-           lambda s: share(12 * s.income_people, s.people)),
+           lambda s: share(12 * s.income_people, s.people),
+           zh_convention="救助后家庭收入 ÷ 人口 × 12"),
         _i("unemployment_rate", "share", "population", "unemployment rate", "失业率",
            "job seekers ÷ (workers + job seekers), people",
-           lambda s: share(s.unemployed, s.employed + s.unemployed)),
+           lambda s: share(s.unemployed, s.employed + s.unemployed),
+           zh_convention="求职者 ÷（就业者 + 求职者），按人"),
         _i("che_rate", "share", "outcomes", "catastrophic health expenditure",
            "灾难性卫生支出发生率", "households whose 12-month medical out-of-pocket ≥ "
            "metrics.che_threshold × capacity to pay (income − subsistence)",
-           lambda s: share(s.che_households, s.households)),
+           lambda s: share(s.che_households, s.households),
+           zh_convention="近 12 个月医疗自付 ≥ metrics.che_threshold × 支付能力"
+                         "（收入 − 基本生活）的家庭"),
         _i("dibao_churn_quarterly", "share per quarter", "caseload", "dibao churn",
            "低保季度进出率", "dibao entries and exits per quarter (average of the two) ÷ "
            "dibao caseload",
-           lambda s: share((s.dibao_entries + s.dibao_exits) / 8, s.enrolled_dibao)),
+           lambda s: share((s.dibao_entries + s.dibao_exits) / 8, s.enrolled_dibao),
+           zh_convention="每季度进入与退出低保户数（两者平均）÷ 低保户数"),
     ]
     for t_true in ENROLMENT_STATES:
         for t_enr in ENROLMENT_STATES:
@@ -501,16 +565,52 @@ def _build_indicators() -> tuple[Indicator, ...]:
         ind.append(_i(f"lookups.{dept}", "look-ups/year", "privacy",
                       f"look-ups: {dept.replace('_', ' ')}", f"数据查询：{DEPARTMENT_ZH[dept]}",
                       "linked households queried each month (weighted)",
-                      lambda s, d=dept: s.get(f"lookups_{d}")))
+                      lambda s, d=dept: s.get(f"lookups_{d}"),
+                      zh_convention="每月查询的已联通家庭（加权）"))
     ind.append(_i("lookups_per_household_helped", "look-ups/year", "privacy",
                   "look-ups per household helped", "每户在保家庭的数据查询",
                   "all departments ÷ enrolled households",
-                  lambda s: share(s.lookups_total, s.enrolled)))
+                  lambda s: share(s.lookups_total, s.enrolled),
+           zh_convention="各部门查询合计 ÷ 在保家庭"))
     return tuple(ind)
 
 
 INDICATORS: tuple[Indicator, ...] = _build_indicators()
 BY_NAME: dict[str, Indicator] = {i.name: i for i in INDICATORS}
+
+def label(name: str, lang: str = "en") -> str:
+    """The label of indicator ``name`` in ``lang`` (see :func:`indicator`)."""
+    return indicator(name).label(lang)
+
+
+def convention(name: str, lang: str = "en") -> str:
+    """The convention of indicator ``name`` in ``lang`` (English where no Chinese is kept)."""
+    ind = indicator(name)
+    return (ind.convention_zh or ind.convention) if lang == "zh" else ind.convention
+
+
+def section_title(section: str, lang: str = "en") -> str:
+    """A table section's heading in ``lang``."""
+    en, zh = SECTIONS[section]
+    return zh if lang == "zh" else en
+
+
+def tier_label(tier: str, lang: str = "en") -> str:
+    """A tier's name in ``lang`` (特困, 低保, 低保边缘, 刚性支出困难, 无)."""
+    return TIER_ZH[tier] if lang == "zh" else TIER_EN[tier]
+
+
+def programme_label(prog: str, lang: str = "en") -> str:
+    """A programme's name in ``lang``; ``total`` is the sum of all."""
+    if prog == "total":
+        return "合计" if lang == "zh" else "total"
+    return PROGRAMME_ZH[prog] if lang == "zh" else PROGRAMME_EN[prog]
+
+
+def department_label(dept: str, lang: str = "en") -> str:
+    """A department's name in ``lang``."""
+    return DEPARTMENT_ZH[dept] if lang == "zh" else dept.replace("_", " ")
+
 
 HEADLINE: tuple[str, ...] = (
     "missed_rate", "leakage_of_recipients", "leakage_of_money", "spend.total",

@@ -80,6 +80,46 @@ def _choice(path: Path, line: int, column: str, text: str | None,
     return choices.index(value)
 
 
+def build_facts(hh: np.ndarray, house: dict[str, np.ndarray], member: dict[str, np.ndarray],
+                rigid_items: tuple[str, ...] | list[str] = RIGID_ITEMS) -> Facts:
+    """Facts of households given as columns named as in the CSV files (RULES.md §7).
+
+    Money is yuan per month except the ``_12m`` columns (sums over the last 12 months): they
+    become the rigid-expenditure window (the items in ``rigid_items``) and its income, and this
+    month's medical, care, rehabilitation and education costs are their 12-month average.
+
+    Args:
+        hh: per member, its household's index (ascending).
+        house: household columns (:data:`HOUSEHOLD_COLUMNS` but the identifier, plus
+            ``registered`` and, optionally, this month's disaster ``damage`` code).
+        member: member columns (:data:`MEMBER_COLUMNS` but the identifier), as numbers and
+            codes.
+        rigid_items: the policy's rigid-expenditure items.
+    """
+    n = len(house["wages"])
+    facts = Facts.zeros(np.asarray(hh, dtype=np.int64), n, 1)
+    facts.age[:] = member["age"]
+    facts.alive[:] = True
+    for name in ("works", "serious_illness", "unable_self_care"):
+        getattr(facts, name)[:] = np.asarray(member[name]).astype(bool)
+    facts.disability[:] = member["disability"]
+    facts.student[:] = member["student"]
+    facts.smartphone[:] = True
+    for name in ("wages", "pensions", "other_income", "financial_assets", "floor_space_pc",
+                 "rent", "homes_owned", "car", "has_capable_supporter", "registered"):
+        getattr(facts, name)[:] = house[name]
+    if "damage" in house:
+        facts.damage[:] = house["damage"]
+    facts.medical_oop[:] = house["medical_oop_12m"] / 12
+    facts.care[:] = house["care_12m"] / 12
+    facts.rehab[:] = house["rehab_12m"] / 12
+    facts.education[:] = house["education_12m"] / 12
+    facts.income_window[:] = house["income_12m"]
+    facts.rigid_window[:] = sum((np.asarray(house[ITEM_COLUMNS[i]], dtype=float)
+                                 for i in rigid_items), np.zeros(n))
+    return facts
+
+
 def read_microdata(households: str | Path, members: str | Path,
                    rigid_items: tuple[str, ...] = RIGID_ITEMS) -> Population:
     """Read the two CSV files into a population whose facts the rules can assess.
@@ -152,28 +192,9 @@ def read_microdata(households: str | Path, members: str | Path,
     order = np.argsort(hh, kind="stable")
     m = len(hh)
     member = {c: np.array(v)[order] if m else np.zeros(0) for c, v in cols.items()}
-    facts = Facts.zeros(hh[order], n, 1)
-    facts.age[:] = member["age"]
-    facts.alive[:] = True
-    facts.works[:] = member["works"].astype(bool)
-    facts.disability[:] = member["disability"]
-    facts.serious_illness[:] = member["serious_illness"].astype(bool)
-    facts.unable_self_care[:] = member["unable_self_care"].astype(bool)
-    facts.student[:] = member["student"]
-    facts.smartphone[:] = True
-    for name in ("wages", "pensions", "other_income", "financial_assets", "floor_space_pc",
-                 "rent"):
-        getattr(facts, name)[:] = money[name]
-    facts.homes_owned[:] = homes
-    facts.car[:] = flags["car"]
-    facts.has_capable_supporter[:] = flags["has_capable_supporter"]
-    facts.registered[:] = registered[by_street]
-    facts.medical_oop[:] = money["medical_oop_12m"] / 12
-    facts.care[:] = money["care_12m"] / 12
-    facts.rehab[:] = money["rehab_12m"] / 12
-    facts.education[:] = money["education_12m"] / 12
-    facts.income_window[:] = money["income_12m"]
-    facts.rigid_window[:] = sum((money[ITEM_COLUMNS[i]] for i in rigid_items), np.zeros(n))
+    house = {**{c: col for c, col in money.items()}, "homes_owned": homes, **flags,
+             "registered": registered[by_street]}
+    facts = build_facts(hh[order], house, member, rigid_items)
     ids = np.array([r["household_id"].strip() for r in hrows])
     return Population(facts, weight, street, street.copy(), np.zeros(n, dtype=bool),
                       np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.float32),

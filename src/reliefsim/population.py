@@ -49,6 +49,8 @@ class Population:
         file_order: for imported households, the row each came from (they are stored street by
             street); None for a synthetic town.
         ids: household identifiers as text (imported files keep their own).
+        unit_weights: every household stands for one household (a classroom town): households
+            that move in count one each instead of the flow they replace.
     """
 
     facts: Facts
@@ -61,6 +63,7 @@ class Population:
     district_names: tuple[str, ...] = ()
     file_order: np.ndarray | None = None
     text_ids: Sequence[str] | None = None
+    unit_weights: bool = False
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.district) < 0):

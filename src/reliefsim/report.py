@@ -7,34 +7,21 @@ import math
 import textwrap
 from typing import Any
 
-from reliefsim.indicators import INDICATORS, SECTIONS, indicator
+from reliefsim.i18n import is_money, is_share, number, pick, shown_unit, text_width, with_unit, wrap
+from reliefsim.indicators import (
+    INDICATORS,
+    PROGRAMMES,
+    convention,
+    indicator,
+    programme_label,
+    section_title,
+)
 from reliefsim.results import UNPAIRED_OFFSET
 from reliefsim.scenario import settings_text
 
 SUMMARY_SECTIONS = ("coverage", "caseload", "leakage", "budget", "warnings", "outcomes",
                     "population", "privacy")
 """The sections of a run's summary, in order (the ``detail`` section is left to exports)."""
-
-
-def fmt(value: float, unit: str) -> str:
-    """A number formatted for its unit (shares as %, money in million yuan)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if unit.startswith("share") or unit == "difference of shares":
-        return f"{100 * value:.1f} %"
-    if unit.startswith("yuan/person"):
-        return f"{value:,.0f} {unit}"
-    if unit.startswith("yuan"):
-        return f"{value / 1e6:,.1f} M" + unit[4:]
-    if unit == "ratio":
-        return f"{value:.2f}"
-    if unit.startswith("per 1,000"):
-        return f"{value:.2f} ‰{unit[len('per 1,000'):].replace(' people', '')}"
-    if unit == "people" and abs(value) < 100:
-        return f"{value:.2f} people"
-    if unit == "days":
-        return f"{value:.0f} days"
-    return f"{value:,.0f} {unit}"
 
 
 def format_stages(stage_seconds: dict[str, float], months: int, households: int,
@@ -67,19 +54,33 @@ def summary_rows(section: str) -> list[str]:
     return [i.name for i in INDICATORS if i.section == section]
 
 
-def format_summary(summary: dict[str, float], title: str) -> str:
-    """The summary as aligned text, each number with its convention."""
-    lines = [*textwrap.wrap(title, 78), "=" * min(len(title), 78)]
+def format_summary(summary: dict[str, float], title: str, lang: str = "en") -> str:
+    """The summary as aligned text.
+
+    Each indicator's label and value in its unit, and below it the indicator's name (for
+    ``--indicator`` and exports) and its convention.
+    """
+    lines = [*textwrap.wrap(title, 78), "=" * min(text_width(title), 78)]
     for section in SUMMARY_SECTIONS:
         lines.append("")
-        lines.append(SECTIONS[section][0])
+        lines.append(section_title(section, lang))
         for name in summary_rows(section):
             ind = indicator(name)
-            lines.append(f"  {name:<34} {fmt(summary.get(name, float('nan')), ind.unit):>20}")
-            if ind.convention:
-                lines.extend(textwrap.wrap(ind.convention, 76, initial_indent="      ",
-                                           subsequent_indent="      "))
+            text = ind.label(lang)
+            value = with_unit(summary.get(name, float("nan")), ind.unit, lang)
+            pad = 56 - text_width(text) - text_width(value)
+            lines.append(f"  {text}{' ' * max(pad, 2)}{value}")
+            lines.extend("      " + line for line in wrap(f"[{name}] {convention(name, lang)}",
+                                                                  72))
     return "\n".join(lines)
+
+
+def _ljust(text: str, width: int) -> str:
+    return text + " " * max(width - text_width(text), 0)
+
+
+def _rjust(text: str, width: int) -> str:
+    return " " * max(width - text_width(text), 0) + text
 
 
 def format_table(frame: Any) -> str:
@@ -95,72 +96,119 @@ def format_table(frame: Any) -> str:
 
     cols = [str(c) for c in frame.columns]
     body = [[cell(x) for x in row] for row in frame.itertuples(index=False)]
-    widths = [max([len(c)] + [len(r[k]) for r in body]) for k, c in enumerate(cols)]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
-    lines += ["  ".join(x.rjust(w) for x, w in zip(r, widths, strict=True)) for r in body]
+    widths = [max([text_width(c)] + [text_width(r[k]) for r in body])
+              for k, c in enumerate(cols)]
+    lines = ["  ".join(_rjust(c, w) for c, w in zip(cols, widths, strict=True))]
+    lines += ["  ".join(_rjust(x, w) for x, w in zip(r, widths, strict=True)) for r in body]
     return "\n".join(lines)
 
 
-def format_comparison(result: Any) -> str:
-    """A paired comparison as an 80-column table with its conventions."""
+def format_comparison(result: Any, lang: str = "en") -> str:
+    """A paired comparison as an 80-column table: label, A, B, B − A and its 95 % interval.
+
+    Shares are shown in %, their changes in percentage points (pt); money in million yuan.
+    """
     has_unpaired = "unpaired_low" in result.table
-    lines = [f"{result.b} − {result.a}: {result.reps} paired replications on common random "
-             "numbers", "95 % interval of the mean paired difference (t distribution)", ""]
-    head = f"{'indicator':<23}{'A':>10}{'B':>10}{'B − A':>10}  {'95 % interval':<24}"
+    zh = lang == "zh"
+    lines = [pick(f"{result.b} − {result.a}: {result.reps} paired replications on common "
+                  "random numbers",
+                  f"{result.b} − {result.a}：{result.reps} 次配对重复（共同随机数）", lang),
+             pick("95 % interval of the mean paired difference (t distribution)",
+                  "配对差均值的 95% 置信区间（t 分布）", lang), ""]
+    head = (_ljust(pick("indicator", "指标", lang), 28) + _rjust("A", 9) + _rjust("B", 9)
+            + _rjust("B − A", 11) + "  " + pick("95 % interval", "95% 置信区间", lang))
     lines.append(head)
     for row in result.table.itertuples(index=False):
-        unit = _kind(row.indicator)
-        interval = f"[{fmt_short(row.low, unit)}, {fmt_short(row.high, unit)}]"
-        lines.append(f"{row.indicator[:23]:<23}{fmt_short(row.a, unit):>10}"
-                     f"{fmt_short(row.b, unit):>10}{fmt_short(row.diff, unit):>10}  {interval}")
+        unit = indicator(row.indicator).unit
+        name = indicator(row.indicator).label(lang)
+        if text_width(name) > 27:
+            name = name[: 13 if zh else 26] + "…"
+        interval = (f"[{_short(row.low, unit, True)}, {_short(row.high, unit, True)}]")
+        lines.append(_ljust(name, 28) + _rjust(_short(row.a, unit), 9)
+                     + _rjust(_short(row.b, unit), 9) + _rjust(_short(row.diff, unit, True), 11)
+                     + "  " + interval)
         if has_unpaired:
-            free = f"[{fmt_short(row.unpaired_low, unit)}, {fmt_short(row.unpaired_high, unit)}]"
-            lines.append(f"{'':<23}{'':>10}{'':>10}{'unpaired':>10}  {free}")
-    lines += ["", "shares in %, money in million yuan per year, counts per year"]
+            free = (f"[{_short(row.unpaired_low, unit, True)}, "
+                    f"{_short(row.unpaired_high, unit, True)}]")
+            lines.append(_ljust("", 28) + _rjust("", 18)
+                         + _rjust(pick("unpaired", "非配对", lang), 11) + "  " + free)
+    lines += ["", *wrap(pick("levels of shares in %, their changes in percentage points "
+                             "(pt); money in million yuan per year (M); counts per year",
+                             "比例以 % 表示，其变化以百分点（pt）表示；金额单位为百万元/年（M）；"
+                             "计数为每年", lang), 78)]
     return "\n".join(lines)
 
 
-def _kind(name: str) -> str:
-    """How ``fmt_short`` should show an indicator: share, yuan or count."""
-    unit = indicator(name).unit
-    if unit.startswith("share") or unit == "difference of shares":
-        return "share"
-    if unit.startswith("yuan"):
-        return "yuan"
-    return "count"
-
-
-def fmt_short(value: float, unit: str) -> str:
-    """A compact number for tables: % for shares, M for yuan."""
+def _short(value: float, unit: str, change: bool = False) -> str:
+    """A compact number for tables: 11.56% and +0.21pt for shares, 4,028M for money."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if unit == "share":
-        return f"{100 * value:.2f}%"
-    if unit == "yuan":
-        return f"{value / 1e6:,.0f}M" if abs(value) >= 1e9 else f"{value / 1e6:,.1f}M"
-    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:,.1f}"
+    if is_share(unit):
+        return f"{number(value, unit, change, 2, sign=change)}{'pt' if change else '%'}"
+    if is_money(unit):
+        return f"{number(value, unit, change, sign=change)}M"
+    x = float(value)
+    digits = 0 if abs(x) >= 1e4 else 1
+    if round(x, digits) == 0:
+        x = 0.0  # no "-0.0"
+    return f"{x:+,.{digits}f}" if change else f"{x:,.{digits}f}"
 
 
-def format_forecast(table: Any, scenario: str, reps: int) -> str:
-    """Forecast table: yuan per year (million) by programme with P10/P50/P90."""
-    lines = [f"Budget forecast — {scenario}: million yuan per year, P10 / P50 / P90 over "
-             f"{reps} replications", ""]
-    years = list(dict.fromkeys(table["year"]))
-    lines.append(f"{'programme':<14}" + "".join(f"{y:>13}" for y in years))
-    for prog in dict.fromkeys(table["programme"]):
+def format_forecast(table: Any, scenario: str, reps: int, lang: str = "en") -> str:
+    """Forecast table: million yuan per year by programme (fixed order) with P50 and P10–P90."""
+    lines = [pick(f"Budget forecast — {scenario}: million yuan per year, P50 and P10–P90 over "
+                  f"{reps} replications",
+                  f"预算预测 — {scenario}：百万元/年，P50 及 P10–P90（{reps} 次重复）", lang), ""]
+    years = [str(y) for y in dict.fromkeys(table["year"])]
+    lines.append(_ljust(pick("programme", "项目", lang), 16)
+                 + "".join(_rjust(y, 13) for y in years))
+    present = set(table["programme"])
+    for prog in (*[p for p in PROGRAMMES if p in present], "total"):
+        if prog not in present:
+            continue
         sub = table[table["programme"] == prog]
-        p50 = "".join(f"{v / 1e6:>13,.1f}" for v in sub["p50"])
-        band = "".join(f"{f'{a / 1e6:,.0f}–{b / 1e6:,.0f}':>13}"
+        p50 = "".join(_rjust(f"{v / 1e6:,.1f}", 13) for v in sub["p50"])
+        band = "".join(_rjust(f"{a / 1e6:,.0f}–{b / 1e6:,.0f}", 13)
                        for a, b in zip(sub["p10"], sub["p90"], strict=True))
-        lines.append(f"{prog:<14}{p50}")
-        lines.append(f"{'  P10–P90':<14}{band}")
+        lines.append(_ljust(programme_label(prog, lang)[:14], 16) + p50)
+        lines.append(_ljust("  P10–P90", 16) + band)
     return "\n".join(lines)
 
 
-DESIGN_COLUMNS = (
-    ("missed_rate", "missed"), ("leakage_of_recipients", "leak/rec"),
-    ("leakage_of_money", "leak/money"), ("spend.total", "spend/yr"), ("cliff_falls", "cliffs/yr"),
-)
+def format_sensitivity(table: Any, method: str, scenario: str, lang: str = "en") -> str:
+    """Sensitivity indices per indicator, effects in the indicator's shown unit.
+
+    Morris μ* and σ are changes of the indicator (points for shares, million yuan for money);
+    Sobol S1 and ST are shares of its variance. ``±`` is the 95 % confidence half-width.
+    """
+    lines = [pick(f"{method} sensitivity of {scenario}; ± = 95 % confidence half-width",
+                  f"{scenario} 的 {method} 敏感性分析；± 为 95% 置信区间半宽", lang)]
+    for name, rows in table.groupby("indicator", sort=False):
+        ind = indicator(name)
+        lines.append("")
+        if method == "morris":
+            u = shown_unit(ind.unit, lang, change=True)
+            lines.append(f"{ind.label(lang)} [{name}] — μ*, σ ({u})")
+            for r in rows.itertuples(index=False):
+                lines.append("  " + _ljust(r.parameter, 40)
+                             + _rjust(f"μ* {number(r.mu_star, ind.unit, True)}", 14)
+                             + _rjust(f"± {number(r.mu_star_conf, ind.unit, True)}", 12)
+                             + _rjust(f"σ {number(r.sigma, ind.unit, True)}", 14))
+        else:
+            lines.append(f"{ind.label(lang)} [{name}] — S1, ST "
+                         + pick("(share of variance)", "（方差占比）", lang))
+            for r in rows.itertuples(index=False):
+                lines.append("  " + _ljust(r.parameter, 40)
+                             + _rjust(f"S1 {r.S1:.2f} ± {r.S1_conf:.2f}", 18)
+                             + _rjust(f"ST {r.ST:.2f} ± {r.ST_conf:.2f}", 18))
+    return "\n".join(lines)
+
+
+DESIGN_COLUMNS = ("missed_rate", "leakage_of_recipients", "leakage_of_money", "spend.total",
+                  "cliff_falls")
+"""The headline indicators ``results show`` gives for each design point."""
+DESIGN_HEADS = {"en": ("missed", "leak/rec", "leak/money", "spend/yr", "cliffs/yr"),
+                "zh": ("漏保率", "错保率(户)", "错保率(资金)", "支出/年", "退出断崖/年")}
 
 
 def design_points(runs: list[dict]) -> list[tuple[str, str]]:
@@ -178,28 +226,34 @@ def design_rows(frame: Any, design: tuple[str, str]) -> Any:
     return frame[(frame["scenario"] == scenario) & (frame["point"] == point)]
 
 
-def format_design(runs: list[dict], summary: Any) -> str:
+def format_design(runs: list[dict], summary: Any, lang: str = "en") -> str:
     """Design points of an experiment and their headline means, within 80 columns."""
     points = design_points(runs)
     first = runs[0]
     unpaired = sum(r["replication"] >= UNPAIRED_OFFSET for r in runs)
     summary = summary[summary["replication"] < UNPAIRED_OFFSET]
-    lines = [f"{len(runs)} runs, {len(points)} design point(s), {first['households']:,} "
-             f"households × {first['months']} months, seed {first['seed']}", ""]
+    lines = [pick(f"{len(runs)} runs, {len(points)} design point(s), {first['households']:,} "
+                  f"households × {first['months']} months, seed {first['seed']}",
+                  f"{len(runs)} 次运行，{len(points)} 个方案，{first['households']:,} 户 × "
+                  f"{first['months']} 个月，随机种子 {first['seed']}", lang), ""]
     if unpaired:
-        lines.insert(1, f"({unpaired} unpaired runs on independent seeds, stored to show what "
-                        "pairing buys, are left out of the means)")
+        lines.insert(1, pick(f"({unpaired} unpaired runs on independent seeds, stored to show "
+                             "what pairing buys, are left out of the means)",
+                             f"（{unpaired} 次独立种子的非配对运行仅用于显示配对的好处，"
+                             "不计入均值）", lang))
     for k, (scen, point) in enumerate(points, start=1):
         settings = settings_text(json.loads(point))
         lines.extend(textwrap.wrap(f"P{k}: {scen} {settings}", 78, subsequent_indent="    "))
     lines.append("")
-    lines.append(f"{'point':<6}{'reps':>5}" + "".join(f"{h:>13}" for _, h in DESIGN_COLUMNS))
+    lines.append(_ljust(pick("point", "方案", lang), 6) + _rjust(pick("reps", "重复", lang), 5)
+                 + "".join(_rjust(h, 13) for h in DESIGN_HEADS[lang]))
     for k, design in enumerate(points, start=1):
         sub = design_rows(summary, design)
         means = sub.groupby("name")["value"].mean()
         reps = sub["replication"].nunique()
-        cells = "".join(f"{fmt_short(means.get(name, float('nan')), _kind(name)):>13}"
-                        for name, _ in DESIGN_COLUMNS)
+        cells = "".join(_rjust(_short(means.get(name, float("nan")), indicator(name).unit), 13)
+                        for name in DESIGN_COLUMNS)
         lines.append(f"{'P' + str(k):<6}{reps:>5}{cells}")
-    lines += ["", "mean over replications; shares in %, money in yuan per year (M = million)"]
+    lines += ["", pick("mean over replications; shares in %, money in million yuan per year (M)",
+                       "各次重复的均值；比例以 % 表示，金额单位为百万元/年（M）", lang)]
     return "\n".join(lines)

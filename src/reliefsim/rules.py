@@ -75,8 +75,14 @@ def assessed_income_pc(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
     return np.divide(income, size, out=np.zeros(len(size)), where=size > 0)
 
 
-def assets_ok(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
-    """RULES.md §2: financial assets, homes and car tests."""
+def asset_tests(f: Facts, v: Values, size: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RULES.md §2, the three asset tests apart: (financial assets, homes, car).
+
+    Financial assets per head at most ``policy.asset_limit_months`` × the dibao line; at most
+    one home, or two with floor space per head under ``policy.floor_space_avg``; no car, unless
+    a living member is seriously ill or severely disabled.
+    """
     p = v.policy
     assets_pc = np.divide(f.financial_assets, size, out=np.full(len(size), np.inf),
                           where=size > 0)
@@ -85,6 +91,12 @@ def assets_ok(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
     car = ~f.car.astype(bool)
     excused = np.flatnonzero((f.serious_illness | (f.disability == SEVERE)) & f.alive)
     car[f.hh[excused]] = True  # a car is excused by a seriously ill or disabled member
+    return financial, homes, car
+
+
+def assets_ok(f: Facts, v: Values, size: np.ndarray) -> np.ndarray:
+    """RULES.md §2: the household passes all three asset tests (:func:`asset_tests`)."""
+    financial, homes, car = asset_tests(f, v, size)
     return financial & homes & car
 
 
@@ -167,7 +179,7 @@ def individual_dibao(f: Facts, v: Values, households: np.ndarray) -> np.ndarray:
     p = v.policy
     members = individual_members(f, v, households)
     own = np.maximum(p.dibao_line - member_income(f, members), p.dibao_min_payment)
-    out = f.sum_members(members, own + _addon_shares(f, v, members) * p.dibao_line)
+    out = f.sum_members(members, own + addon_shares(f, v, members) * p.dibao_line)
     return out[households]
 
 
@@ -203,12 +215,16 @@ def dibao_addons(f: Facts, v: Values, households: np.ndarray | None = None) -> n
     p = v.policy
     members = (np.flatnonzero(f.alive) if households is None
                else (m := f.members_of(households))[f.alive[m]])
-    total = f.sum_members(members, _addon_shares(f, v, members)) * p.dibao_line
+    total = f.sum_members(members, addon_shares(f, v, members)) * p.dibao_line
     return total if households is None else total[households]
 
 
-def _addon_shares(f: Facts, v: Values, members: np.ndarray) -> np.ndarray:
-    """Per member, the largest add-on share that applies to it (0 where none does)."""
+def addon_shares(f: Facts, v: Values, members: np.ndarray) -> np.ndarray:
+    """Per member, the largest dibao add-on share that applies to it (0 where none does).
+
+    A member's add-on is its share × the dibao line (分类施保); a dibao household's add-ons are
+    the sum over its living members (:func:`dibao_addons`).
+    """
     p = v.policy
     a = p.addon_share
     age = f.age[members]
