@@ -99,7 +99,8 @@ def test_report_in_chinese_with_chinese_figures(store, tmp_path, capsys):
     assert main(["report", "1", "--db", store, "--out", str(tmp_path), "--lang", "zh"]) == 0
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page
-    for text in ("漏保率", "错保率（按户）", "渐退期户数", "预警漏斗", "分区结果", "朝阳区", "全市"):
+    for text in ("漏保率", "错保率（按户）", "渐退期户数", "预警漏斗", "分区结果", "朝阳区",
+                 "全市"):
         assert text in page, text
     assert page.count("data:image/png;base64,") == 8
 

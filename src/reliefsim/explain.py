@@ -31,20 +31,22 @@ from reliefsim.microdata import ITEM_COLUMNS, build_facts
 from reliefsim.scenario import Values
 
 HOUSEHOLD_INPUT: dict[str, Any] = {
-    "wages": 0.0, "pensions": 0.0, "other_income": 0.0, "financial_assets": 0.0,
+    "wages": None, "pensions": None, "other_income": 0.0, "financial_assets": 0.0,
     "homes_owned": 1, "floor_space_pc": 0.0, "car": 0, "rent": 0.0,
     "has_capable_supporter": 0, "income_12m": None, "medical_oop_12m": 0.0, "care_12m": 0.0,
     "rent_12m": None, "rehab_12m": 0.0, "education_12m": 0.0, "registered": 1,
     "damage": "none",
 }
-"""Household fields (as in households.csv) and their defaults: ``income_12m`` defaults to 12 ×
-the month's income and ``rent_12m`` to 12 × the rent; ``damage`` is this month's disaster
+"""Household fields (as in households.csv) and their defaults: ``wages`` and ``pensions``
+default to the sum of the members' ``wage`` and ``pension``, ``income_12m`` to 12 × the month's
+income and ``rent_12m`` to 12 × the rent; ``damage`` is this month's disaster
 damage (none, minor, damaged, collapsed), for the disaster grant."""
 MEMBER_INPUT: dict[str, Any] = {
     "age": 40.0, "works": 0, "disability": "none", "serious_illness": 0,
-    "unable_self_care": 0, "student": "none",
+    "unable_self_care": 0, "student": "none", "wage": 0.0, "pension": 0.0,
 }
-"""Member fields (as in members.csv) and their defaults."""
+"""Member fields (as in members.csv) and their defaults; a member's own ``wage`` (when working)
+and ``pension`` count for individual enrolment (单人保)."""
 FLAGS = ("car", "has_capable_supporter", "registered", "works", "serious_illness",
          "unable_self_care")
 LEVEL_ZH = {"primary": "小学", "secondary": "中学", "tertiary": "大学"}
@@ -109,23 +111,29 @@ def household_facts(households: Sequence[Mapping[str, Any]],
                for f, d in HOUSEHOLD_INPUT.items()}
         if isinstance(row["damage"], str):
             row["damage"] = DAMAGE_LEVELS.index(row["damage"])
+        if not ms:
+            raise ReliefsimError(f"{name}: no members; give at least one member")
+        mine = []
+        for j, m in enumerate(ms, start=1):
+            unknown = sorted(set(m) - set(MEMBER_INPUT) - {"household_id"})
+            if unknown:
+                raise ReliefsimError(f"{name}, member {j}: unknown field {unknown[0]!r}; "
+                                     f"expected some of {', '.join(MEMBER_INPUT)}")
+            mine.append({f: _value(f"{name}, member {j}", f, m[f], d)
+                         if f in m and m[f] is not None else _default_choice(f, d)
+                         for f, d in MEMBER_INPUT.items()})
+            hh.append(k)
+        mrows += mine
+        if row["wages"] is None:  # the members' wages, of those at work
+            row["wages"] = sum(r["wage"] for r in mine if r["works"])
+        if row["pensions"] is None:
+            row["pensions"] = sum(r["pension"] for r in mine)
         income = row["wages"] + row["pensions"] + row["other_income"]
         if row["income_12m"] is None:
             row["income_12m"] = 12 * income
         if row["rent_12m"] is None:
             row["rent_12m"] = 12 * row["rent"]
         rows.append(row)
-        if not ms:
-            raise ReliefsimError(f"{name}: no members; give at least one member")
-        for j, m in enumerate(ms, start=1):
-            unknown = sorted(set(m) - set(MEMBER_INPUT) - {"household_id"})
-            if unknown:
-                raise ReliefsimError(f"{name}, member {j}: unknown field {unknown[0]!r}; "
-                                     f"expected some of {', '.join(MEMBER_INPUT)}")
-            mrows.append({f: _value(f"{name}, member {j}", f, m[f], d)
-                          if f in m and m[f] is not None else _default_choice(f, d)
-                          for f, d in MEMBER_INPUT.items()})
-            hh.append(k)
     house = {f: np.array([r[f] for r in rows], dtype=float) for f in HOUSEHOLD_INPUT}
     member = {f: np.array([r[f] for r in mrows], dtype=float) for f in MEMBER_INPUT}
     return build_facts(np.array(hh, dtype=np.int64), house, member, tuple(rigid_items))
@@ -489,15 +497,16 @@ def _individual_text(e: Explanation, i: int, members: np.ndarray, lang: str) -> 
     """Individual enrolment (单人保) of a household without a tier: who, and how much."""
     f, p, a = e.facts, e.v.policy, e.assessment
     cap = p.individual_enrolment_multiplier * p.dibao_line
+    passes = bool(a.income_pc[i] < cap)
     out = ["", pick(f"Individual enrolment (单人保): household income per head "
                     f"{_y(a.income_pc[i])} < {p.individual_enrolment_multiplier:g} × "
-                    f"{_y(p.dibao_line)} = {_y(cap)}, assets and registration as above; a "
-                    "member with a severe disability or serious illness, no labour capacity "
-                    "and own income under the dibao line is enrolled alone",
+                    f"{_y(p.dibao_line)} = {_y(cap)}  {_mark(passes)}; assets and registration "
+                    "as above; a member with a severe disability or serious illness, no labour "
+                    "capacity and own income under the dibao line is enrolled alone",
                     f"单人保：家庭人均收入 {_y(a.income_pc[i])} < "
-                    f"{p.individual_enrolment_multiplier:g} × {_y(p.dibao_line)} = {_y(cap)}，"
-                    "财产与户籍同上；重度残疾或重病、无劳动能力且本人收入低于低保标准的成员"
-                    "单独纳入低保", lang)]
+                    f"{p.individual_enrolment_multiplier:g} × {_y(p.dibao_line)} = {_y(cap)}  "
+                    f"{_mark(passes)}；财产与户籍同上；重度残疾或重病、无劳动能力且本人收入低于"
+                    "低保标准的成员单独纳入低保", lang)]
     chosen = [j for j in members if e.individual_member[j]]
     if not chosen:
         out.append(pick("  no member is enrolled on their own", "  无成员单独纳入", lang))

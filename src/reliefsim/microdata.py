@@ -93,7 +93,7 @@ def build_facts(hh: np.ndarray, house: dict[str, np.ndarray], member: dict[str, 
         house: household columns (:data:`HOUSEHOLD_COLUMNS` but the identifier, plus
             ``registered`` and, optionally, this month's disaster ``damage`` code).
         member: member columns (:data:`MEMBER_COLUMNS` but the identifier), as numbers and
-            codes.
+            codes, and optionally each member's own ``wage`` and ``pension``.
         rigid_items: the policy's rigid-expenditure items.
     """
     n = len(house["wages"])
@@ -105,6 +105,9 @@ def build_facts(hh: np.ndarray, house: dict[str, np.ndarray], member: dict[str, 
     facts.disability[:] = member["disability"]
     facts.student[:] = member["student"]
     facts.smartphone[:] = True
+    for name in ("wage", "pension"):  # a member's own income, where given
+        if name in member:
+            getattr(facts, name)[:] = member[name]
     for name in ("wages", "pensions", "other_income", "financial_assets", "floor_space_pc",
                  "rent", "homes_owned", "car", "has_capable_supporter", "registered"):
         getattr(facts, name)[:] = house[name]
