@@ -174,19 +174,28 @@ def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
 
 
 def living_counts(alive: np.ndarray, starts: np.ndarray, counts: np.ndarray,
-                  households: np.ndarray | None = None) -> np.ndarray:
+                  households: np.ndarray | None = None, hh: np.ndarray | None = None
+                  ) -> np.ndarray:
     """Per household (or per given household), how many of its member slots hold a living person.
 
     ``np.add.reduceat`` over each household's block of member slots, in one pass without the
-    integer copy of ``alive``.
+    integer copy of ``alive``. For every household, given ``hh``, it is ``np.bincount(hh,
+    weights=alive)``: one streaming pass that adds each slot's 0 or 1 to its household, quicker
+    than a loop over blocks of a few slots each.
 
     Args:
         alive: per member slot, living (bool).
         starts: per household, its first member slot.
         counts: per household, its member slots.
         households: only these household indices (default every household).
+        hh: member slot → household (for every household at once).
     """
     if households is None:
+        if (hh is not None and alive.dtype == np.bool_ and hh.dtype.kind == "i"
+                and len(hh) == len(alive) and (len(hh) == 0 or 0 <= hh[0] <= hh[-1] < len(starts))):
+            out = np.zeros(len(starts))
+            _compiled().slot_counts(alive.view(np.uint8), hh, out)
+            return out
         households = np.arange(len(starts))
     households = np.ascontiguousarray(households, dtype=np.int64)
     out = np.empty(len(households))
@@ -337,6 +346,7 @@ def warm_up() -> None:
             member_incomes(hh, one, one, zero32, zero32, np.zeros(1, dtype=np.int16), zero32, 1)
             member_flows(hh, one, one, code, 2, code, zero, 1)
             member_range_counts(np.ones(1), hh, one, (one,) * 5, np.array([0, 1]))
+            living_counts(one, np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64), hh=hh)
     bounds = np.array([0, 1])
     for k in range(1, 4):
         range_counts(np.ones(1), (one,) * k, bounds)
@@ -445,6 +455,11 @@ def _compiled() -> SimpleNamespace:
             out[k] = total
 
     @jit
+    def slot_counts(alive, hh, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for i in range(hh.shape[0]):  # hh is ascending: its ends are its bounds
+            out[hh[i]] += alive[i]
+
+    @jit
     def range_counts(weight, masks, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
         k = len(masks)
         for g in range(bounds.shape[0] - 1):
@@ -455,12 +470,13 @@ def _compiled() -> SimpleNamespace:
 
     @jit
     def range_totals(weight, values, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
-        k = len(values)
         for g in range(bounds.shape[0] - 1):
-            for i in range(bounds[g], bounds[g + 1]):
-                w = weight[i]
-                for j in range(k):
-                    out[g, j] += w * values[j][i]
+            for j in range(len(values)):  # one value array at a time: one running sum each
+                x = values[j]
+                total = 0.0
+                for i in range(bounds[g], bounds[g + 1]):
+                    total += weight[i] * x[i]
+                out[g, j] += total
 
     @jit
     def range_code_sums(weight, codes, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
@@ -474,13 +490,14 @@ def _compiled() -> SimpleNamespace:
         k = len(flags)
         for g in range(bounds.shape[0] - 1):
             for i in range(bounds[g], bounds[g + 1]):
-                w = weight[hh[i]] if alive[i] else 0.0
+                w = weight[hh[i]] * alive[i]  # products, not branches: alive is a coin toss
                 for j in range(k):
-                    out[g, j] += w if flags[j][i] else 0.0
+                    out[g, j] += w * flags[j][i]
 
     return SimpleNamespace(member_incomes=member_incomes, sum_rows=sum_rows,
                            school_levels=school_levels, member_flows=member_flows,
                            any_living=any_living, living_counts=living_counts,
+                           slot_counts=slot_counts,
                            range_counts=range_counts,
                            range_totals=range_totals, range_code_sums=range_code_sums,
                            member_range_counts=member_range_counts)

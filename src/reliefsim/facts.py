@@ -116,7 +116,7 @@ class Facts:
     def size(self, households: np.ndarray | None = None) -> np.ndarray:
         """Living members per household slot (0 for a vacant slot), or per given household."""
         counts = self.member_counts()
-        return living_counts(self.alive, self._starts, counts, households)
+        return living_counts(self.alive, self._starts, counts, households, self.hh)
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""

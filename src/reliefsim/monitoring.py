@@ -16,7 +16,7 @@ from reliefsim.codes import DEPARTMENTS, WARNING_RULES
 from reliefsim.facts import SEVERE, Facts
 from reliefsim.population import Population
 from reliefsim.rng import Streams
-from reliefsim.rules import Assessment, assess, rigid_test
+from reliefsim.rules import Assessment, assess, income_ceiling, rigid_test
 from reliefsim.scenario import Values
 
 DEPARTMENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -244,7 +244,8 @@ class Monitor:
         verifies), so a stale record does not hide a household from screening.
         """
         found = a.eligible & due
-        unsure = np.flatnonzero(due & ~a.eligible & ~a.assets_ok & (
+        unsure = np.flatnonzero(due & ~a.eligible & ~a.assets_ok & a.registered
+                                & (a.income_pc < income_ceiling(v)) & (a.size > 0) & (
             ~self.linked["finance"] | ~self.linked["housing"] | ~self.linked["public_security"]))
         if not len(unsure):
             return found

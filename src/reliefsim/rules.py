@@ -147,6 +147,15 @@ def assess(f: Facts, v: Values) -> Assessment:
     return Assessment(tier, income_pc, assets, size, individual, registered)
 
 
+def income_ceiling(v: Values) -> float:
+    """The assessed income per head at and above which no tier and no individual enrolment apply."""
+    p = v.policy
+    lines = [p.destitute_multiplier, p.marginal_multiplier, 1.0]
+    if p.individual_enrolment:
+        lines.append(p.individual_enrolment_multiplier)
+    return max(max(lines) * p.dibao_line, p.rigid_income_cap)
+
+
 def member_income(f: Facts, members: np.ndarray) -> np.ndarray:
     """A member's own monthly income: wage when working, pension, unemployment benefit."""
     working = f.works[members]
