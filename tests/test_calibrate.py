@@ -113,10 +113,18 @@ def test_validate_prints_source_published_simulated_and_verdict(tmp_path, capsys
 
 def test_beijing_calibration_file_is_valid():
     spec = load_calibration(Path(__file__).parents[1] / "calibration" / "beijing.toml")
-    names = {t.indicator[0] if t.indicator else t.parameter for t in spec.targets}
-    assert {"caseload.low_income_households", "unemployment_rate", "che_rate",
-            "dibao_churn_quarterly", "takeup_rate", "warning_precision",
-            "policy.destitute_multiplier"} <= names
+    names = {t.indicator[0] if t.indicator else t.parameter for t in spec.fitted}
+    # the three layers: the population, hardship, assistance
+    assert {"population.people", "population.share_60plus", "population.registered_share",
+            "income.per_capita_year", "income.bottom_fifth_ratio", "unemployment_rate",
+            "che_rate", "disaster_rate", "caseload.low_income_households",
+            "spend.per_person_month", "dibao_churn_quarterly", "takeup_rate",
+            "warning_precision", "warnings_per_10k"} <= names
+    assert len(spec.fitted) >= 15
+    assert len([t for t in spec.targets if not t.fit]) >= 3
+    assert spec.backcast and spec.backcast["targets"]
+    assert all(t.source for t in spec.targets)
+    assert all(p.range_source for p in spec.parameters)
     assert replace(spec, reps=1).reps == 1
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RING_FIELDS, Facts
 from reliefsim.population import Population
 from reliefsim.rng import Streams
-from reliefsim.rules import Assessment
+from reliefsim.rules import MARGINAL, RIGID, Assessment
 from reliefsim.scenario import Values
 
 
@@ -29,7 +29,9 @@ def application_probability(pop: Population, truth: Assessment, hardship: np.nda
     """Monthly probability that each household applies (0 unless ``free`` to).
 
     Households in hardship (truly eligible, or a recent sudden hardship) apply with
-    ``apply_prob``, scaled down for low awareness and back up by assisted application; near-poor
+    ``apply_prob``, scaled down for low awareness and back up by assisted application, and by
+    ``lower_tier_apply_factor`` for the lower tiers (marginal, rigid-expenditure hardship) when no
+    sudden hardship drives them; near-poor
     households apply less often; a household hit by a disaster this month applies with
     ``disaster_apply_prob``; the others never apply. The probability is worked out for the
     households that can apply at all (the others are 0). ``free``: households that may apply
@@ -44,6 +46,9 @@ def application_probability(pop: Population, truth: Assessment, hardship: np.nda
     aware = np.where(low_awareness(pop.facts, v, can), b.low_awareness_factor
                      * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
     p = b.apply_prob * np.minimum(aware, 1.0)
+    tier = truth.tier[can]
+    lower = ((tier == MARGINAL) | (tier == RIGID)) & ~hardship[can]
+    p = np.where(lower, p * b.lower_tier_apply_factor, p)
     # the near-poor rarely apply, except those who mean to under-declare
     near = np.where(pop.misreporter[can], b.misreporter_apply_factor, b.near_poor_factor)
     p = np.where(in_need[can], p, np.where(near_poor[can], p * near, 0.0))

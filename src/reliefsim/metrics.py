@@ -282,6 +282,7 @@ class Measurement:
         left = (self.prev_basic > 0) & (basic_now == 0)
         cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
         decile = income_tenths(a_true.income_pc, w * alive)
+        bottom = income_tenths(disposable_pc, w * alive) < 2  # the statistics' lowest fifth
         che = self._catastrophic_health(t, v, facts, size, alive)
         poor = alive & (disposable_pc < line)
         ended, found = spells
@@ -295,14 +296,17 @@ class Measurement:
         leak = monthly_leak(pay, ~eligible & ~in_exit) + one_off_leak(
             pay, pending, out.visited, work.shock_before, true_tier >= DIBAO,
             model.hardship.disaster_level > 0)
-        money = range_totals(w, (*pay, total, leak, gap, line * size * alive, income + total),
+        money = range_totals(w, (*pay, total, leak, gap, line * size * alive, income + total,
+                                 facts.wages, facts.pensions + total,
+                                 np.where(bottom, income + total, 0.0), size * bottom),
                              bounds)
         for k, prog in enumerate(PROGRAMMES):
             setattr(rec, f"spend_{prog}", money[:, k])
         k = len(PROGRAMMES)
         rec.spend_total, rec.leak_money, rec.poverty_gap, rec.poverty_gap_max = (
             money[:, k:k + 4].T)
-        rec.income_people = money[:, k + 4]
+        (rec.income_people, rec.income_wages, rec.income_transfers, rec.income_bottom20,
+         rec.people_bottom20) = money[:, k + 4:k + 9].T
         by_decile = range_code_sums(w * total, decile, TENTHS, bounds)
         for tenth in range(TENTHS):
             setattr(rec, f"transfers_decile_{tenth + 1}", by_decile[:, tenth])
@@ -345,6 +349,8 @@ class Measurement:
                                                    & (out.old_tier != DIBAO)))
         rec.dibao_exits = self._group(vis, wv * ((out.old_tier == DIBAO)
                                                  & (out.new_tier != DIBAO)))
+        hit = np.flatnonzero(facts.damage)
+        rec.disaster_households = self._group(hit, w[hit])
         missed = np.flatnonzero(eligible & ~case.enrolled(t))
         owed = entitlement(facts.subset(missed), a_true.rows(missed), v, calendar_month)
         rec.missed_money = self._group(missed, w[missed] * owed)
