@@ -118,8 +118,8 @@ def test_beijing_calibration_file_is_valid():
     assert {"population.people", "population.share_60plus", "population.registered_share",
             "income.per_capita_year", "income.bottom_fifth_ratio", "unemployment_rate",
             "che_rate", "disaster_rate", "caseload.low_income_households",
-            "spend.per_person_month", "dibao_churn_quarterly", "takeup_rate",
-            "warning_precision", "warnings_per_10k"} <= names
+            "spend.monthly_per_person_month", "dibao_churn_quarterly", "takeup_rate",
+            "warning_precision"} <= names
     assert len(spec.fitted) >= 15
     assert len([t for t in spec.targets if not t.fit]) >= 3
     assert spec.backcast and spec.backcast["targets"]

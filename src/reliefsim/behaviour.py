@@ -7,7 +7,7 @@ import numpy as np
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RING_FIELDS, Facts
 from reliefsim.population import Population
 from reliefsim.rng import Streams
-from reliefsim.rules import MARGINAL, RIGID, Assessment
+from reliefsim.rules import DESTITUTE, DIBAO, MARGINAL, RIGID, Assessment
 from reliefsim.scenario import Values
 
 
@@ -24,14 +24,42 @@ def low_awareness(f: Facts, v: Values, households: np.ndarray) -> np.ndarray:
     return ~phone | ~younger
 
 
+def money_at_stake(income_pc: np.ndarray, tier: np.ndarray, v: Values) -> np.ndarray:
+    """Per household, the basic-living money per person its tier pays ÷ the dibao line (≤ 1).
+
+    The gap to the dibao line for dibao households (at least the minimum payment), to the
+    destitute line for destitute ones; 1 for any other (the caller decides where it applies).
+    """
+    p = v.policy
+    line = np.where(tier == DESTITUTE, p.destitute_multiplier * p.dibao_line, p.dibao_line)
+    gap = np.maximum(line - income_pc, p.dibao_min_payment)
+    share = np.where((tier == DIBAO) | (tier == DESTITUTE), gap / p.dibao_line, 1.0)
+    return np.clip(share, 0.0, 1.0)
+
+
+def tier_propensity(tier: np.ndarray, income_pc: np.ndarray, v: Values) -> np.ndarray:
+    """How readily eligible households of each tier seek help, relative to the poorest (≤ 1).
+
+    (:func:`money_at_stake`) ^ ``behaviour.benefit_elasticity`` for households the dibao or the
+    destitute support would pay; ``behaviour.lower_tier_apply_factor`` for the lower tiers
+    (marginal, rigid-expenditure hardship); 1 for the others (individual enrolment, none).
+    """
+    b = v.behaviour
+    lower = (tier == MARGINAL) | (tier == RIGID)
+    paid = (tier == DIBAO) | (tier == DESTITUTE)
+    stake = money_at_stake(income_pc, tier, v) ** b.benefit_elasticity
+    return np.where(lower, b.lower_tier_apply_factor, np.where(paid, stake, 1.0))
+
+
 def application_probability(pop: Population, truth: Assessment, hardship: np.ndarray,
                             disaster: np.ndarray, free: np.ndarray, v: Values) -> np.ndarray:
     """Monthly probability that each household applies (0 unless ``free`` to).
 
     Households in hardship (truly eligible, or a recent sudden hardship) apply with
-    ``apply_prob``, scaled down for low awareness and back up by assisted application, and by
-    ``lower_tier_apply_factor`` for the lower tiers (marginal, rigid-expenditure hardship) when no
-    sudden hardship drives them; near-poor
+    ``apply_prob``, scaled down for low awareness and back up by assisted application; unless a
+    sudden hardship drives them, those the dibao or the destitute support would pay scale it by
+    the money at stake (:func:`money_at_stake` ^ ``benefit_elasticity``) and the lower tiers
+    (marginal, rigid-expenditure hardship) by ``lower_tier_apply_factor``; near-poor
     households apply less often; a household hit by a disaster this month applies with
     ``disaster_apply_prob``; the others never apply. The probability is worked out for the
     households that can apply at all (the others are 0). ``free``: households that may apply
@@ -46,9 +74,7 @@ def application_probability(pop: Population, truth: Assessment, hardship: np.nda
     aware = np.where(low_awareness(pop.facts, v, can), b.low_awareness_factor
                      * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
     p = b.apply_prob * np.minimum(aware, 1.0)
-    tier = truth.tier[can]
-    lower = ((tier == MARGINAL) | (tier == RIGID)) & ~hardship[can]
-    p = np.where(lower, p * b.lower_tier_apply_factor, p)
+    p = np.where(hardship[can], p, p * tier_propensity(truth.tier[can], truth.income_pc[can], v))
     # the near-poor rarely apply, except those who mean to under-declare
     near = np.where(pop.misreporter[can], b.misreporter_apply_factor, b.near_poor_factor)
     p = np.where(in_need[can], p, np.where(near_poor[can], p * near, 0.0))

@@ -304,7 +304,10 @@ class Fit:
 def calibrate(spec: CalibrationSpec, scenario: Scenario | str = "baseline",
               global_points: int = 12, local_iterations: int = 30, workers: int = 1,
               dask: str | None = None, log: Callable[[str], None] = print) -> Fit:
-    """Latin-hypercube search, then bounded least squares on the z-scores; standard errors.
+    """A global search, then bounded least squares on the z-scores from its best point.
+
+    The global search tries the scenario's own values and a Latin hypercube over the ranges;
+    the fit ends with the estimates' standard errors.
 
     Args:
         spec: the calibration.
@@ -334,11 +337,16 @@ def calibrate(spec: CalibrationSpec, scenario: Scenario | str = "baseline",
         count[0] += 1
         return residuals(evaluate(spec, scen, point_of(u), spec.seed, workers, dask, fitted))
 
-    starts = qmc.LatinHypercube(d=len(lows), seed=spec.seed).random(global_points)
+    # the scenario's own values first, then a Latin hypercube over the ranges
+    own = np.array([(float(scen.value(p.key)) - p.low) / (p.high - p.low)
+                    for p in spec.parameters])
+    starts = np.vstack([np.clip(own, 0.0, 1.0)[None, :],
+                        qmc.LatinHypercube(d=len(lows), seed=spec.seed).random(global_points)])
     scores = []
     for k, u in enumerate(starts):
         scores.append(float(np.sum(z(u) ** 2)))
-        log(f"global {k + 1}/{global_points}: objective {scores[-1]:.3f}")
+        where = "the scenario's values" if k == 0 else f"global {k}/{global_points}"
+        log(f"{where}: objective {scores[-1]:.3f}")
     best = starts[int(np.argmin(scores))]
     log(f"best start: objective {min(scores):.3f}; least squares …")
     res = least_squares(z, best, bounds=(0.0, 1.0), method="trf", diff_step=0.04,

@@ -316,10 +316,19 @@ class CaseworkMonth:
 
 
 def enrol_initial(case: Caseload, a: Assessment, v: Values, streams: Streams) -> None:
-    """Enrol a share (``population.initial_takeup``) of the truly eligible at the start."""
+    """Enrol the truly eligible at the start as their take-up has made them.
+
+    ``population.initial_takeup`` of the poorest; the odds of the others are those odds × their
+    tier's propensity to seek help (:func:`reliefsim.behaviour.tier_propensity`), as a take-up
+    that balances applications against spells' ends would have them.
+    """
     n = len(a.tier)
     u = streams.uniform("initial-takeup", -1, n)
-    start = a.eligible & (u < v.population.initial_takeup)
+    full = v.population.initial_takeup
+    odds = (full / (1.0 - full) if full < 1.0 else np.inf) * behaviour.tier_propensity(
+        a.tier, a.income_pc, v)
+    share = np.where(np.isinf(odds), 1.0, odds / (1.0 + np.where(np.isinf(odds), 0.0, odds)))
+    start = a.eligible & (u < share)
     case.tier[start] = a.tier[start]
     case.individual[start] = a.individual[start]
     case.since[start] = 0

@@ -28,6 +28,7 @@ import numpy as np
 from reliefsim.facts import MEMBER_FIELDS, Facts
 from reliefsim.population import (
     Population,
+    affordable_rent,
     draw_households,
     draw_wage_base,
     lognormal,
@@ -133,6 +134,7 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
     moved_out = np.setdiff1d(moving_out, dissolved)
     vacated = np.concatenate([dissolved, moved_out])
     left_weight = pop.weight[vacated].copy()
+    market(pop, vacated, left_weight * f.homes_owned[vacated])  # their homes go on sale
     clear(pop, vacated)
     moved_in = _moving_in(pop, v, streams, t, vacated, left_weight, formed, u)
     touched = np.unique(np.concatenate([f.hh[born], left_home, partnered, hosts, vacated,
@@ -150,6 +152,13 @@ def household_keys(pop: Population) -> np.ndarray:
     return np.where(pop.hid >= 0, pop.hid, (1 << 40) + np.arange(pop.n))
 
 
+def market(pop: Population, slots: np.ndarray, homes: np.ndarray) -> None:
+    """Put homes on the market of the given slots' districts (``homes``: weighted, < 0 takes)."""
+    n = len(pop.free_homes)
+    pop.free_homes += np.bincount(pop.district[slots], weights=homes, minlength=n)
+    np.maximum(pop.free_homes, 0.0, out=pop.free_homes)  # beyond the market: new building
+
+
 def clear(pop: Population, slots: np.ndarray) -> None:
     """Leave household slots vacant: no members, no weight, no identifier, no income."""
     f = pop.facts
@@ -162,19 +171,25 @@ def clear(pop: Population, slots: np.ndarray) -> None:
 
 # ---------------------------------------------------------------- people
 def _deaths(f: Facts, v: Values, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Deaths by a Gompertz hazard of age (annual probability a·e^(b·age), as a monthly one)."""
+    """Deaths by a Gompertz hazard of age (annual probability a·e^(b·age), as a monthly one).
+
+    Members unable to care for themselves die ``shocks.frail_mortality_factor`` times as often.
+    """
     s = v.shocks
     m = len(f.age)
+    frail = max(s.frail_mortality_factor, 1.0)
 
     def death_prob(a: np.ndarray) -> np.ndarray:
         annual_q = np.minimum(s.mortality_gompertz_a * np.exp(s.mortality_gompertz_b * a), 1.0)
         return 1.0 - (1.0 - annual_q) ** (1.0 / 12.0)
 
     oldest = np.array([float(f.age.max()) + 1.0]) if m else np.zeros(1)
-    bound = float(death_prob(oldest)[0]) * (1.0 + 1e-9) + 1e-300
+    bound = min(float(death_prob(oldest)[0]) * frail, 1.0) * (1.0 + 1e-9) + 1e-300
     cand = np.flatnonzero(u < bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
     cand = cand[f.alive[cand]]
-    dead = cand[u[cand] < death_prob(f.age[cand].astype(np.float64))]
+    prob = death_prob(f.age[cand].astype(np.float64)) * np.where(
+        f.unable_self_care[cand], s.frail_mortality_factor, 1.0)
+    dead = cand[u[cand] < prob]
     earner_died = np.zeros(f.n_households, dtype=bool)
     earner_died[f.hh[dead[f.works[dead]]]] = True
     alive = f.alive.copy()
@@ -313,6 +328,8 @@ def _leave_home(pop: Population, v: Values, streams: Streams, t: int, cand: np.n
     pop.weight[slots] = pop.weight[origin]
     pop.hid[slots] = pop.new_ids(k)
     f.refresh_incomes(np.unique(origin))
+    f.refresh_incomes(slots)
+    f.rent[slots] = affordable_rent(f.rent[slots], f.income()[slots], v)
     pop.saving[slots] = settle(f, slots, v, house["asset_factor"],
                                v.demography.leaver_asset_share)
     return slots, np.unique(origin)
@@ -435,12 +452,32 @@ def _moving_in(pop: Population, v: Values, streams: Streams, t: int, vacated: np
     pop.saving[slots] = settle(pop.facts, slots, v, chosen["asset_factor"])
     pop.misreporter[slots] = chosen["misreporter"]
     pop.hid[slots] = pop.new_ids(len(slots))
+    placed = pop.district[slots]
     if pop.unit_weights:
         pop.weight[slots] = 1.0
-        return slots
-    weights = inv_prob[a]
-    placed = pop.district[slots]
-    sums = np.bincount(placed, weights=weights, minlength=n_districts)
-    scale = np.divide(np.maximum(flow, 0.0), sums, out=np.zeros(n_districts), where=sums > 0)
-    pop.weight[slots] = weights * scale[placed]
+    else:
+        weights = inv_prob[a]
+        sums = np.bincount(placed, weights=weights, minlength=n_districts)
+        scale = np.divide(np.maximum(flow, 0.0), sums, out=np.zeros(n_districts),
+                          where=sums > 0)
+        pop.weight[slots] = weights * scale[placed]
+    _take_homes(pop, slots, streams, t)
     return slots
+
+
+def _take_homes(pop: Population, slots: np.ndarray, streams: Streams, t: int) -> None:
+    """Households moving in buy the homes on their district's market, as far as they go.
+
+    Each takes one with the district's ratio of homes on sale to arrivals (weighted, at most
+    1), so the homes the city's leavers free are lived in again and the share of owners holds.
+    """
+    f = pop.facts
+    n = len(pop.free_homes)
+    placed = pop.district[slots]
+    demand = np.bincount(placed, weights=pop.weight[slots], minlength=n)
+    chance = np.divide(pop.free_homes, demand, out=np.zeros(n), where=demand > 0)
+    owner = slots[streams.uniform_at("newcomer-home", t, pop.hid[slots])
+                 < np.minimum(chance, 1.0)[placed]]
+    f.homes_owned[owner] = 1
+    f.rent[owner] = 0.0
+    market(pop, owner, -pop.weight[owner])

@@ -65,7 +65,8 @@ def month(f: Facts, v: Values, streams: Streams, t: int, transfers: np.ndarray,
     homes = f.homes_owned
     home_bought = (living & (homes < 2) & (assets > e.home_deposit)
                    & (u >= e.car_purchase) & (u < e.car_purchase + e.home_purchase))
-    home_sold = living & (homes >= 1) & (u <= 1.0 - e.car_sale) & (
+    # owners sell a second home (a household does not sell the home it lives in)
+    home_sold = living & (homes >= 2) & (u <= 1.0 - e.car_sale) & (
         u > 1.0 - e.car_sale - e.home_sale)
     assets = (assets - np.where(home_bought, e.home_deposit, 0.0)
               + np.where(home_sold, e.home_sale_value, 0.0))
@@ -73,11 +74,7 @@ def month(f: Facts, v: Values, streams: Streams, t: int, transfers: np.ndarray,
     f.car = (car | car_bought) & ~car_sold
     new_homes = homes + home_bought.astype(np.int8) - home_sold.astype(np.int8)
     f.homes_owned = new_homes.astype(np.int8)
-    rent = f.rent * rent_growth
-    rent = np.where(new_homes > 0, 0.0, rent)
-    became_renters = (new_homes == 0) & (homes > 0)
-    rent[became_renters] = e.rent_after_sale * v.economy.rent_index
-    f.rent = rent
+    f.rent = np.where(new_homes > 0, 0.0, f.rent * rent_growth)
     return {"car_bought": car_bought, "car_sold": car_sold, "home_bought": home_bought,
             "home_sold": home_sold}
 

@@ -415,6 +415,19 @@ def _build_indicators() -> tuple[Indicator, ...]:
            "basic living + gradual exit ÷ people enrolled (incl. gradual exit) ÷ 12",
            lambda s: share(s.spend_basic_living + s.spend_gradual_exit, 12 * s.enrolled_people),
            zh_convention="（基本生活救助 + 渐退期救助金）÷ 在保人数（含渐退期）÷ 12"),
+        _i("spend.monthly", "yuan/year", "budget", "monthly assistance to enrolled households",
+           "在保家庭月度救助合计", "basic living, gradual exit and the monthly special "
+           "programmes (medical, education, housing, employment, heating); not the one-off "
+           "temporary and disaster aid",
+           lambda s: sum(s.get(f"spend_{p}") for p in MONTHLY_PROGRAMMES),
+           zh_convention="基本生活救助、渐退期救助金与按月专项救助（医疗、教育、住房、就业、取暖）；"
+                         "不含一次性的临时救助与受灾救助"),
+        _i("spend.monthly_per_person_month", "yuan/person/month", "budget",
+           "monthly assistance per enrolled person", "人均月度救助",
+           "monthly assistance (spend.monthly) ÷ people enrolled (incl. gradual exit) ÷ 12",
+           lambda s: share(sum(s.get(f"spend_{p}") for p in MONTHLY_PROGRAMMES),
+                           12 * s.enrolled_people),
+           zh_convention="在保家庭月度救助合计 ÷ 在保人数（含渐退期）÷ 12"),
         _i("visits", "visits/year", "budget", "home visits", "入户核查次数", "per year",
            lambda s: s.visits,
            zh_convention="每年"),

@@ -347,8 +347,10 @@ class Measurement:
         rec.visit_cost = rec.visits * v.casework.visit_cost
         rec.dibao_entries = self._group(vis, wv * ((out.new_tier == DIBAO)
                                                    & (out.old_tier != DIBAO)))
-        rec.dibao_exits = self._group(vis, wv * ((out.old_tier == DIBAO)
-                                                 & (out.new_tier != DIBAO)))
+        gone, gone_weight = model.dibao_left
+        rec.dibao_exits = (self._group(vis, wv * ((out.old_tier == DIBAO)
+                                                  & (out.new_tier != DIBAO)))
+                           + self._group(gone, gone_weight))
         hit = np.flatnonzero(facts.damage)
         rec.disaster_households = self._group(hit, w[hit])
         missed = np.flatnonzero(eligible & ~case.enrolled(t))

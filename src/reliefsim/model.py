@@ -89,6 +89,8 @@ class ReliefModel(mesa.Model):
         self.measurement = Measurement(self.pop.weight, self.pop.bounds, self.pop.member_bounds,
                                        self.pop.district)
         self.log = StoryLog() if story else None
+        self.dibao_left: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64),
+                                                          np.zeros(0))
         self.month = 0
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
         self._set_up_offices(v)
@@ -116,6 +118,10 @@ class ReliefModel(mesa.Model):
 
     def _turnover(self, moves: demography.Moves) -> None:
         """New households in slots left or taken this month: no records, the admin told."""
+        # dibao households that died out, merged or moved away leave the dibao too
+        left = (self.case.tier[moves.vacated] == TIER_NAMES.index("dibao")) & ~self.case.in_exit(
+            max(self.month - 1, 0))[moves.vacated]
+        self.dibao_left = (moves.vacated[left], moves.left_weight[left])
         slots = np.concatenate([moves.vacated, moves.arrived])
         if not len(slots):
             return
@@ -169,8 +175,13 @@ class ReliefModel(mesa.Model):
             pending = pending_payment(work.outcome.assessment, work.pending, v)
             one_off_payments(pay, pending, work.outcome.visited, work.outcome.temporary,
                              work.outcome.disaster)
-            economy.month(self.truth, v, self.streams, t, pay.sum(axis=0), self.pop.saving,
-                          a_true.size, growth(v, v_before, "rent_index"), self.pop.hid)
+            trade = economy.month(self.truth, v, self.streams, t, pay.sum(axis=0),
+                                  self.pop.saving, a_true.size, growth(v, v_before, "rent_index"),
+                                  self.pop.hid)
+            sold = np.flatnonzero(trade["home_sold"])
+            bought = np.flatnonzero(trade["home_bought"])
+            demography.market(self.pop, np.concatenate([sold, bought]), np.concatenate(
+                [self.pop.weight[sold], -self.pop.weight[bought]]))
         if self.log is not None:
             self.log.month(t, events, warned, work, pay, self.moves)
         del events

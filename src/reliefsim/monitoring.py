@@ -201,11 +201,15 @@ class Monitor:
         income = admin.income()
         monitored = enrolled | (a.income_pc < w.monitoring_line_multiple * v.policy.dibao_line)
         raised: dict[str, np.ndarray] = {}
+        # the rigid-expenditure rules watch households up to the rigid tier's income cap, or
+        # only the monitored low-income population (warnings.monitored_only)
+        watched = (monitored if w.monitored_only
+                   else enrolled | (a.income_pc < v.policy.rigid_income_cap))
         if w.medical_surge:
             surge = ((admin.medical_oop >= w.medical_surge_amount)
                      | (admin.medical_oop >= w.medical_surge_ratio * np.maximum(income, 1e-9)))
             raised["medical_surge"] = (lk["medical_insurance"] & surge & (admin.medical_oop > 0)
-                                       & (enrolled | (a.income_pc < v.policy.rigid_income_cap)))
+                                       & watched)
         if w.income_drop:
             drop = (self.prev_income > 0) & (
                 self.prev_income - income >= w.income_drop_share * self.prev_income)
@@ -222,8 +226,8 @@ class Monitor:
             bereaved[admin.hh[gone]] = True
             raised["death_of_earner"] = lk["public_security"] & monitored & bereaved
         if w.rigid_ratio:
-            raised["rigid_ratio"] = (self.rigid_linked & ~enrolled & a.assets_ok
-                                     & rigid_test(admin, v)
+            raised["rigid_ratio"] = (self.rigid_linked & ~enrolled & a.assets_ok & a.registered
+                                     & rigid_test(admin, v) & watched
                                      & (a.income_pc < v.policy.rigid_income_cap))
         if w.screening:
             due = (t + self.screening_offset) % w.screening_months == 0

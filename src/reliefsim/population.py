@@ -51,6 +51,9 @@ class Population:
         ids: household identifiers as text (imported files keep their own).
         unit_weights: every household stands for one household (a classroom town): households
             that move in count one each instead of the flow they replace.
+        free_homes: per district, owned homes on the market (weighted): freed by households
+            that leave the city or dissolve and by owners who sell, taken by households that
+            move in and by buyers.
     """
 
     facts: Facts
@@ -64,6 +67,7 @@ class Population:
     file_order: np.ndarray | None = None
     text_ids: Sequence[str] | None = None
     unit_weights: bool = False
+    free_homes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.district) < 0):
@@ -78,6 +82,8 @@ class Population:
         member_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self.member_bounds = member_start[self.bounds]
         self.next_hid = int(self.hid.max()) + 1 if len(self.hid) else 0
+        if self.free_homes is None:
+            self.free_homes = np.zeros(len(self.district_names))
 
     @property
     def n(self) -> int:
@@ -123,8 +129,9 @@ def draw_households(rng: np.random.Generator, v: Values, k: int, newcomers: bool
     pop = v.population
     probs = pop.newcomer_size_probs if newcomers else pop.size_probs
     size = rng.choice(np.arange(1, len(probs) + 1), size=k, p=probs)
-    homes = rng.choice(3, size=k, p=pop.newcomer_homes_probs if newcomers else pop.homes_probs
-                       ).astype(np.int8)
+    # households moving in rent until they take one of the homes the city's leavers freed
+    homes = (np.zeros(k, dtype=np.int8) if newcomers
+             else rng.choice(3, size=k, p=pop.homes_probs).astype(np.int8))
     rent = np.where(homes == 0, lognormal(rng, pop.rent_median * v.economy.rent_index,
                                           pop.rent_sigma, k), 0.0)
     owners = homes > 0
@@ -330,6 +337,14 @@ def monthly_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
     f.rehab = s.rehab_cost * severe
 
 
+def affordable_rent(rent: np.ndarray, income: np.ndarray, v: Values) -> np.ndarray:
+    """The rent a household takes on when it moves: at most ``population.rent_income_cap`` × income.
+
+    A household without income lives rent-free (with family, or in housing lent to it).
+    """
+    return np.minimum(rent, v.population.rent_income_cap * np.maximum(income, 0.0))
+
+
 def pre_transfer_income_pc(house: dict[str, np.ndarray], members: dict[str, np.ndarray]
                            ) -> np.ndarray:
     """Per drawn household: wages of workers + pensions + other income, per member."""
@@ -361,7 +376,9 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
         rng = streams(f"{purpose}-{r}", month)
         house = draw_households(rng, v, batch, newcomers)
         members = draw_members(rng, v, house["size"], newcomers)
-        low = pre_transfer_income_pc(house, members) < pop.low_income_cut
+        income_pc = pre_transfer_income_pc(house, members)
+        house["rent"] = affordable_rent(house["rent"], income_pc * house["size"], v)
+        low = income_pc < pop.low_income_cut
         accept_prob = np.where(low, 1.0, 1.0 / factor)
         keep = np.flatnonzero(rng.random(batch) < accept_prob)[: n - total]
         mask = np.zeros(batch, dtype=bool)
