@@ -8,24 +8,30 @@ import numpy as np
 
 from reliefsim.codes import DISABILITY_LEVELS, STUDENT_LEVELS
 from reliefsim.facts import Facts
+from reliefsim.population import Population
 from reliefsim.scenario import Values, load_scenario
 
 HOUSEHOLD_DEFAULTS: dict[str, Any] = {
     "wages": 0.0, "pensions": 0.0, "other_income": 0.0, "financial_assets": 0.0,
     "homes_owned": 1, "floor_space_pc": 20.0, "car": False, "rent": 0.0,
     "has_capable_supporter": False, "registered": True, "medical_oop": 0.0, "care": 0.0,
-    "rehab": 0.0, "education": 0.0, "income_window": None, "rigid_window": 0.0,
+    "rehab": 0.0, "education": 0.0, "damage": 0, "income_window": None, "rigid_window": 0.0,
 }
 MEMBER_DEFAULTS: dict[str, Any] = {
     "age": 40.0, "works": False, "wage": 0.0, "pension": 0.0, "disability": "none",
     "serious_illness": False, "unable_self_care": False, "student": "none",
+    "alive": True, "smartphone": True, "wage_base": 0.0, "chronic": False,
+    "disability_permanent": False, "tertiary_track": False, "seeking": False, "benefit": 0.0,
+    "benefit_months": 0,
 }
+CODED_MEMBER_FIELDS = {"disability": DISABILITY_LEVELS, "student": STUDENT_LEVELS}
 
 
 def facts(*households: dict[str, Any]) -> Facts:
     """Facts for households given as dicts; each has ``members``: a list of member dicts.
 
-    ``income_window`` defaults to 12 × the monthly income.
+    ``income_window`` defaults to 12 × the monthly income. Household wages and pensions are
+    taken as given (not summed from the members); the rings hold one month.
     """
     rows, mrows, hh = [], [], []
     for i, h in enumerate(households):
@@ -38,12 +44,9 @@ def facts(*households: dict[str, Any]) -> Facts:
             hh.append(i)
     n = len(rows)
     f = Facts.zeros(np.array(hh, dtype=np.int64), n, 1)
-    f.alive[:] = True
-    f.smartphone[:] = True
-    for name in ("age", "works", "wage", "pension", "serious_illness", "unable_self_care"):
-        getattr(f, name)[:] = [r[name] for r in mrows]
-    f.disability[:] = [DISABILITY_LEVELS.index(r["disability"]) for r in mrows]
-    f.student[:] = [STUDENT_LEVELS.index(r["student"]) for r in mrows]
+    for name in MEMBER_DEFAULTS:
+        codes = CODED_MEMBER_FIELDS.get(name)
+        getattr(f, name)[:] = [codes.index(r[name]) if codes else r[name] for r in mrows]
     for name in HOUSEHOLD_DEFAULTS:
         getattr(f, name)[:] = [r[name] for r in rows]
     return f
@@ -68,3 +71,19 @@ def values(**changes: Any) -> Values:
     """
     overrides = {**POLICY, **{k.replace("__", "."): v for k, v in changes.items()}}
     return load_scenario("baseline", overrides).values(0)
+
+
+def population(f: Facts, misreporter: list[bool] | None = None,
+               district: list[int] | None = None) -> Population:
+    """A population of the given facts: weight 1 each, identifiers 0, 1, …, one street per district.
+
+    Args:
+        f: the true facts.
+        misreporter: per household, whether it under-declares (default: nobody).
+        district: per household, its district (ascending; default: all in district 0).
+    """
+    n = f.n_households
+    d = np.zeros(n, dtype=np.int32) if district is None else np.asarray(district, dtype=np.int32)
+    cheats = np.zeros(n, dtype=bool) if misreporter is None else np.asarray(misreporter, bool)
+    return Population(f, np.ones(n), d.copy(), d, cheats, np.arange(n, dtype=np.int64),
+                      np.zeros(n, dtype=np.float32))
