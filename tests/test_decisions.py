@@ -13,6 +13,7 @@ from reliefsim.caseload import Caseload
 from reliefsim.decisions import Hardship, visit
 from reliefsim.demography import clear
 from reliefsim.rules import DESTITUTE, DIBAO, MARGINAL, NONE, RIGID
+from reliefsim.shocks import Events
 
 PINNED = {
     "policy.registration_required": True, "policy.individual_enrolment": False,
@@ -263,6 +264,32 @@ def test_individual_enrolment_needs_household_income_under_its_multiple():
 
 
 # ---------------------------------------------------------------- temporary assistance (§4)
+def test_sudden_hardships_recorded_from_the_months_shocks():
+    truth = facts({"members": [{"age": 40}, {"age": 10}]},                 # 0 no income left
+                  {"other_income": 500.0, "members": [{"age": 40}]},       # 1 still 500
+                  {"wages": 3000, "members": [{"age": 40}]},               # 2 hospital
+                  {"wages": 3000, "members": [{"age": 40}]})               # 3 disaster
+    m, n = len(truth.age), truth.n_households
+    job_loss = np.zeros(m, dtype=bool)
+    job_loss[[0, 2]] = True                                  # members of households 0 and 1
+    none = np.zeros(m, dtype=bool)
+    ev = Events(job_loss=job_loss, reemployed=none, illness_onset=none, recovered=none,
+                disability_onset=none, disability_recovered=none, self_care_loss=none,
+                hospital_cost=np.array([0.0, 0.0, 30_000.0, 0.0]),
+                disaster=np.array([0, 0, 0, 2], dtype=np.int8),
+                disaster_cost=np.array([0.0, 0.0, 0.0, 20_000.0]), household=truth.hh)
+    h = Hardship.empty(n)
+    h.record(T, pinned(), truth, ev, truth.size())
+    # a job lost with no income left: a month of the line per member, 1000 × 2; hospital and
+    # disaster costs as they are
+    assert h.need.tolist() == [2000.0, 0.0, 30_000.0, 20_000.0]
+    assert h.month.tolist() == [T, -10_000, T, T]
+    assert (h.disaster_level[3], h.disaster_month[3]) == (2, T)
+    assert h.recent(T + 3, 3).tolist() == [True, False, True, True]
+    h.add(T + 4, np.zeros(n), 3, np.zeros(n, dtype=np.int8))   # 4 months on: expired
+    assert h.need.tolist() == [0.0] * 4
+
+
 @pytest.mark.parametrize(("household", "need", "savings", "paid"), [
     (NONE_H, 8000.0, 1000.0, 3000.0),    # min(8000 − 1000, 3 × 1000 × 1) = 3000
     (DIBAO_H, 2500.0, 0.0, 2500.0),      # min(2500, 3 × 1000 × 2 = 6000) = 2500

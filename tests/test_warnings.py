@@ -275,6 +275,26 @@ def test_warning_in_the_month_opens_a_case_and_waits_for_help():
     assert (follow.month[0], follow.pending[0]) == (T, 1)
 
 
+# ---------------------------------------------------------------- recall (§6)
+def test_spells_of_eligibility_count_as_found_when_warned_while_they_lasted():
+    spells = Spells.begin(np.zeros(3, dtype=bool))
+    assert spells.track(np.array([True, True, False]), 1, since=0)[0].tolist() == [False] * 3
+    assert spells.start.tolist() == [1, 1, -1]
+    spells.warned[0] = True                         # a warning reached household 0 in month 1
+    ended, found = spells.track(np.array([False, False, True]), 2, since=0)
+    assert ended.tolist() == [True, True, False]    # recall 1 of 2
+    assert found.tolist() == [True, False, False]
+    ended, found = spells.track(np.array([False, False, True]), 3, since=0, final=True)
+    assert ended.tolist() == [False, False, True]   # still open at the end: counted, not found
+    assert found.tolist() == [False, False, False]
+
+
+def test_spells_started_before_the_measured_months_are_not_counted():
+    spells = Spells.begin(np.zeros(1, dtype=bool))
+    spells.track(np.array([True]), 1, since=5)
+    assert spells.track(np.array([False]), 6, since=5)[0].tolist() == [False]
+
+
 # ---------------------------------------------------------------- led to help (§6)
 def test_warning_led_to_help_within_followup_months_only():
     f = Followup.empty(2)
