@@ -56,9 +56,9 @@ class Visit:
             self.case.since[:] = np.where(np.asarray(tier) > NONE, 3, -1)
         self.hardship = Hardship.empty(n)
 
-    def __call__(self, v=None, u=ACCURATE, applied=False, em_linked=False, t=T):
+    def __call__(self, v=None, u=ACCURATE, declared=False, em_linked=False, t=T):
         n = self.pop.n
-        return visit(self.pop, self.admin, self.case, self.hardship, np.full(n, applied),
+        return visit(self.pop, self.admin, self.case, self.hardship, np.full(n, declared),
                      np.arange(n), v or pinned(), np.full(n, u), t, np.full(n, em_linked))
 
 
@@ -171,7 +171,7 @@ def test_applicant_caught_misreporting_leaves_at_once():
     s = Visit({"wages": 2500, "members": [ADULT]}, admin=[{"wages": 700, "members": [ADULT]}],
               tier=[DIBAO], misreporter=[True])
     s.case.last_basic[0] = 300.0
-    out = s(applied=True)
+    out = s(declared=True)
     assert bool(out.exits[0]) and not out.gradual[0]
     assert not s.case.enrolled(T)[0]
 
@@ -179,7 +179,7 @@ def test_applicant_caught_misreporting_leaves_at_once():
 def test_misreporter_not_seen_keeps_its_declared_tier():
     s = Visit({"wages": 2500, "members": [ADULT]}, admin=[{"wages": 700, "members": [ADULT]}],
               tier=[DIBAO], misreporter=[True])
-    out = s(applied=True, u=INACCURATE)
+    out = s(declared=True, u=INACCURATE)
     assert s.case.tier[0] == DIBAO and not out.exits[0]
 
 
@@ -187,23 +187,17 @@ def test_honest_household_whose_income_rose_gets_its_gradual_exit():
     s = Visit({"wages": 2500, "members": [ADULT]}, admin=[{"wages": 700, "members": [ADULT]}],
               tier=[DIBAO], misreporter=[False])
     s.case.last_basic[0] = 300.0
-    out = s(applied=True)
+    out = s(declared=True)
     assert bool(out.gradual[0]) and s.case.exit_amount[0] == pytest.approx(150.0)  # 0.5 × 300
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "decisions.visit treats a misreporter as caught only when its open case holds an "
-    "application (caught = seen & misreporter & applied); a household under review also "
-    "declares (casework.month calls declare for applying | due), but when an accurate review "
-    "visit finds its under-declared income it gets the gradual exit instead of leaving at once "
-    "(RULES.md §5: households found ineligible for misreporting leave at once)"))
 def test_misreporter_caught_at_a_review_visit_leaves_at_once():
     # declared 700 at the review (dibao), truly 2500 (none): found ineligible for misreporting
     s = Visit({"wages": 2500, "members": [ADULT]}, admin=[{"wages": 700, "members": [ADULT]}],
               tier=[DIBAO], misreporter=[True])
     s.case.last_basic[0] = 300.0
-    out = s(applied=False)
-    assert not out.gradual[0]   # engine: gradual, keeping 0.5 × 300 = 150 for 6 months
+    out = s(declared=True)      # the review's declaration is what the visit checks
+    assert not out.gradual[0]   # leaves at once, no gradual exit
     assert not s.case.enrolled(T)[0]
 
 

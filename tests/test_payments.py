@@ -227,22 +227,18 @@ def test_temporary_payment_while_a_dibao_application_is_pending():
                   {"pensions": 600, "members": [OLD]})          # destitute, 600 a head
     a = assess(admin, pinned())
     pending = np.array([True, False, True, True])
-    # (1000 − 300) × 2; nothing; marginal: nothing; (1000 − 600) × 1 (the dibao gap)
-    assert pending_payment(a, pending, pinned()).tolist() == pytest.approx([1400.0, 0, 0, 400.0])
+    # (1000 − 300) × 2; nothing; marginal: nothing; (1500 − 600) × 1 (the destitute gap)
+    assert pending_payment(a, pending, pinned()).tolist() == pytest.approx([1400.0, 0, 0, 900.0])
     off = pinned(**{"policy.temporary_while_pending": False})
     assert pending_payment(a, pending, off).tolist() == [0.0] * 4
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "payments.pending_payment pays (dibao_line − income per head) × size to every pending "
-    "household of tier dibao or destitute; a destitute household's income per head may lie "
-    "between the dibao line and the destitute line, and then the payment is negative"))
 def test_temporary_payment_while_pending_is_never_negative():
     admin = facts({"pensions": 1200, "members": [OLD]})   # destitute: 1200 < 1.5 × 1000
     a = assess(admin, pinned())
     assert a.tier[0] == DESTITUTE
     paid = pending_payment(a, np.array([True]), pinned())
-    assert paid[0] >= 0.0   # engine: (1000 − 1200) × 1 = −200
+    assert paid[0] == pytest.approx(300.0)   # the destitute gap: (1500 − 1200) × 1
 
 
 def test_one_off_rows_add_pending_and_visit_decisions():

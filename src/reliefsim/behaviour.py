@@ -11,17 +11,17 @@ from reliefsim.rules import DESTITUTE, DIBAO, MARGINAL, RIGID, Assessment
 from reliefsim.scenario import Values
 
 
-def low_awareness(f: Facts, v: Values, households: np.ndarray) -> np.ndarray:
-    """Per given household: no living member with smartphone skills, or only elderly members.
+def low_awareness(f: Facts, households: np.ndarray) -> np.ndarray:
+    """Per given household: no living member with smartphone skills.
+
+    Elderly-only households mostly (the skills' shares fall with age: ``population.
+    smartphone_share_*``), and some others.
 
     Args:
         f: facts.
-        v: scenario values in force.
         households: ascending household indices.
     """
-    phone = f.any_living(households, f.smartphone)
-    younger = f.any_living(households, f.age < v.policy.old_age)
-    return ~phone | ~younger
+    return ~f.any_living(households, f.smartphone)
 
 
 def money_at_stake(income_pc: np.ndarray, tier: np.ndarray, v: Values) -> np.ndarray:
@@ -33,7 +33,10 @@ def money_at_stake(income_pc: np.ndarray, tier: np.ndarray, v: Values) -> np.nda
     p = v.policy
     line = np.where(tier == DESTITUTE, p.destitute_multiplier * p.dibao_line, p.dibao_line)
     gap = np.maximum(line - income_pc, p.dibao_min_payment)
-    share = np.where((tier == DIBAO) | (tier == DESTITUTE), gap / p.dibao_line, 1.0)
+    paid = (tier == DIBAO) | (tier == DESTITUTE)
+    share = np.ones(len(tier))
+    if p.dibao_line > 0:
+        share[paid] = gap[paid] / p.dibao_line
     return np.clip(share, 0.0, 1.0)
 
 
@@ -71,7 +74,7 @@ def application_probability(pop: Population, truth: Assessment, hardship: np.nda
     in_need = hardship | truth.eligible
     hit = disaster > 0
     can = np.flatnonzero((in_need | near_poor | hit) & free)
-    aware = np.where(low_awareness(pop.facts, v, can), b.low_awareness_factor
+    aware = np.where(low_awareness(pop.facts, can), b.low_awareness_factor
                      * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
     p = b.apply_prob * np.minimum(aware, 1.0)
     p = np.where(hardship[can], p, p * tier_propensity(truth.tier[can], truth.income_pc[can], v))
@@ -120,12 +123,12 @@ def declare(pop: Population, admin: Facts, applying: np.ndarray, linked: dict[st
     if len(cheats) == 0:
         return applying
     keep = 1.0 - v.behaviour.misreport_share
+    before = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]
     unlinked = admin.members_of(cheats[~linked["human_resources"][cheats]])
     admin.wage[unlinked] = admin.wage[unlinked] * np.float32(keep)
     admin.other_income[cheats] = admin.other_income[cheats] * keep
     hidden = cheats[~linked["finance"][cheats]]
     admin.financial_assets[hidden] = admin.financial_assets[hidden] * keep
-    before = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]
     admin.refresh_incomes(cheats)
     after = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]
     ratio = np.divide(after, before, out=np.ones(len(cheats)), where=before > 0)

@@ -27,7 +27,7 @@ from reliefsim.decisions import Outcome, visit
 from reliefsim.facts import Facts
 from reliefsim.population import pay
 from reliefsim.rng import Streams
-from reliefsim.rules import NONE, Assessment
+from reliefsim.rules import MARGINAL, NONE, RIGID, Assessment
 from reliefsim.scenario import Values
 
 DAYS_PER_MONTH = 30.44
@@ -42,7 +42,9 @@ class CaseBook:
         source: rank of the case's most urgent source (``NO_CASE`` when no case is open).
         opened: month the case was opened.
         warnings: warnings merged into the open case (for warning precision).
-        applied: the case includes an application (declared facts to verify).
+        applied: the case includes an application.
+        declared: the case holds facts the household declared (an application, or a review's
+            declaration) for a visit to verify.
     """
 
     def __init__(self, n: int, queue_order: list[str]) -> None:
@@ -52,14 +54,19 @@ class CaseBook:
         self.opened = np.zeros(n, dtype=np.int32)
         self.warnings = np.zeros(n, dtype=np.int32)
         self.applied = np.zeros(n, dtype=bool)
+        self.declared = np.zeros(n, dtype=bool)
 
     @property
     def open(self) -> np.ndarray:
         """Households with an open case."""
         return self.source != NO_CASE
 
-    def add(self, mask: np.ndarray, source: str, t: int, warnings: int = 0) -> None:
-        """Open (or merge into) a case for the households in ``mask``."""
+    def add(self, mask: np.ndarray, source: str, t: int, warnings: int = 0,
+            declared: np.ndarray | None = None) -> None:
+        """Open (or merge into) a case for the households in ``mask``.
+
+        ``declared``: of them, those whose case now holds a declaration (applications always).
+        """
         idx = np.flatnonzero(mask)
         current = self.source[idx]
         self.opened[idx[current == NO_CASE]] = t
@@ -68,12 +75,16 @@ class CaseBook:
             self.warnings[idx] += warnings
         if source == "application":
             self.applied[idx] = True
+            self.declared[idx] = True
+        if declared is not None:
+            self.declared[np.flatnonzero(mask & declared)] = True
 
     def close(self, households: np.ndarray) -> None:
         """Close the cases of the given household indices."""
         self.source[households] = NO_CASE
         self.warnings[households] = 0
         self.applied[households] = False
+        self.declared[households] = False
 
 
 @dataclass
@@ -318,16 +329,15 @@ class CaseworkMonth:
 def enrol_initial(case: Caseload, a: Assessment, v: Values, streams: Streams) -> None:
     """Enrol the truly eligible at the start as their take-up has made them.
 
-    ``population.initial_takeup`` of the poorest; the odds of the others are those odds × their
-    tier's propensity to seek help (:func:`reliefsim.behaviour.tier_propensity`), as a take-up
-    that balances applications against spells' ends would have them.
+    ``population.initial_takeup`` of the truly eligible households of the paid tiers (destitute,
+    dibao) and of individual enrolment, ``population.initial_takeup_lower`` of the lower tiers
+    (marginal, rigid-expenditure hardship), chosen at random: the shares the baseline's own
+    applications, reviews and exits settle at, so the caseload starts where it stays.
     """
     n = len(a.tier)
     u = streams.uniform("initial-takeup", -1, n)
-    full = v.population.initial_takeup
-    odds = (full / (1.0 - full) if full < 1.0 else np.inf) * behaviour.tier_propensity(
-        a.tier, a.income_pc, v)
-    share = np.where(np.isinf(odds), 1.0, odds / (1.0 + np.where(np.isinf(odds), 0.0, odds)))
+    lower = (a.tier == MARGINAL) | (a.tier == RIGID)
+    share = np.where(lower, v.population.initial_takeup_lower, v.population.initial_takeup)
     start = a.eligible & (u < share)
     case.tier[start] = a.tier[start]
     case.individual[start] = a.individual[start]
@@ -398,7 +408,7 @@ def month(model: Any, v: Values, t: int, a_true: Assessment, a_admin: Assessment
     due = (case.tier > NONE) & (case.next_review <= t)
     fell = (a_admin.tier < case.tier) | ((case.individual > 0) & (a_admin.individual == 0))
     early = enrolled & model.monitor.any_linked & fell
-    book.add(due | early, "review", t)
+    book.add(due | early, "review", t, declared=due)  # a household due for review declares
     free = (~enrolled & ~book.open & (a_true.size > 0) & (model.pop.hid >= 0)
             & (t - case.rejected >= v.behaviour.reapply_months))
     shock_before = model.hardship.recent(t, v.casework.temporary_lookback_months)
@@ -414,7 +424,7 @@ def month(model: Any, v: Values, t: int, a_true: Assessment, a_admin: Assessment
     model.visit_plan = VisitPlan(order, bounds, taken, capacity)
     model.agents.do("step")
     visited = np.concatenate([office.chosen for office in offices])  # office after office
-    out = visit(pop, admin, case, model.hardship, book.applied, visited, v,
+    out = visit(pop, admin, case, model.hardship, book.declared, visited, v,
                 streams.uniform_at("visit", t, pop.hid[visited]), t,
                 model.monitor.linked["emergency_management"], before=a_admin, changed=declared)
 

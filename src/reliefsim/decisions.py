@@ -197,7 +197,7 @@ class Outcome:
 
 
 def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
-          applied: np.ndarray, visited: np.ndarray, v: Values, u: np.ndarray, t: int,
+          declared: np.ndarray, visited: np.ndarray, v: Values, u: np.ndarray, t: int,
           em_linked: np.ndarray, before: Assessment | None = None,
           changed: np.ndarray | None = None) -> Outcome:
     """Verify and decide the visited households.
@@ -207,7 +207,8 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
         admin: admin view (changed in place: accurate visits reveal the truth).
         case: case records (changed in place).
         hardship: true sudden hardships (needs reduced by what is paid).
-        applied: per household, the open case includes an application.
+        declared: per household, the open case holds declared facts (an application or a
+            review's declaration): a misreporter seen by the visit is caught.
         visited: household indices visited this month.
         v: scenario values in force.
         u: this month's visit-accuracy draws, one per visited household.
@@ -222,7 +223,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     accurate = u < v.casework.visit_accuracy
     seen = np.zeros(n, dtype=bool)
     seen[visited[accurate]] = True
-    caught = seen & pop.misreporter & applied
+    caught = seen & pop.misreporter & declared
     admin.reveal(pop.facts, seen)
     if before is None or changed is None:
         a = assess(admin, v)

@@ -13,6 +13,7 @@ from reliefsim.caseload import Caseload
 from reliefsim.facts import Facts
 from reliefsim.indicators import PROGRAMMES
 from reliefsim.rules import (
+    DESTITUTE,
     DIBAO,
     Assessment,
     basic_living,
@@ -65,13 +66,17 @@ def pending_payment(a_admin: Assessment, pending: np.ndarray, v: Values) -> np.n
     """Temporary assistance while a dibao application is pending (``temporary_while_pending``).
 
     A household whose open case holds an application and whose admin facts put it in dibao or
-    destitute gets the dibao gap, (line − income per capita) × size, for the month.
+    destitute gets its tier's gap for the month: (its line − income per capita) × size, the
+    destitute line for the destitute.
     """
     out = np.zeros(len(pending))
     if not v.policy.temporary_while_pending:
         return out
+    p = v.policy
     owed = np.flatnonzero(pending & (a_admin.tier >= DIBAO))
-    out[owed] = (v.policy.dibao_line - a_admin.income_pc[owed]) * a_admin.size[owed]
+    line = np.where(a_admin.tier[owed] == DESTITUTE, p.destitute_multiplier * p.dibao_line,
+                    p.dibao_line)
+    out[owed] = np.maximum(line - a_admin.income_pc[owed], 0.0) * a_admin.size[owed]
     return out
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from reliefsim.aggregates import member_flows, school_levels
-from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, MILD, SEVERE, Facts
+from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, SEVERE, Facts
 from reliefsim.kernels import standard_normal
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
@@ -235,9 +235,7 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     u = rng.random(m)
     severe_share = np.where(age >= 60, pop.severe_disability_share_60plus,
                             pop.severe_disability_share)
-    disability = np.where(u < severe_share, SEVERE,
-                          np.where(u < severe_share + pop.mild_disability_share,
-                                   MILD, 0)).astype(np.int8)
+    disability = np.where(u < severe_share, SEVERE, 0).astype(np.int8)
     permanent = rng.random(m) < pop.permanent_disability_share
     serious = rng.random(m) < pop.serious_illness_share
     chronic = (age >= 60) & (rng.random(m) < pop.chronic_share_60plus)

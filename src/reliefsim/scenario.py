@@ -54,6 +54,23 @@ LEAF_FIELDS = frozenset({"value", "dated", "uprating", "unit", "source", "descri
 SCENARIO_DIRS = (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios")
 CANONICAL = "baseline"
 """The scenario that declares every parameter the engine reads."""
+SHARED_DRAWS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("a household's month of events (birth, partnering, joining children, moving out, "
+     "settling) is one draw", (("demography.birth_rate",), ("demography.partner",),
+                               ("demography.join_children",),
+                               ("demography.out_registered", "demography.out_unregistered"),
+                               ("demography.settle",))),
+    ("a member's month of health events is one draw",
+     (("shocks.serious_illness_60plus", "shocks.serious_illness_under60",
+       "shocks.serious_illness_recovery"), ("shocks.chronic_onset_60plus",),
+      ("shocks.disability_onset_60plus", "shocks.disability_onset_under60",
+       "shocks.disability_recovery"), ("shocks.self_care_loss_75plus",))),
+    ("a household's month of purchases and sales is one draw",
+     (("economy.car_purchase",), ("economy.home_purchase",), ("economy.car_sale",),
+      ("economy.home_sale",))),
+)
+"""Monthly probabilities that take intervals of one uniform draw: per group, the largest of each
+tuple, summed, may not exceed 1."""
 MAX_CHAIN = 16
 """Most files an ``extends`` chain may hold."""
 MAX_DEPTH = 8
@@ -241,6 +258,17 @@ class Scenario:
                                   origin))
         return self.with_reforms(reforms)
 
+    def held(self) -> Scenario:
+        """The scenario with every parameter held at its value in the run's first month.
+
+        No uprating, no later dated step, no later reform: policy and prices as they stand at
+        the start, for ever (a frozen policy, as stationarity is checked under).
+        """
+        start = self.start
+        params = {k: replace(p, value=self.schedule(k)(start), dated=(), uprating=0.0)
+                  for k, p in self.params.items()}
+        return Scenario(self.name, params, self.text + f"\n# held at its values of {start}\n")
+
     def check_months(self, months: int, first: int = 0) -> None:
         """Check every value in force in months ``first`` … ``first + months − 1`` of a run.
 
@@ -265,6 +293,16 @@ class Scenario:
                          and not isinstance(value, bool) else to_toml(value))
                 raise ReliefsimError(f"{origin}: {key} = {shown} in {month}: expected "
                                      f"{p.spec.describe()}{problem}")
+        changed = set(keys)
+        for what, parts in SHARED_DRAWS:
+            names = [k for part in parts for k in part]
+            if not changed.intersection(names) or not all(k in self.params for k in names):
+                continue
+            total = sum(max(float(self.schedule(k)(month)) for k in part) for part in parts)
+            if total > 1.0:
+                raise ReliefsimError(
+                    f"{self.name}: in {month} {', '.join(names)} add up to {total:.4g}; "
+                    f"expected at most 1 ({what})")
 
 
 def standalone_text(scenario: Scenario, description: str) -> str:
