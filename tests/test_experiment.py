@@ -174,7 +174,7 @@ def test_forecast_writes_table_csv_workbook_and_fan_chart(tmp_path, capsys):
                  "--out", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out
-    assert "P50 and P10–P90" in out and "total" in out
+    assert "P50 and the band from chance" in out and "total" in out
     import pandas as pd
 
     table = pd.read_csv(tmp_path / "forecast.csv")

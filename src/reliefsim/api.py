@@ -350,17 +350,29 @@ PERCENTILES = (10, 50, 90)
 def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
              households: int | None = None, seed: int | None = None,
              overrides: Overrides = None, workers: int = 1,
-             dask: str | None = None, progress: bool = True) -> Any:
-    """Spending by programme and calendar year with P10/P50/P90 across replications.
+             dask: str | None = None, progress: bool = True,
+             parameter_sets: int | None = None) -> Any:
+    """Spending by programme and calendar year: a band from chance and a band from parameters.
 
     The model runs ``run.warmup_months`` before the forecast's first year so the caseload has
     settled; dated lines and their uprating apply month by month.
 
+    *Chance*: ``reps`` replications at the calibrated values (P10/P50/P90 over them).
+    *Parameters*: where the scenario includes calibrated values with a fit record
+    (:func:`reliefsim.calibrate.fit_of`), ``parameter_sets`` (default ``reps``) parameter sets
+    drawn from the estimates' sampling distribution, each run on the same random numbers as the
+    first replication, so their spread is the parameters' alone (``param_p10`` … ``param_p90``;
+    NaN without a fit record). ``table.attrs`` holds ``fit`` (the record's path or None) and
+    ``spending_targets`` (their validation status from the record).
+
     Returns:
-        DataFrame with columns programme, year, p10, p50, p90, mean (yuan per year); years are
-        calendar years when the first forecast month is a January, else "YYYY-MM +Ny".
+        DataFrame with columns programme, year, p10, p50, p90, mean, param_p10, param_p50,
+        param_p90 (yuan per year); years are calendar years when the first forecast month is a
+        January, else "YYYY-MM +Ny".
     """
     import pandas as pd
+
+    from reliefsim.calibrate import fit_of
 
     _check_count("--years", years)
     _check_count("--reps", reps, 2)
@@ -370,18 +382,32 @@ def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
     months = warmup + 12 * years
     sc.with_overrides({"run.months": min(months, 600)}).check_months(months)
     specs = [RunSpec(sc, n, months, sd, r) for r in range(reps)]
+    record = fit_of(sc)
+    draws = [] if record is None else record.draw(parameter_sets or reps, sd)
+    # a reform's own keys are the user's: the draws leave them alone
+    fixed = {r.key for r in sc.reforms}
+    draws = [{k: as_value(sc, k, x) for k, x in d.items() if k not in fixed} for d in draws]
+    specs += [RunSpec(sc, n, months, sd, 0, point) for point in draws]
     results = run_all(specs, workers, dask, f"forecast {sc.name}", progress)
     first = add_months(sc.start, warmup)
     rows = []
     for prog in (*PROGRAMMES, "total"):
         series = np.array([r.monthly[f"spend_{prog}"][warmup:] for r in results])
         yearly = series.reshape(len(results), years, 12).sum(axis=2)
+        chance, params = yearly[:reps], yearly[reps:]
         for y in range(years):
             label = (f"{int(first[:4]) + y}" if first[5:] == "01" else f"{first} +{y}y")
-            q = np.percentile(yearly[:, y], PERCENTILES)
+            q = np.percentile(chance[:, y], PERCENTILES)
+            p = (np.percentile(params[:, y], PERCENTILES) if len(params)
+                 else np.full(3, np.nan))
             rows.append({"programme": prog, "year": label, "p10": q[0], "p50": q[1],
-                         "p90": q[2], "mean": float(yearly[:, y].mean())})
-    return pd.DataFrame(rows)
+                         "p90": q[2], "mean": float(chance[:, y].mean()), "param_p10": p[0],
+                         "param_p50": p[1], "param_p90": p[2]})
+    table = pd.DataFrame(rows)
+    table.attrs["fit"] = None if record is None else str(record.path)
+    table.attrs["parameter_sets"] = len(draws)
+    table.attrs["spending_targets"] = [] if record is None else record.spending_targets()
+    return table
 
 
 def write_forecast(table: Any, out: str | Path, title: str, lang: str = "en",
@@ -406,6 +432,12 @@ def write_forecast(table: Any, out: str | Path, title: str, lang: str = "en",
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "forecast.csv", out / "forecast.xlsx", out / "forecast.png"]
     table.to_csv(paths[0], index=False)
+    targets = table.attrs.get("spending_targets", [])
+    if targets:
+        import pandas as pd
+
+        paths.append(out / "forecast_validation.csv")
+        pd.DataFrame(targets).drop(columns=["indicator"]).to_csv(paths[-1], index=False)
     forecast_workbook(table, paths[1], dict(settings or {}), lang)
     fan_chart(table, paths[2], title, lang)
     return paths

@@ -81,6 +81,9 @@ class CalibrationSpec:
     base: dict[str, Any] = field(default_factory=dict)
     validation_reps: int = 6
     backcast: dict[str, Any] = field(default_factory=dict)
+    step: float = 0.1
+    """Finite-difference step, as a share of each parameter's range: wide enough that the
+    simulated households' discreteness does not make the differences noise."""
 
     @property
     def fitted(self) -> list[Target]:
@@ -193,8 +196,12 @@ def load_calibration(path: str | Path, scenario: Scenario | None = None) -> Cali
     sizes = {name: int(run[name]) for name in ("households", "months", "reps", "seed",
                                                  "validation_seed", "validation_reps")
              if name in run}
+    step = float(run.get("step", 0.1))
+    if not 0 < step <= 0.5:
+        raise ReliefsimError(f"{path}: [run] step {step:g}: expected a share of the range in "
+                             "(0, 0.5]")
     return CalibrationSpec(path, targets, params, settings, base=base, backcast=backcast,
-                           **sizes)
+                           step=step, **sizes)
 
 
 @dataclass
@@ -333,9 +340,24 @@ def calibrate(spec: CalibrationSpec, scenario: Scenario | str = "baseline",
         x = lows + np.clip(u, 0.0, 1.0) * (highs - lows)
         return {p.key: as_value(scen, p.key, v) for p, v in zip(spec.parameters, x, strict=True)}
 
+    seen: dict[tuple[float, ...], np.ndarray] = {}
+
     def z(u: np.ndarray) -> np.ndarray:
-        count[0] += 1
-        return residuals(evaluate(spec, scen, point_of(u), spec.seed, workers, dask, fitted))
+        key = tuple(np.round(u, 12))
+        if key not in seen:
+            count[0] += 1
+            seen[key] = residuals(evaluate(spec, scen, point_of(u), spec.seed, workers, dask,
+                                           fitted))
+        return seen[key]
+
+    def forward(u: np.ndarray) -> np.ndarray:
+        """Forward differences of ``spec.step`` of each range (backward at the top)."""
+        z0, jac = z(u), np.zeros((len(fitted), len(u)))
+        for k in range(len(u)):
+            moved = u.copy()
+            moved[k] = u[k] + spec.step if u[k] + spec.step <= 1.0 else u[k] - spec.step
+            jac[:, k] = (z(moved) - z0) / (moved[k] - u[k])
+        return jac
 
     # the scenario's own values first, then a Latin hypercube over the ranges
     own = np.array([(float(scen.value(p.key)) - p.low) / (p.high - p.low)
@@ -349,19 +371,21 @@ def calibrate(spec: CalibrationSpec, scenario: Scenario | str = "baseline",
         log(f"{where}: objective {scores[-1]:.3f}")
     best = starts[int(np.argmin(scores))]
     log(f"best start: objective {min(scores):.3f}; least squares …")
-    res = least_squares(z, best, bounds=(0.0, 1.0), method="trf", diff_step=0.04,
+    res = least_squares(z, best, jac=forward, bounds=(0.0, 1.0), method="trf",
                         max_nfev=local_iterations, x_scale=1.0)
     u = res.x if 2 * res.cost <= min(scores) else best
     point = point_of(u)
     results = evaluate(spec, scen, point, spec.seed, workers, dask)
-    jac = _jacobian(z, u, residuals(results))
+    log(f"least squares: objective {objective(results):.3f}; the Jacobian for the standard "
+        "errors …")
+    jac = _jacobian(z, u, residuals(results), spec.step)
     fit = Fit(point, objective(results), count[0], results)
     _standard_errors(fit, spec, jac, highs - lows)
     return fit
 
 
 def _jacobian(z: Callable[[np.ndarray], np.ndarray], u: np.ndarray, z0: np.ndarray,
-              step: float = 0.04) -> np.ndarray:
+              step: float = 0.1) -> np.ndarray:
     """∂z/∂u by central differences of ``step`` of each range (one-sided at a bound)."""
     jac = np.zeros((len(z0), len(u)))
     for k in range(len(u)):
@@ -389,11 +413,13 @@ def _standard_errors(fit: Fit, spec: CalibrationSpec, jac_u: np.ndarray,
         fit.identified[name] = ok
 
 
-def write_calibrated(fit: Fit, spec: CalibrationSpec, path: Path, scenario: Scenario) -> Path:
+def write_calibrated(fit: Fit, spec: CalibrationSpec, path: Path, scenario: Scenario,
+                     validation: list[TargetResult] | None = None) -> Path:
     """Write the calibrated values as a scenario file that ``baseline.toml`` includes.
 
     Beside it, ``NAME.fit.json`` keeps the estimates' covariance for the forecast's
-    parameter uncertainty (:func:`load_fit`).
+    parameter uncertainty (:func:`load_fit`) and each target's validation status (fresh
+    seeds: ``validation``; the fit's own results when none is given).
     """
     from reliefsim.parameters import to_toml
 
@@ -420,9 +446,17 @@ def write_calibrated(fit: Fit, spec: CalibrationSpec, path: Path, scenario: Scen
               "low": [ranges[k].low for k in fit.point],
               "high": [ranges[k].high for k in fit.point],
               "covariance": fit.covariance.tolist(),
-              "identified": [fit.identified.get(k, False) for k in fit.point]}
+              "identified": [fit.identified.get(k, False) for k in fit.point],
+              "targets": [_status(r) for r in (validation or fit.results)]}
     _atomic_write(fit_path(path), json.dumps(record, indent=1))
     return path
+
+
+def _status(r: TargetResult) -> dict[str, Any]:
+    t = r.target
+    return {"name": t.name, "indicator": list(t.indicator), "setting": t.setting,
+            "published": t.value, "tolerance": t.tolerance, "simulated": r.simulated.mean,
+            "within": r.within, "fitted": t.fit, "source": t.source}
 
 
 def fit_path(calibrated: Path) -> Path:
@@ -454,6 +488,12 @@ class FitRecord:
     high: np.ndarray
     covariance: np.ndarray
     identified: np.ndarray
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    path: Path | None = None
+
+    def spending_targets(self) -> list[dict[str, Any]]:
+        """The validation status of the targets on spending (indicators ``spend.*``)."""
+        return [t for t in self.targets if any(i.startswith("spend.") for i in t["indicator"])]
 
     def draw(self, n: int, seed: int) -> list[dict[str, float]]:
         """``n`` parameter sets from the estimates' sampling distribution.
@@ -484,12 +524,29 @@ def load_fit(path: str | Path) -> FitRecord:
         return FitRecord(list(data["parameters"]), np.array(data["estimates"], dtype=float),
                          np.array(data["low"], dtype=float), np.array(data["high"], dtype=float),
                          np.array(data["covariance"], dtype=float),
-                         np.array(data["identified"], dtype=bool))
+                         np.array(data["identified"], dtype=bool), list(data.get("targets", [])),
+                         path)
     except FileNotFoundError:
         raise ReliefsimError(f"{path}: no calibration fit record (run `reliefsim calibrate` "
                              "first)") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReliefsimError(f"{path}: not a calibration fit record ({exc})") from None
+
+
+def fit_of(scenario: Scenario) -> FitRecord | None:
+    """The fit record of the calibrated values ``scenario`` includes, if it has one.
+
+    A calibrated file ``NAME.toml`` that the scenario's files include, found in a scenarios
+    folder's ``calibrated/``, with ``NAME.fit.json`` beside it.
+    """
+    from reliefsim.scenario import SCENARIO_DIRS
+
+    for folder in SCENARIO_DIRS:
+        for record in sorted((folder / "calibrated").glob("*.fit.json")):
+            name = record.name[: -len(".fit.json")] + ".toml"
+            if f"# ---- {name} (included by" in scenario.text:
+                return load_fit(record)
+    return None
 
 
 def format_validation(results: list[TargetResult], title: str,

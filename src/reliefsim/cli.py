@@ -290,6 +290,17 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--at", metavar="YYYY-MM",
                     help="show the values in force in this month (default the run's start)")
     _add_scenario_options(sc)
+
+    au = _command(sub, "audit", help="move every parameter to its range's ends: does it matter?",
+                  epilog="example:\n  reliefsim audit baseline --workers 2")
+    au.add_argument("scenario", nargs="?", default="baseline",
+                    help="scenario name (in scenarios/) or path to a .toml file")
+    au.add_argument("--households", type=int, default=1500, help="simulated households per run")
+    au.add_argument("--months", type=int, default=36, help="months per run")
+    au.add_argument("--seed", type=int, default=3, help="root seed (common to every run)")
+    au.add_argument("--only", action="append", default=[], metavar="KEY",
+                    help="probe only this parameter (repeatable)")
+    _add_executor_options(au)
     return parser
 
 
@@ -316,7 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "sweep": cmd_sweep, "forecast": cmd_forecast,
                     "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app,
                     "report": cmd_report, "calibrate": cmd_calibrate,
-                    "validate": cmd_validate, "explain": cmd_explain, "check": cmd_check}
+                    "validate": cmd_validate, "explain": cmd_explain, "check": cmd_check,
+                    "audit": cmd_audit}
         return commands[args.command](args)
     except ReliefsimError as exc:
         print(f"reliefsim: error: {exc}", file=sys.stderr)
@@ -588,19 +600,21 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     spec = load_calibration(args.calibration, scenario)
     fit = calibrate(spec, scenario, args.global_points, args.local_iterations, args.workers,
                     args.dask, log=lambda m: print(m, file=sys.stderr))
-    print(format_fit(fit, spec))
+    print(format_fit(fit, spec) + "\n")
+    validation = _print_validation(spec, scenario.with_overrides(fit.point, origin="calibration"),
+                                   args.calibration, spec.validation_reps, spec.validation_seed,
+                                   args)
     name = f"{args.calibration.stem}.toml"
     target = args.write or next((d / "calibrated" / name for d in SCENARIO_DIRS if d.is_dir()),
                                 Path(name))
-    write_calibrated(fit, spec, target, scenario)
-    print(f"\nwritten to {target} (and the estimates' covariance beside it)\n")
-    _print_validation(spec, scenario.with_overrides(fit.point, origin="calibration"),
-                      args.calibration, spec.validation_reps, spec.validation_seed, args)
+    write_calibrated(fit, spec, target, scenario, validation)
+    print(f"\nwritten to {target} (and beside it the estimates' covariance and the "
+          "validation)")
     return 0
 
 
 def _print_validation(spec, scenario, path, reps: int, seed: int,
-                      args: argparse.Namespace) -> None:
+                      args: argparse.Namespace) -> list:
     from dataclasses import replace
 
     from reliefsim.calibrate import backcast, evaluate, format_validation
@@ -615,6 +629,7 @@ def _print_validation(spec, scenario, path, reps: int, seed: int,
                                      f"{spec.households:,} households × {spec.months} months, "
                                      f"{reps} replications, seed {seed}; 95 % intervals",
                             back, back_title))
+    return results
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -630,6 +645,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     seed = spec.validation_seed if args.seed is None else args.seed
     _print_validation(spec, scenario, args.calibration, reps, seed, args)
     return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``reliefsim audit``: dead parameters (exit 1 when there is one)."""
+    from reliefsim.audit import format_audit, run_audit
+
+    _check_executor(args)
+    scenario = _scenario(args.scenario, [])
+    for key in args.only:
+        scenario.check_key(key, "--only")
+    scenario.with_overrides({"run.households": args.households, "run.months": args.months},
+                            origin="--households/--months")  # within the declared ranges
+    result = run_audit(scenario, args.households, args.months, args.seed, args.workers,
+                       args.dask, args.only or None)
+    print(format_audit(result, f"{scenario.name}: {args.households:,} households × "
+                               f"{args.months} months, seed {args.seed}, every month measured"))
+    return 1 if result.dead or result.failed else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -352,13 +352,31 @@ def forecast_sheets(table: Any, lang: str = "en") -> list[Sheet]:
                [int(y) if numeric else str(y) for _, y in long_rows], "0" if numeric else None),
         *[Column(f"{q.upper()} ({money})", cells(q), MONEY_FORMAT)
           for q in ("p10", "p50", "p90")],
-        Column(f"{pick('mean', '均值', lang)} ({money})", cells("mean"), MONEY_FORMAT)])
+        Column(f"{pick('mean', '均值', lang)} ({money})", cells("mean"), MONEY_FORMAT),
+        *[Column(f"{pick('parameters', '参数', lang)} {q.upper()} ({money})",
+                 cells(f"param_{q}"), MONEY_FORMAT)
+          for q in ("p10", "p50", "p90") if "param_p10" in table.columns]])
     wide = Sheet(pick("P50 by year", "P50 分年度", lang), [
         Column(f"{pick('programme', '项目', lang)} ({money})",
                [programme_label(p, lang) for p in progs])])
     for y, shown in zip(years, year_values, strict=True):
         wide.columns.append(Column(shown, [by[(p, y)].p50 / 1e6 for p in progs], MONEY_FORMAT))
-    return [wide, long]
+    sheets = [wide, long]
+    targets = table.attrs.get("spending_targets", [])
+    if targets:
+        sheets.append(Sheet(pick("validation", "校准检验", lang), [
+            Column(pick("target", "目标", lang), [t["name"] for t in targets]),
+            Column(pick("published", "公布值", lang), [t["published"] for t in targets]),
+            Column(pick("tolerance", "容差", lang), [t["tolerance"] for t in targets]),
+            Column(pick("simulated", "模拟值", lang), [t["simulated"] for t in targets]),
+            Column(pick("within tolerance", "在容差内", lang),
+                   [pick("yes", "是", lang) if t["within"] else pick("no", "否", lang)
+                    for t in targets]),
+            Column(pick("fitted", "参与拟合", lang),
+                   [pick("yes", "是", lang) if t["fitted"] else pick("no", "否", lang)
+                    for t in targets]),
+            Column(pick("source", "来源", lang), [t["source"] for t in targets])]))
+    return sheets
 
 
 def forecast_workbook(table: Any, path: str | Path, settings: dict[str, Any],
@@ -366,8 +384,12 @@ def forecast_workbook(table: Any, path: str | Path, settings: dict[str, Any],
     """The forecast as a workbook: P50 by programme × year, P10/P50/P90 per row, what was run."""
     about = about_rows(lang, what=pick("budget forecast: spending by programme and year",
                                        "预算预测：分项目分年度救助支出", lang), **settings,
-                       intervals=pick("P10, P50 and P90 over the replications",
-                                      "各次重复的 P10、P50、P90", lang),
+                       intervals=pick("P10, P50 and P90 over the replications (chance); over "
+                                      "parameter sets drawn from the calibration's estimates "
+                                      "(parameters)",
+                                      "各次重复的 P10、P50、P90（随机波动）；按校准估计抽取的参数组"
+                                      "的 P10、P50、P90（参数不确定）", lang),
+                       calibration=table.attrs.get("fit") or pick("none", "无", lang),
                        units=pick("million yuan per year (M yuan)", "百万元/年", lang))
     return write_workbook(path, forecast_sheets(table, lang), about, lang,
                           explain_columns=False)

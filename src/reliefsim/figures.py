@@ -485,7 +485,12 @@ def fan_chart(table: Any, path: Path, title: str, lang: str = "en") -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
     fig.suptitle(title)
     ax = axes[0]
-    ax.fill_between(x, total["p10"] / 1e6, total["p90"] / 1e6, alpha=0.3, label="P10–P90")
+    if "param_p10" in total and total["param_p10"].notna().all():
+        ax.fill_between(x, total["param_p10"] / 1e6, total["param_p90"] / 1e6, alpha=0.2,
+                        color="tab:orange",
+                        label=pick("P10–P90, parameters", "P10–P90，参数不确定", lang))
+    ax.fill_between(x, total["p10"] / 1e6, total["p90"] / 1e6, alpha=0.3,
+                    label=pick("P10–P90, chance", "P10–P90，随机波动", lang))
     ax.plot(x, total["p50"] / 1e6, marker="o", label="P50")
     money = pick("million yuan per year", "百万元/年", lang)
     year = pick("year", "年份", lang)

@@ -155,10 +155,21 @@ def _short(value: float, unit: str, change: bool = False) -> str:
 
 
 def format_forecast(table: Any, scenario: str, reps: int, lang: str = "en") -> str:
-    """Forecast table: million yuan per year by programme (fixed order) with P50 and P10–P90."""
-    lines = [pick(f"Budget forecast — {scenario}: million yuan per year, P50 and P10–P90 over "
-                  f"{reps} replications",
-                  f"预算预测 — {scenario}：百万元/年，P50 及 P10–P90（{reps} 次重复）", lang), ""]
+    """Forecast table: million yuan per year by programme, P50 and two bands.
+
+    The band from chance (P10–P90 over replications) and the band from parameters (P10–P90
+    over parameter sets drawn from the calibration's estimates), then the validation status
+    of the spending targets.
+    """
+    sets = int(table.attrs.get("parameter_sets", 0))
+    lines = [pick(f"Budget forecast — {scenario}: million yuan per year; P50 and the band from "
+                  f"chance (P10–P90 over {reps} replications)"
+                  + (f" and from the calibrated parameters (P10–P90 over {sets} parameter sets "
+                     "drawn from the fit's estimates, on the same random numbers)" if sets
+                     else ""),
+                  f"预算预测 — {scenario}：百万元/年；P50 与随机波动区间（{reps} 次重复的 P10–P90）"
+                  + (f"及参数不确定区间（按校准估计的抽样分布抽取 {sets} 组参数、同一随机数下的 "
+                     "P10–P90）" if sets else ""), lang), ""]
     years = [str(y) for y in dict.fromkeys(table["year"])]
     lines.append(_ljust(pick("programme", "项目", lang), 16)
                  + "".join(_rjust(y, 13) for y in years))
@@ -171,8 +182,39 @@ def format_forecast(table: Any, scenario: str, reps: int, lang: str = "en") -> s
         band = "".join(_rjust(f"{a / 1e6:,.0f}–{b / 1e6:,.0f}", 13)
                        for a, b in zip(sub["p10"], sub["p90"], strict=True))
         lines.append(_ljust(programme_label(prog, lang)[:14], 16) + p50)
-        lines.append(_ljust("  P10–P90", 16) + band)
+        lines.append(_ljust(pick("  chance", "  随机波动", lang), 16) + band)
+        if sets:
+            pband = "".join(_rjust(f"{a / 1e6:,.0f}–{b / 1e6:,.0f}", 13)
+                            for a, b in zip(sub["param_p10"], sub["param_p90"], strict=True))
+            lines.append(_ljust(pick("  parameters", "  参数不确定", lang), 16) + pband)
+    lines += ["", *validation_lines(table, lang)]
     return "\n".join(lines)
+
+
+def validation_lines(table: Any, lang: str = "en") -> list[str]:
+    """How the calibration met the published spending figures (from the forecast's fit record)."""
+    fit = table.attrs.get("fit")
+    if not fit:
+        return [pick("Not calibrated: the scenario includes no calibrated values with a fit "
+                     "record, so the levels are the scenario's own and the band from parameters "
+                     "is missing.",
+                     "未校准：情景未包含带拟合记录的校准值，水平为情景自身设定，且无参数不确定区间。",
+                     lang)]
+    out = [pick(f"Calibration ({fit}): the spending targets on fresh seeds",
+                f"校准（{fit}）：支出目标在新随机种子下的检验", lang)]
+    for t in table.attrs.get("spending_targets", []):
+        verdict = (pick("within", "在容差内", lang) if t["within"]
+                   else pick("NOT within", "超出容差", lang))
+        fitted = pick("fitted", "参与拟合", lang) if t["fitted"] else pick(
+            "not fitted", "未参与拟合", lang)
+        out.append(f"  {t['name']}: {pick('published', '公布', lang)} {t['published'] / 1e6:,.1f}"
+                   f" ± {t['tolerance'] / 1e6:,.1f}, {pick('simulated', '模拟', lang)} "
+                   f"{t['simulated'] / 1e6:,.1f} M — {verdict} ({fitted})"
+                   if t["published"] >= 1e5 else
+                   f"  {t['name']}: {pick('published', '公布', lang)} {t['published']:,.0f} ± "
+                   f"{t['tolerance']:,.0f}, {pick('simulated', '模拟', lang)} "
+                   f"{t['simulated']:,.0f} — {verdict} ({fitted})")
+    return out
 
 
 def format_sensitivity(table: Any, method: str, scenario: str, lang: str = "en") -> str:

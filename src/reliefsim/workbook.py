@@ -144,6 +144,7 @@ ABOUT: dict[str, tuple[str, str]] = {
     "validation": ("validation", "校验"), "version": ("reliefsim version", "reliefsim 版本"),
     "exported": ("exported on", "导出时间"), "units": ("units", "单位"),
     "intervals": ("intervals", "区间"), "years": ("years", "年份"),
+    "calibration": ("calibration (fit record)", "校准（拟合记录）"),
 }
 """Keys of the sheet saying what was run → (English, Chinese)."""
 
