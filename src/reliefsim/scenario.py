@@ -457,6 +457,37 @@ def _read_chain(path: Path) -> tuple[dict[str, Param], tuple[Reform, ...], str]:
     return params, tuple(reforms), text
 
 
+def source_files(name: str | Path) -> tuple[list[Path], list[Path]]:
+    """The files a scenario is read from: its ``extends`` chain and the files they include.
+
+    Used to refuse an output that would replace one of them. Files that cannot be found are
+    left out (loading the scenario reports them).
+
+    Returns:
+        (the chain, the scenario's own file first; the included files).
+    """
+    chain: list[Path] = []
+    included: list[Path] = []
+    try:
+        current = find_scenario(name).resolve()
+    except ReliefsimError:
+        return chain, included
+    while current not in chain and len(chain) < MAX_CHAIN:
+        chain.append(current)
+        try:
+            _, data = _read_toml(current, "scenario file")
+            for inc in data.get("include", []) if isinstance(data.get("include"), list) else []:
+                if isinstance(inc, str):
+                    included.append(_resolve(current, inc, "include"))
+            base = data.get("extends")
+            if not isinstance(base, str):
+                break
+            current = _resolve(current, base, "extends")
+        except ReliefsimError:
+            break
+    return chain, included
+
+
 def _resolve(file: Path, name: str, what: str) -> Path:
     """The file ``extends`` or ``include`` names: beside ``file`` or in ``scenarios/``."""
     if Path(name).is_absolute() or ".." in Path(name).parts:
