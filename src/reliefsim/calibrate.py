@@ -137,6 +137,13 @@ def _target(t: dict, k: int, path: Path, settings: dict, sc: Scenario) -> Target
                   float(t.get("scale", 1.0)), setting, fit)
 
 
+def _whole(value: Any, where: str) -> int:
+    """A whole number ≥ 0 from a calibration file, or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ReliefsimError(f"{where} = {value!r}: expected a whole number ≥ 0")
+    return value
+
+
 def load_calibration(path: str | Path, scenario: Scenario | None = None) -> CalibrationSpec:
     """Read and check a calibration file.
 
@@ -190,8 +197,9 @@ def load_calibration(path: str | Path, scenario: Scenario | None = None) -> Cali
             for k, t in enumerate(backcast.get("target", []))]
         for key in ("households", "months", "reps"):
             _need(backcast, key, int, where)
-    sizes = {name: int(run[name]) for name in ("households", "months", "reps", "seed",
-                                                 "validation_seed", "validation_reps")
+    sizes = {name: _whole(run[name], f"{path}: [run] {name}")
+             for name in ("households", "months", "reps", "seed", "validation_seed",
+                          "validation_reps")
              if name in run}
     return CalibrationSpec(path, targets, params, settings, base=base, backcast=backcast,
                            **sizes)

@@ -376,9 +376,16 @@ def parse_set(items: Iterable[str], flag: str = "--set") -> list[Reform]:
     Keys are checked when the reforms are applied to a scenario (:meth:`Scenario.with_reforms`).
 
     Raises:
-        ReliefsimError: on an item without ``=`` or with a malformed month.
+        ReliefsimError: on an item without ``=``, with a malformed month or nested too deeply.
     """
-    return [parse_reform(item, flag) for item in items]
+    reforms = []
+    for item in items:
+        try:
+            reforms.append(parse_reform(item, flag))
+        except RecursionError:
+            shown = item if len(item) <= 40 else item[:40] + "…"
+            raise ReliefsimError(f"{flag} {shown}: lists nested too deeply") from None
+    return reforms
 
 
 def load_scenario(name: str | Path, overrides: Mapping[str, Any] | Iterable[Reform] | None = None
