@@ -201,6 +201,24 @@ def classify(households: str | Path, members: str | Path, s: Scenario | str | Pa
     return frame.iloc[np.argsort(pop.file_order, kind="stable")].reset_index(drop=True)
 
 
+def write_classified(frame: Any, out: str | Path, force: bool = False,
+                     explain: bool = False) -> Path:
+    """Write :func:`classify`'s table as CSV, atomically (money to the fen unless ``explain``).
+
+    Text cells that a spreadsheet would read as a formula (a household id with a leading
+    ``= + - @``, tab or carriage return) are written with a leading ``'``. Without ``force`` an
+    existing file is not replaced.
+    """
+    from reliefsim.outputs import write_csv
+
+    table = frame.copy()
+    if not explain:
+        table = table[["household_id", "tier", "basic_living", "income_pc", "assets_ok", "size"]]
+        for column in ("basic_living", "income_pc"):
+            table[column] = [f"{x:.2f}" for x in table[column]]
+    return write_csv(table, out, force=force)
+
+
 # ---------------------------------------------------------------- compare
 @dataclass
 class Comparison:
@@ -384,9 +402,26 @@ def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
     return pd.DataFrame(rows)
 
 
+FORECAST_FILES = ("forecast.csv", "forecast.xlsx", "forecast.png")
+
+
+def check_forecast_folder(out: str | Path, force: bool = False, inputs: Any = None) -> Path:
+    """Check the folder a forecast will be written to, before the forecast runs.
+
+    Raises:
+        ReliefsimError: when ``out`` is a file, link or device, holds one of the forecast's
+            files (unless ``force``) or cannot be written in (see :mod:`reliefsim.outputs`).
+    """
+    from reliefsim.outputs import check_folder
+
+    return check_folder(out, "--out", FORECAST_FILES, inputs=inputs, force=force)
+
+
 def write_forecast(table: Any, out: str | Path, title: str, lang: str = "en",
-                   settings: Mapping[str, Any] | None = None) -> list[Path]:
+                   settings: Mapping[str, Any] | None = None, force: bool = False) -> list[Path]:
     """Write a forecast as ``forecast.csv``, ``forecast.xlsx`` and the fan chart ``forecast.png``.
+
+    Each file is written beside its place and renamed into it (:mod:`reliefsim.outputs`).
 
     Args:
         table: as :func:`forecast` gives it.
@@ -395,17 +430,18 @@ def write_forecast(table: Any, out: str | Path, title: str, lang: str = "en",
         lang: ``en`` or ``zh`` (workbook headers, chart labels).
         settings: what was run, for the workbook's sheet saying so (scenario, reforms, seed,
             replications, households, years…).
+        force: replace forecast files already in ``out``.
 
     Returns:
         The paths written, in the folder ``out``.
     """
     from reliefsim.exports import forecast_workbook
     from reliefsim.figures import fan_chart
+    from reliefsim.outputs import write_csv
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "forecast.csv", out / "forecast.xlsx", out / "forecast.png"]
-    table.to_csv(paths[0], index=False)
+    out = check_forecast_folder(out, force)
+    paths = [out / name for name in FORECAST_FILES]
+    write_csv(table, paths[0], force=force)
     forecast_workbook(table, paths[1], dict(settings or {}), lang)
     fan_chart(table, paths[2], title, lang)
     return paths
