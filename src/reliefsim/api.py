@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from reliefsim.designs import as_value, check_vary, design_points, parse_vary
+from reliefsim import budgets
+from reliefsim.designs import as_value, check_vary, design_points, design_size, parse_vary
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import Progress, execute, run_spec
 from reliefsim.indicators import HEADLINE, PROGRAMMES, check_names
@@ -68,15 +69,21 @@ def _settings(sc: Scenario, households: int | None, months: int | None,
     out = (int(households if households is not None else v.run.households),
            int(months if months is not None else v.run.months),
            int(seed if seed is not None else v.run.seed))
-    _check_count("--households", out[0])
-    _check_count("--months", out[1])
-    _check_count("--seed", out[2], 0)
+    for flag, key, value in (("--households", "run.households", out[0]),
+                             ("--months", "run.months", out[1]), ("--seed", "run.seed", out[2])):
+        _check_count(flag, value, 0 if flag == "--seed" else 1)
+        spec = sc.spec(key)  # the scenario's declared range (run.months at most 600, …)
+        if spec.problem(value) is not None:
+            low, high = int(spec.low or 0), int(spec.high) if spec.high is not None else None
+            _check_count(flag, value, low, high)
+            raise ReliefsimError(f"{flag} {value}: expected {spec.describe()}")
     return out
 
 
-def _check_count(name: str, value: int, low: int = 1) -> None:
-    if value < low:
-        raise ReliefsimError(f"{name} {value}: expected a whole number ≥ {low}")
+def _check_count(name: str, value: int, low: int = 1, high: int | None = None) -> None:
+    if value < low or (high is not None and value > high):
+        within = f"from {low:,} to {high:,}" if high is not None else f"≥ {low}"
+        raise ReliefsimError(f"{name} {value}: expected a whole number {within}")
 
 
 def run_all(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None,
@@ -137,8 +144,9 @@ def run(s: Scenario | str | Path = "baseline", overrides: Overrides = None,
 
     sc = scenario(s, overrides)
     n, m, sd = _settings(sc, households, months, seed)
-    _check_count("--replication", replication, 0)
+    _check_count("--replication", replication, 0, UNPAIRED_OFFSET - 1)
     sc.with_overrides({"run.months": m}).check_months(m)
+    budgets.check_study(f"run {sc.name}", 1, n, m)
     engine = open_store(db) if db else None
     spec = RunSpec(sc, n, m, sd, replication)
     result = run_spec(spec, progress)
@@ -237,11 +245,14 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
             households: int | None = None, months: int | None = None, seed: int | None = None,
             overrides: Overrides = None, workers: int = 1,
             dask: str | None = None, unpaired: bool = False, db: str | None = None,
-            indicators: Sequence[str] = HEADLINE, progress: bool = True) -> Comparison:
+            indicators: Sequence[str] = HEADLINE, progress: bool = True,
+            max_runs: int | None = None) -> Comparison:
     """Compare B with A, replication by replication, on the same random streams.
 
     B − A comes with a 95 % interval from the paired differences (and, with ``unpaired``, from
-    B run on independent seeds, to show what pairing buys).
+    B run on independent seeds, to show what pairing buys). The run count (at most
+    ``max_runs``, default :data:`reliefsim.budgets.DEFAULT_MAX_RUNS`) and the memory are
+    checked before any run.
     """
     import pandas as pd
 
@@ -253,6 +264,10 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     if sa.hash == sb.hash:
         raise ReliefsimError(f"{sa.name} and {sb.name} are the same scenario: nothing to compare")
     n, m, s = _settings(sa, households, months, seed)
+    _check_count("--workers", workers)
+    runs = (3 if unpaired else 2) * reps
+    budgets.check_study(f"compare {sa.name} vs {sb.name}", runs, n, m, workers, dask, kept=runs,
+                        max_runs=max_runs, how=f"{3 if unpaired else 2} × {reps:,} replications")
     engine = open_store(db) if db else None
     specs = [RunSpec(sc, n, m, s, r) for r in range(reps) for sc in (sa, sb)]
     if unpaired:
@@ -307,7 +322,7 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
           months: int | None = None, seed: int | None = None,
           overrides: Overrides = None, workers: int = 1, dask: str | None = None,
           db: str = "sqlite:///reliefsim.db", name: str | None = None,
-          progress: bool = True) -> Sweep:
+          progress: bool = True, max_runs: int | None = None) -> Sweep:
     """Run a design (grid of levels, or LHS over ranges) × replications into the store.
 
     Each finished run is stored at once; a second call with the same arguments skips what is
@@ -329,10 +344,14 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
         db: results store URL.
         name: experiment name (default derived from the scenario).
         progress: draw a progress bar on stderr.
+        max_runs: most runs allowed (default :data:`reliefsim.budgets.DEFAULT_MAX_RUNS`),
+            checked with the memory before any design point is made.
     """
-    from reliefsim.store import done_cells, experiment_id, open_store, save_result
+    from reliefsim.store import check_name, done_cells, experiment_id, open_store, save_result
 
     _check_count("--reps", reps)
+    _check_count("--workers", workers)
+    check_name(name)
     base = scenario(s, overrides)
     if isinstance(vary, Mapping):
         levels = {k: check_vary(base, k, tuple(v) if isinstance(v, tuple) else list(v))
@@ -342,6 +361,10 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
     if not levels:
         raise ReliefsimError("a sweep needs at least one --vary KEY=…")
     n, m, sd = _settings(base, households, months, seed)
+    size = design_size(levels, sample)
+    how = f"{size:,} design points × {reps:,} replication{'s' * (reps != 1)}"
+    budgets.check_study(f"sweep {base.name}", size * reps, n, m, workers, dask,
+                        max_runs=max_runs, how=how)
     points = design_points(base, levels, sample, sd)
     for p in points:  # every point checked before anything runs
         base.with_overrides(p, origin="--vary").check_months(m)
@@ -368,7 +391,8 @@ PERCENTILES = (10, 50, 90)
 def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
              households: int | None = None, seed: int | None = None,
              overrides: Overrides = None, workers: int = 1,
-             dask: str | None = None, progress: bool = True) -> Any:
+             dask: str | None = None, progress: bool = True, max_runs: int | None = None
+             ) -> Any:
     """Spending by programme and calendar year with P10/P50/P90 across replications.
 
     The model runs ``run.warmup_months`` before the forecast's first year so the caseload has
@@ -385,8 +409,16 @@ def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
     sc = scenario(s, overrides)
     warmup = int(sc.values(0).run.warmup_months)
     n, _, sd = _settings(sc, households, None, seed)
+    _check_count("--workers", workers)
     months = warmup + 12 * years
-    sc.with_overrides({"run.months": min(months, 600)}).check_months(months)
+    longest = sc.spec("run.months").high or 600
+    if months > longest:
+        raise ReliefsimError(f"--years {years}: the forecast would simulate {months:,} months "
+                             f"({warmup} of warm-up and {years:,} years); runs are at most "
+                             f"{longest:g} months, so at most {int(longest - warmup) // 12} years")
+    budgets.check_study(f"forecast {sc.name}", reps, n, months, workers, dask, kept=reps,
+                        max_runs=max_runs, how=f"{reps:,} replications")
+    sc.with_overrides({"run.months": months}).check_months(months)
     specs = [RunSpec(sc, n, months, sd, r) for r in range(reps)]
     results = run_all(specs, workers, dask, f"forecast {sc.name}", progress)
     first = add_months(sc.start, warmup)
@@ -478,13 +510,13 @@ def sensitivity(s: Scenario | str | Path,
                 months: int | None = None, seed: int | None = None,
                 overrides: Overrides = None, workers: int = 1, dask: str | None = None,
                 indicators: Sequence[str] = SENSITIVITY_INDICATORS,
-                progress: bool = True) -> Any:
+                progress: bool = True, max_runs: int | None = None) -> Any:
     """Global sensitivity (SALib Morris or Sobol) of indicators to parameter ranges.
 
     The table of :func:`sensitivity_study` (which also stores the runs and keeps the samples).
     """
     return sensitivity_study(s, params, method, n, households, months, seed, overrides,
-                             workers, dask, indicators, progress).table
+                             workers, dask, indicators, progress, max_runs=max_runs).table
 
 
 def sensitivity_study(s: Scenario | str | Path,
@@ -493,7 +525,8 @@ def sensitivity_study(s: Scenario | str | Path,
                       months: int | None = None, seed: int | None = None,
                       overrides: Overrides = None, workers: int = 1, dask: str | None = None,
                       indicators: Sequence[str] = SENSITIVITY_INDICATORS,
-                      progress: bool = True, db: str | None = None) -> SensitivityResult:
+                      progress: bool = True, db: str | None = None,
+                      max_runs: int | None = None) -> SensitivityResult:
     """Global sensitivity (SALib Morris or Sobol) of indicators to parameter ranges.
 
     Every sample runs on the same random streams (one replication), so differences come from the
@@ -525,7 +558,14 @@ def sensitivity_study(s: Scenario | str | Path,
         below, above = 1 << (n.bit_length() - 1), 1 << n.bit_length()
         raise ReliefsimError(f"--n {n}: expected a power of 2 for --method sobol (Saltelli "
                              f"sampling), e.g. {below} or {above}")
+    _check_count("--workers", workers)
     hh, m, sd = _settings(sc, households, months, seed)
+    k = len(ranges)
+    runs = n * (k + 1) if method == "morris" else n * (k + 2)
+    how = (f"{n:,} trajectories × {k + 1} points" if method == "morris"
+           else f"{n:,} base samples × {k + 2} points")
+    budgets.check_study(f"{method} {sc.name}", runs, hh, m, workers, dask,
+                        kept=0 if db else runs, max_runs=max_runs, how=how)
     names = list(ranges)
     problem = {"num_vars": len(names), "names": names,
                "bounds": [list(ranges[k]) for k in names]}

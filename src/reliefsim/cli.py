@@ -105,8 +105,13 @@ def _add_size_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_executor_options(p: argparse.ArgumentParser) -> None:
+    from reliefsim.budgets import DEFAULT_MAX_RUNS
+
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
     p.add_argument("--dask", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
+    p.add_argument("--max-runs", type=int, metavar="N",
+                   help=f"most runs allowed, checked with the memory before any run starts "
+                        f"(default: {DEFAULT_MAX_RUNS:,})")
 
 
 def _add_study_options(p: argparse.ArgumentParser) -> None:
@@ -447,7 +452,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _check_output(args.xlsx, "--xlsx", args, args.a, args.b, expect="an .xlsx file name")
     result = compare(args.a, args.b, reps=args.reps, households=args.households,
                      months=args.months, seed=args.seed, overrides=args.overrides,
-                     workers=args.workers, dask=args.dask, unpaired=args.unpaired, db=args.db)
+                     workers=args.workers, dask=args.dask, unpaired=args.unpaired, db=args.db,
+                     max_runs=args.max_runs)
     print(format_comparison(result, args.lang))
     if args.xlsx:
         from reliefsim.exports import comparison_workbook
@@ -472,7 +478,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     result = sweep(args.scenario, args.vary, reps=args.reps, sample=args.sample,
                    households=args.households, months=args.months, seed=args.seed,
                    overrides=args.overrides, workers=args.workers, dask=args.dask,
-                   db=args.db, name=args.name)
+                   db=args.db, name=args.name, max_runs=args.max_runs)
     print(f"sweep stored as experiment {result.experiment_id} in {args.db}: "
           f"{result.ran} runs done now, {result.skipped} already stored")
     print(f"see: reliefsim results show {result.experiment_id} --db {args.db}")
@@ -496,7 +502,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     check_forecast_folder(args.out, args.force, _scenario_inputs(args.scenario))
     table = forecast(args.scenario, years=args.years, reps=args.reps, households=args.households,
                      seed=args.seed, overrides=args.overrides, workers=args.workers,
-                     dask=args.dask)
+                     dask=args.dask, max_runs=args.max_runs)
     print(format_forecast(table, args.scenario, args.reps, args.lang))
     sc = _scenario(args.scenario, args.overrides)
     v = sc.values(0)
@@ -528,7 +534,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     study = sensitivity_study(args.scenario, args.param, method=args.method, n=args.n,
                               households=args.households, months=args.months, seed=args.seed,
                               overrides=args.overrides, workers=args.workers, dask=args.dask,
-                              indicators=chosen, db=None if args.no_store else args.db)
+                              indicators=chosen, db=None if args.no_store else args.db,
+                              max_runs=args.max_runs)
     print(format_sensitivity(study.table, args.method, args.scenario, args.lang))
     if study.experiment_id is not None:
         print(f"\nstored as experiment {study.experiment_id} in {args.db}; see: reliefsim "
@@ -632,6 +639,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``reliefsim calibrate``: global search + least squares, write, re-check on fresh seeds."""
+    from reliefsim.budgets import check_calibration
     from reliefsim.calibrate import (
         calibrate,
         check_calibrated_target,
@@ -650,6 +658,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     target = args.write or next((d / "calibrated" / name for d in SCENARIO_DIRS if d.is_dir()),
                                 Path(name))
     check_calibrated_target(target, args.calibration, args.scenario, args.force)
+    check_calibration(spec, args.global_points + args.local_iterations + len(spec.parameters)
+                      + 2, args.workers, args.dask, args.max_runs,
+                      validation_reps=spec.validation_reps)
     fit = calibrate(spec, scenario, args.global_points, args.local_iterations, args.workers,
                     args.dask, log=lambda m: print(m, file=sys.stderr))
     print(format_fit(fit, spec))
@@ -680,6 +691,7 @@ def _print_validation(spec, scenario, path, reps: int, seed: int,
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``reliefsim validate``: each target with source, published and simulated values."""
+    from reliefsim.budgets import check_calibration
     from reliefsim.calibrate import load_calibration
     from reliefsim.outputs import check_input
 
@@ -690,6 +702,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     reps = args.reps or spec.validation_reps
     if reps < 2:
         raise ReliefsimError(f"--reps {reps}: expected a whole number ≥ 2")
+    check_calibration(spec, 0, args.workers, args.dask, args.max_runs, "validate",
+                      validation_reps=reps)
     seed = spec.validation_seed if args.seed is None else args.seed
     _print_validation(spec, scenario, args.calibration, reps, seed, args)
     return 0
@@ -733,6 +747,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 def cmd_classify(args: argparse.Namespace) -> int:
     """``reliefsim classify``: one output row per household, written atomically."""
     from reliefsim.api import classify, write_classified
+    from reliefsim.budgets import check_classify
     from reliefsim.outputs import check_file, check_input
 
     out = args.output
@@ -741,6 +756,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     check_file(out, "--output", force=args.force, expect="a CSV file name",
                inputs={"--households": args.households, "--members": args.members,
                        **_scenario_inputs(args.scenario)})
+    check_classify(args.households, args.members)
     frame = classify(args.households, args.members, args.scenario, args.overrides, args.month,
                      explain=args.explain, lang=args.lang)
     write_classified(frame, out, args.force, args.explain)
