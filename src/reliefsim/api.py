@@ -22,7 +22,7 @@ from reliefsim.experiment import Progress, execute, run_spec
 from reliefsim.indicators import HEADLINE, PROGRAMMES, check_names
 from reliefsim.parameters import Reform, add_months
 from reliefsim.results import UNPAIRED_OFFSET, RunResult, RunSpec, stable_hash
-from reliefsim.scenario import Scenario, load_scenario, parse_set
+from reliefsim.scenario import Scenario, load_scenario, parse_set, source_files
 from reliefsim.statistics import Interval, mean_interval, welch_interval
 
 Overrides = Mapping[str, Any] | Sequence[str] | Sequence[Reform] | None
@@ -86,6 +86,24 @@ def _check_count(name: str, value: int, low: int = 1, high: int | None = None) -
         raise ReliefsimError(f"{name} {value}: expected a whole number {within}")
 
 
+def _inputs(*scenarios: Scenario | str | Path) -> dict[str, list[Path]]:
+    """The files the named scenarios are read from, which a store's file may not be."""
+    files: list[Path] = []
+    for s in scenarios:
+        if not isinstance(s, Scenario):
+            chain, included = source_files(s)
+            files += chain + included
+    return {"scenario": files}
+
+
+def _check_store(db: str | None, *scenarios: Scenario | str | Path) -> None:
+    """Check the store a command will write to, before any work (store.check_store)."""
+    if db:
+        from reliefsim.store import check_store
+
+        check_store(db, write=True, inputs=_inputs(*scenarios))
+
+
 def run_all(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None,
             label: str = "runs", progress: bool = True) -> list[RunResult]:
     """Run specs with an executor and return results in spec order (identical specs run once)."""
@@ -140,23 +158,25 @@ def run(s: Scenario | str | Path = "baseline", overrides: Overrides = None,
     """
     import time
 
-    from reliefsim.store import experiment_id, open_store, save_result
+    from reliefsim.store import experiment_id, save_result, writing
 
     sc = scenario(s, overrides)
     n, m, sd = _settings(sc, households, months, seed)
     _check_count("--replication", replication, 0, UNPAIRED_OFFSET - 1)
     sc.with_overrides({"run.months": m}).check_months(m)
     budgets.check_study(f"run {sc.name}", 1, n, m)
-    engine = open_store(db) if db else None
+    _check_store(db, s)
     spec = RunSpec(sc, n, m, sd, replication)
     result = run_spec(spec, progress)
     warmup = min(int(sc.values(0).run.warmup_months), m - 1)
     exp = None
-    if engine is not None:
-        exp = experiment_id(engine, f"run-{time.time_ns()}", named(f"run {sc.name}", overrides),
-                            "run", {"households": n, "months": m, "start": sc.start,
-                                    "overrides": reform_text(overrides)})
-        save_result(engine, exp, result)
+    if db:  # the store is made (or opened) once there is a run to keep
+        with writing(db, _inputs(s)) as engine:
+            exp = experiment_id(engine, f"run-{time.time_ns()}",
+                                named(f"run {sc.name}", overrides), "run",
+                                {"households": n, "months": m, "start": sc.start,
+                                 "overrides": reform_text(overrides)})
+            save_result(engine, exp, result)
     return Run(result, sc, warmup, exp)
 
 
@@ -256,7 +276,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     """
     import pandas as pd
 
-    from reliefsim.store import experiment_id, open_store, save_result
+    from reliefsim.store import experiment_id, save_result, writing
 
     _check_count("--reps", reps, 2)
     names = check_names(indicators)
@@ -268,7 +288,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     runs = (3 if unpaired else 2) * reps
     budgets.check_study(f"compare {sa.name} vs {sb.name}", runs, n, m, workers, dask, kept=runs,
                         max_runs=max_runs, how=f"{3 if unpaired else 2} × {reps:,} replications")
-    engine = open_store(db) if db else None
+    _check_store(db, a, b)
     specs = [RunSpec(sc, n, m, s, r) for r in range(reps) for sc in (sa, sb)]
     if unpaired:
         specs += [RunSpec(sb, n, m, s, UNPAIRED_OFFSET + r) for r in range(reps)]
@@ -277,14 +297,16 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     rb = [r for r in results if r.spec.scenario.hash == sb.hash and r.spec.replication < reps]
     rb_free = [r for r in results if r.spec.replication >= UNPAIRED_OFFSET]
     exp = None
-    if engine is not None:
+    if db:
         key = stable_hash(("compare", sa.hash, sb.hash, n, m, s, reps))
-        exp = experiment_id(engine, key, named(f"compare {sa.name} vs {sb.name}", overrides),
-                            "compare", {"reps": reps, "households": n, "months": m, "seed": s,
-                                        "a": sa.name, "b": sb.name, "start": sa.start,
-                                        "overrides": reform_text(overrides)})
-        for r in results:
-            save_result(engine, exp, r)
+        with writing(db, _inputs(a, b)) as engine:
+            exp = experiment_id(engine, key,
+                                named(f"compare {sa.name} vs {sb.name}", overrides), "compare",
+                                {"reps": reps, "households": n, "months": m, "seed": s,
+                                 "a": sa.name, "b": sb.name, "start": sa.start,
+                                 "overrides": reform_text(overrides)})
+            for r in results:
+                save_result(engine, exp, r)
     rows = []
     for name in names:
         xa = [r.summary[name] for r in ra]
@@ -312,9 +334,9 @@ class Sweep:
 
     def frame(self, summary_only: bool = True) -> Any:
         """The sweep's metrics as a DataFrame (one row per run and indicator)."""
-        from reliefsim.store import metrics_frame, open_store
+        from reliefsim.store import metrics_frame, open_reader
 
-        return metrics_frame(open_store(self.db), self.experiment_id, summary_only)
+        return metrics_frame(open_reader(self.db), self.experiment_id, summary_only)
 
 
 def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
@@ -326,7 +348,10 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
     """Run a design (grid of levels, or LHS over ranges) × replications into the store.
 
     Each finished run is stored at once; a second call with the same arguments skips what is
-    already stored, so a killed sweep resumes where it stopped.
+    already stored, so a killed sweep resumes where it stopped. Interrupted (Ctrl-C, SIGTERM),
+    it stores the runs that had finished and raises
+    :class:`~reliefsim.processes.Interrupted` saying how many are stored and how to resume.
+    Two sweeps on one store at once each store every run once.
 
     Args:
         s: the base scenario.
@@ -347,7 +372,7 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
         max_runs: most runs allowed (default :data:`reliefsim.budgets.DEFAULT_MAX_RUNS`),
             checked with the memory before any design point is made.
     """
-    from reliefsim.store import check_name, done_cells, experiment_id, open_store, save_result
+    from reliefsim.store import check_name, done_cells, experiment_id, writing
 
     _check_count("--reps", reps)
     _check_count("--workers", workers)
@@ -368,20 +393,84 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
     points = design_points(base, levels, sample, sd)
     for p in points:  # every point checked before anything runs
         base.with_overrides(p, origin="--vary").check_months(m)
-    engine = open_store(db)
+    _check_store(db, s)
     key = stable_hash(("sweep", base.hash, points, reps, n, m, sd))
-    exp = experiment_id(engine, key, name or named(f"sweep {base.name}", overrides), "sweep",
-                        {"points": points, "reps": reps, "households": n, "months": m,
-                         "seed": sd, "start": base.start, "overrides": reform_text(overrides)})
-    done = done_cells(engine, exp)
-    specs = [RunSpec(base, n, m, sd, r, p) for p in points for r in range(reps)]
-    todo = [sp for sp in specs if (base.hash, sp.point_key, sp.replication) not in done]
-    bar = Progress(len(todo), f"sweep {base.name}") if progress and todo else None
-    for result in execute(todo, workers, dask):
-        save_result(engine, exp, result)
+    with writing(db, _inputs(s)) as engine:
+        exp = experiment_id(engine, key, name or named(f"sweep {base.name}", overrides),
+                            "sweep", {"points": points, "reps": reps, "households": n,
+                                      "months": m, "seed": sd, "start": base.start,
+                                      "overrides": reform_text(overrides)})
+        done = done_cells(engine, exp)
+        specs = [RunSpec(base, n, m, sd, r, p) for p in points for r in range(reps)]
+        todo = [sp for sp in specs if (base.hash, sp.point_key, sp.replication) not in done]
+        bar = Progress(len(todo), f"sweep {base.name}") if progress and todo else None
+        stored = run_into_store(engine, exp, todo, workers, dask, bar, len(specs) - len(todo),
+                                len(specs), db, "sweep")
+    return Sweep(exp, stored, len(specs) - stored, db)
+
+
+def run_into_store(engine: Any, exp: int, todo: Sequence[RunSpec], workers: int,
+                   dask: str | None, bar: Progress | None, before: int, total: int,
+                   db: str, what: str) -> int:
+    """Run ``todo`` and store each run as it finishes; on a stop, store what had finished.
+
+    Args:
+        engine: the store, open for writing.
+        exp: the experiment the runs belong to.
+        todo: the runs not stored yet.
+        workers: local processes.
+        dask: a Dask scheduler's address, or None.
+        bar: the progress line, if any.
+        before: runs of the experiment already stored.
+        total: runs the experiment holds when complete.
+        db: the store's URL (for messages; its password is masked).
+        what: the command, for messages ("sweep", "morris sensitivity").
+
+    Returns:
+        Runs stored now (a run another process stored meanwhile is not stored twice).
+
+    Raises:
+        Interrupted: after Ctrl-C or SIGTERM, saying how many runs are stored and how to resume.
+        StoreError: when the store fails (disk full, server gone), saying the same.
+    """
+    from reliefsim.experiment import Execution
+    from reliefsim.processes import Interrupted, signals_held, stop_on_signals
+    from reliefsim.store import StoreError, save_result, shown
+
+    stored = others = 0
+
+    def keep(result: RunResult) -> None:
+        nonlocal stored, others
+        with signals_held():  # a run being stored is stored whole
+            run_id = save_result(engine, exp, result)
+        if run_id is None:
+            others += 1
+        else:
+            stored += 1
         if bar:
             bar.step()
-    return Sweep(exp, len(todo), len(specs) - len(todo), db)
+
+    def status() -> str:
+        return f"{before + stored + others} of {total} runs of experiment {exp} are stored"
+
+    execution = Execution(todo, workers, dask)
+    runs = iter(execution)
+    try:
+        with stop_on_signals():
+            try:
+                for result in runs:
+                    keep(result)
+            except KeyboardInterrupt as exc:
+                runs.close()  # workers stopped; what they had finished is stored
+                for result in execution.finished():
+                    keep(result)
+                signum = exc.signum if isinstance(exc, Interrupted) else 2
+                raise Interrupted(signum, f"{what} interrupted: {status()} in {shown(db)}; run "
+                                          "the same command again to resume (stored runs are "
+                                          "skipped)") from None
+    except StoreError as exc:
+        raise StoreError(f"{exc}; {status()}") from None
+    return stored
 
 
 # ---------------------------------------------------------------- forecast
@@ -584,26 +673,23 @@ def sensitivity_study(s: Scenario | str | Path,
                 "overrides": reform_text(overrides)}
     exp = None
     if db:
-        from reliefsim.store import done_cells, experiment_id, open_store, save_result
+        from reliefsim.store import done_cells, experiment_id, metrics_frame, writing
 
-        engine = open_store(db)
+        unique = list({sp.point_key: sp for sp in specs}.values())
+        for sp in unique:  # every point checked before the store is made or anything runs
+            sc.with_overrides(sp.point, origin="design point").check_months(sp.months)
+        _check_store(db, s)
         key = stable_hash(("sensitivity", sc.hash, method, names, problem["bounds"], n, hh, m,
                            sd))
-        exp = experiment_id(engine, key, named(f"{method} {sc.name}", overrides), "sensitivity",
-                            settings)
-        done = done_cells(engine, exp)
-        todo = list({sp.point_key: sp for sp in specs
-                     if (sc.hash, sp.point_key, 0) not in done}.values())
-        for sp in todo:
-            sc.with_overrides(sp.point, origin="design point").check_months(sp.months)
-        bar = Progress(len(todo), f"{method} {sc.name}") if progress and todo else None
-        for result in execute(todo, workers, dask):
-            save_result(engine, exp, result)
-            if bar:
-                bar.step()
-        from reliefsim.store import metrics_frame
-
-        frame = metrics_frame(engine, exp, summary_only=True)
+        with writing(db, _inputs(s)) as engine:
+            exp = experiment_id(engine, key, named(f"{method} {sc.name}", overrides),
+                                "sensitivity", settings)
+            done = done_cells(engine, exp)
+            todo = [sp for sp in unique if (sc.hash, sp.point_key, 0) not in done]
+            bar = Progress(len(todo), f"{method} {sc.name}") if progress and todo else None
+            run_into_store(engine, exp, todo, workers, dask, bar, len(unique) - len(todo),
+                           len(unique), db, f"{method} sensitivity")
+            frame = metrics_frame(engine, exp, summary_only=True)
         by_point = {p: grp.set_index("name")["value"] for p, grp in frame.groupby("point")}
         import json
 

@@ -312,39 +312,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (2 for any input problem)."""
+    """Entry point; returns the exit code (2 for any problem, 128 + N after signal N)."""
     args = build_parser().parse_args(argv)
     from reliefsim.memory import tune_memory
+    from reliefsim.safety import guarded
 
     tune_memory()
-    try:
-        from reliefsim.i18n import resolve
+    return guarded(_dispatch, args)  # every failure one line, workers stopped on a signal
 
-        args.lang = resolve(getattr(args, "lang", None))
-        if args.command in ("run", "compare", "sweep", "forecast", "sensitivity", "calibrate",
-                            "validate"):
-            from reliefsim.progress import compile_note
 
-            compile_note()
-        if args.command == "run":
-            return cmd_run(args)
-        from reliefsim.explain_cli import cmd_check, cmd_explain
+def _dispatch(args: argparse.Namespace) -> int:
+    from reliefsim.i18n import resolve
 
-        commands = {"classify": cmd_classify, "scenario": cmd_scenario, "compare": cmd_compare,
-                    "sweep": cmd_sweep, "forecast": cmd_forecast,
-                    "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app,
-                    "report": cmd_report, "calibrate": cmd_calibrate,
-                    "validate": cmd_validate, "explain": cmd_explain, "check": cmd_check}
-        return commands[args.command](args)
-    except ReliefsimError as exc:
-        print(f"reliefsim: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("reliefsim: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return 0
+    args.lang = resolve(getattr(args, "lang", None))
+    if args.command in ("run", "compare", "sweep", "forecast", "sensitivity", "calibrate",
+                        "validate"):
+        from reliefsim.progress import compile_note
+
+        compile_note()
+    if args.command == "run":
+        return cmd_run(args)
+    from reliefsim.explain_cli import cmd_check, cmd_explain
+
+    commands = {"classify": cmd_classify, "scenario": cmd_scenario, "compare": cmd_compare,
+                "sweep": cmd_sweep, "forecast": cmd_forecast,
+                "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app,
+                "report": cmd_report, "calibrate": cmd_calibrate,
+                "validate": cmd_validate, "explain": cmd_explain, "check": cmd_check}
+    return commands[args.command](args)
 
 
 def _scenario(name: str, overrides: list[str]):
@@ -392,12 +387,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n" + format_stages(result.stage_seconds, spec.months, spec.households,
                                    result.seconds))
     if done.experiment_id is not None:
-        print(f"stored as experiment {done.experiment_id} in {args.db}")
+        print(f"stored as experiment {done.experiment_id} in {_shown(args.db)}")
     if args.figure is not None:
         path = demo_figure(result.monthly, done.warmup, sc.start, args.figure,
                            f"reliefsim — {sc.name}", args.lang)
         print(f"figure written to {path}")
     return 0
+
+
+def _shown(url: str) -> str:
+    """A store URL as printed: its password masked."""
+    from reliefsim.store import shown
+
+    return shown(url)
 
 
 def _scenario_inputs(*names: str) -> dict[str, list[Path]]:
@@ -465,8 +467,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             "months": first.months, "start": first.scenario.start}, args.lang, args.force)
         print(f"workbook written to {path}")
     if result.experiment_id is not None:
-        print(f"\nstored as experiment {result.experiment_id} in {args.db}; "
-              f"see: reliefsim report {result.experiment_id} --db {args.db}")
+        db = _shown(args.db)
+        print(f"\nstored as experiment {result.experiment_id} in {db}; "
+              f"see: reliefsim report {result.experiment_id} --db {db}")
     return 0
 
 
@@ -479,9 +482,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                    households=args.households, months=args.months, seed=args.seed,
                    overrides=args.overrides, workers=args.workers, dask=args.dask,
                    db=args.db, name=args.name, max_runs=args.max_runs)
-    print(f"sweep stored as experiment {result.experiment_id} in {args.db}: "
+    db = _shown(args.db)
+    print(f"sweep stored as experiment {result.experiment_id} in {db}: "
           f"{result.ran} runs done now, {result.skipped} already stored")
-    print(f"see: reliefsim results show {result.experiment_id} --db {args.db}")
+    print(f"see: reliefsim results show {result.experiment_id} --db {db}")
     if args.xlsx:
         from reliefsim.exports import experiment_workbook
         from reliefsim.store import open_reader
@@ -538,8 +542,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                               max_runs=args.max_runs)
     print(format_sensitivity(study.table, args.method, args.scenario, args.lang))
     if study.experiment_id is not None:
-        print(f"\nstored as experiment {study.experiment_id} in {args.db}; see: reliefsim "
-              f"report {study.experiment_id} --db {args.db}")
+        db = _shown(args.db)
+        print(f"\nstored as experiment {study.experiment_id} in {db}; see: reliefsim "
+              f"report {study.experiment_id} --db {db}")
     if args.figure:
         from reliefsim.figures import sensitivity
 
@@ -723,12 +728,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """``reliefsim app``: start the classroom app on localhost with ``solara run``."""
-    import subprocess
-
+    from reliefsim.processes import check_port, exec_server
     from reliefsim.scenario import find_scenario
 
     path = find_scenario(args.scenario)
     _scenario(str(path), [])
+    check_port(args.host, args.port)
     # quiet where nothing is for a teacher to act on: Solara's hook lint on Mesa's own page code
     # (SOLARA_CHECK_HOOKS), its note that a plain-http page gets SameSite=Lax cookies (fine on
     # one's own machine), and its PyPI version query (--no-check-version: it runs before the
@@ -741,7 +746,7 @@ def cmd_app(args: argparse.Namespace) -> int:
           "Ctrl-C stops it")
     cmd = [sys.executable, "-m", "solara", "run", "reliefsim.app", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
-    return subprocess.call(cmd, env=env)
+    exec_server(cmd, env)  # the server takes this process's place: stopping it stops the server
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
