@@ -116,3 +116,15 @@ def test_member_header_is_required(tmp_path):
     h, m = write_csv(tmp_path, mheader=MEMBER_HEADER.replace(",student", ""))
     with pytest.raises(ReliefsimError, match=r"missing column\(s\) student"):
         read_microdata(h, m)
+
+
+def test_pipes_are_never_read_as_inputs(tmp_path, capsys):
+    import os
+
+    _, m = write_csv(tmp_path)
+    os.mkfifo(tmp_path / "pipe")
+    for args in (["check", str(tmp_path / "pipe")],
+                 ["explain", "--households", str(tmp_path / "pipe"), "--members", str(m),
+                  "--id", "a"]):
+        assert main(args) == 2
+        assert "pipe: is a named pipe, not a regular file" in capsys.readouterr().err

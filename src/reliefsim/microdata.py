@@ -77,6 +77,9 @@ def _scan(path: Path, required: tuple[str, ...], columns: dict[str, _Column]
     Rows are numbered as lines from 2 (the header is line 1), blank lines skipped. Optional
     columns absent from the header are left out of the result.
     """
+    from reliefsim.outputs import check_input
+
+    check_input(path)  # a pipe or a device is never read (it may never end)
     parts: dict[str, list[np.ndarray]] = {}
     with _reader_errors(path), path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
