@@ -33,7 +33,7 @@ def run_main(args: list[str]) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main(args)
-        except SystemExit as exc:  # argparse: usage errors exit 2 with a usage line
+        except SystemExit as exc:  # argparse: a malformed command line exits 2, one line
             code = int(exc.code or 0)
     return code, out.getvalue(), err.getvalue()
 

@@ -128,3 +128,13 @@ def test_pipes_are_never_read_as_inputs(tmp_path, capsys):
                   "--id", "a"]):
         assert main(args) == 2
         assert "pipe: is a named pipe, not a regular file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["run", "baseline", "--households", "abc"], ["nosuch"], [],
+                                  ["run", "baseline", "--no-such-option"]])
+def test_a_malformed_command_line_is_one_line(capsys, args):
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("reliefsim: error: ") and "--help" in err

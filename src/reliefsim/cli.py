@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from reliefsim.errors import ReliefsimError
 
@@ -81,6 +82,14 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
         return super()._get_help_string(action)
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, as every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``reliefsim: error: …`` with a pointer to ``--help``, and exit 2."""
+        self.exit(2, f"reliefsim: error: {message} (see `{self.prog} --help`)\n")
+
+
 def _command(sub: argparse._SubParsersAction, name: str, **kwargs: str
              ) -> argparse.ArgumentParser:
     """A sub-command: examples' line breaks and defaults in ``--help``, and ``--lang``."""
@@ -123,7 +132,7 @@ def _add_study_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``reliefsim`` command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="reliefsim", formatter_class=HelpFormatter,
         description="Simulation and policy-impact model of tiered social assistance.",
         epilog="Every command takes --lang zh|en (default $RELIEFSIM_LANG, else en) and "
