@@ -150,17 +150,20 @@ def test_a_file_size_limit_while_writing_is_one_line_and_nothing_is_left(tmp_pat
     (["sensitivity", "baseline", "--param", "behaviour.apply_prob=0.04:0.12", "--n", "2",
       *TINY, "--no-store", "--figure", "f.png", "--xlsx", "f.png"], "both name f.png"),
 ])
-def test_output_problems_are_found_before_any_work(tmp_path, args, message):
+def test_output_problems_are_found_before_any_work(tmp_path, monkeypatch, capsys, args,
+                                                   message):
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "sub").mkdir()
     (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
     if args[0] in ("report", "results") or "sqlite:///store.db" in args:
         assert main(["run", "baseline", *TINY, "--db", f"sqlite:///{tmp_path / 'store.db'}"]
                     ) == 0
+    capsys.readouterr()
     before = snapshot(tmp_path)
-    result = cli(*args, cwd=tmp_path)
-    assert result.returncode == 2 and one_line(result.stderr), result.stderr
-    assert message in result.stderr
-    assert "runs" not in result.stderr and result.stdout == ""    # no run started
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert one_line(err) and message in err, err
+    assert "runs" not in err and out == ""    # no run started
     assert snapshot(tmp_path) == before
 
 
