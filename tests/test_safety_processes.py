@@ -22,7 +22,7 @@ from reliefsim.errors import ReliefsimError
 from reliefsim.processes import Interrupted, check_port
 
 SWEEP = ["sweep", "baseline", "--vary", "policy.exit_period_months=0,6,12", "--reps", "3",
-         "--households", "4000", "--months", "24", "--workers", "2"]
+         "--households", "2000", "--months", "15", "--workers", "2"]
 
 
 def session_members(sid: int) -> list[int]:
@@ -186,7 +186,7 @@ def test_a_stopped_sensitivity_analysis_stores_what_finished(tmp_path):
     db = tmp_path / "s.db"
     args = [sys.executable, "-m", "reliefsim.cli", "sensitivity", "baseline", "--param",
             "behaviour.apply_prob=0.04:0.12", "--param", "policy.dibao_line=1200:1600", "--n",
-            "3", "--households", "4000", "--months", "24", "--workers", "2", "--db",
+            "3", "--households", "2000", "--months", "15", "--workers", "2", "--db",
             f"sqlite:///{db}"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)

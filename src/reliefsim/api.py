@@ -441,12 +441,11 @@ def run_into_store(engine: Any, exp: int, todo: Sequence[RunSpec], workers: int,
 
     def keep(result: RunResult) -> None:
         nonlocal stored, others
-        with signals_held():  # a run being stored is stored whole
-            run_id = save_result(engine, exp, result)
-        if run_id is None:
-            others += 1
-        else:
-            stored += 1
+        with signals_held():  # a run being stored is stored whole, and counted
+            if save_result(engine, exp, result) is None:
+                others += 1
+            else:
+                stored += 1
         if bar:
             bar.step()
 
