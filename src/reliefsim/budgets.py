@@ -7,10 +7,11 @@ before any population is built, and stops with one clear message when
 - the memory exceeds what the machine (or the process's control group) has available.
 
 The memory model is measured (``reliefsim run`` peak resident memory, NumPy 2, Linux): a process
-with reliefsim's libraries loaded holds about 340 MiB; a run adds about 1.7 KB per simulated
-household (1,000 households: 335 MiB; 100,000: 500 MiB; 1,000,000: 1.9-2.0 GiB at 13 and 120
-months) and a little per month; each result a command keeps (comparisons, forecasts, sensitivity)
-holds its monthly series, about 1 KiB per month. The constants below round these up.
+with reliefsim's libraries loaded holds about 340 MiB; a run adds about 1.9 KB per simulated
+household (100,000 households: 530 MiB; 1,000,000: 2.1 GiB at 13 months; 5,000,000: 8.2 GiB
+at 2 months) and a little per month; each result a command keeps (comparisons, forecasts,
+sensitivity) holds its monthly series, about 1 KiB per month. The constants below round these
+up.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ DEFAULT_MAX_RUNS = 5_000
 """Most runs a command makes unless ``--max-runs`` (``max_runs=``) allows more."""
 PROCESS_BYTES = 400 << 20
 """A Python process with reliefsim's libraries loaded (the command's own, or a worker's)."""
-HOUSEHOLD_BYTES = 1_800
+HOUSEHOLD_BYTES = 2_100
 """Peak memory of a run per simulated household."""
 HOUSEHOLD_MONTH_BYTES = 1
 """Peak memory of a run per simulated household and month (the ledger and the story of a run)."""
