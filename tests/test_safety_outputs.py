@@ -115,10 +115,12 @@ def test_a_file_size_limit_while_writing_is_one_line_and_nothing_is_left(tmp_pat
             "resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000)); "
             f"sys.exit(main({classify_args(h, m, out)!r}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300)
+                            timeout=300, env={**os.environ,   # numba's cache: not under the limit
+                                              "NUMBA_CACHE_DIR": str(tmp_path / "numba")})
     assert result.returncode == 2 and one_line(result.stderr), result.stderr
     assert "cannot write (File too large)" in result.stderr
     assert not out.exists() and [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert {p.name for p in tmp_path.iterdir()} - {"numba"} == {"households.csv", "members.csv"}
 
 
 # ---------------------------------------------------------------- before any work

@@ -182,7 +182,10 @@ def test_a_refused_run_leaves_no_store(tmp_path, monkeypatch):
 def test_a_full_disk_stops_the_sweep_with_a_message_and_the_sweep_resumes(tmp_path):
     db = tmp_path / "full.db"
     args = ["sweep", "baseline", *VARY, *SMALL, "--db", f"sqlite:///{db}"]
-    stopped = cli(*args, cwd=tmp_path, limit_bytes=300_000)    # a small size limit
+    # numba's cache of compiled loops in a folder of the test's own, so the size limit meets
+    # the store and not a cache file grown by earlier runs
+    cache = {"NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    stopped = cli(*args, cwd=tmp_path, limit_bytes=700_000, env=cache)  # a small size limit
     assert stopped.returncode == 2 and one_line(stopped.stderr), stopped.stderr
     assert "cannot write to the store" in stopped.stderr
     assert "runs of experiment 1 are stored" in stopped.stderr
@@ -190,7 +193,7 @@ def test_a_full_disk_stops_the_sweep_with_a_message_and_the_sweep_resumes(tmp_pa
         assert con.execute("pragma integrity_check").fetchone() == ("ok",)
     kept = len(runs_in(db))
     assert kept < 6
-    resumed = cli(*args, cwd=tmp_path)
+    resumed = cli(*args, cwd=tmp_path, env=cache)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{6 - kept} runs done now, {kept} already stored" in resumed.stdout
     assert len(runs_in(db)) == len(set(runs_in(db))) == 6
