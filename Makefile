@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## run the baseline scenario: summary, SQLite store, figure
 	@echo "Demo: the baseline scenario (a Beijing-like city, 20,000 simulated households x 60"
 	@echo "months); the summary, the run stored in reliefsim.db, the figure reliefsim_baseline.png"
-	$(BIN)/reliefsim run baseline --db sqlite:///reliefsim.db --figure reliefsim_baseline.png
+	$(BIN)/reliefsim run baseline --db sqlite:///reliefsim.db --figure reliefsim_baseline.png --force
 	@echo "Next: $(BIN)/reliefsim --help, or 'source $(VENV)/bin/activate' to type reliefsim alone"
 
 test: $(STAMP)  ## the whole suite, plus ruff

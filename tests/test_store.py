@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 
 from reliefsim import api
 from reliefsim.cli import main
@@ -20,9 +20,10 @@ def pg_url():
     if not PG_URL:
         pytest.skip("RELIEFSIM_TEST_POSTGRES_URL is not set: no PostgreSQL server was given "
                     "(.ci/run starts one)")
-    engine = open_store(PG_URL)
+    engine = create_engine(PG_URL)
     with engine.begin() as con:
-        for table in ("metric", "run", "scenario", "experiment", "alembic_version"):
+        for table in ("district_metric", "metric", "run", "scenario", "experiment",
+                      "alembic_version"):
             con.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
     return PG_URL

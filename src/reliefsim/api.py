@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from reliefsim.designs import as_value, check_vary, design_points, parse_vary
+from reliefsim import budgets
+from reliefsim.designs import as_value, check_vary, design_points, design_size, parse_vary
 from reliefsim.errors import ReliefsimError
 from reliefsim.experiment import Progress, execute, run_spec
 from reliefsim.indicators import HEADLINE, PROGRAMMES, check_names
 from reliefsim.parameters import Reform, add_months
 from reliefsim.results import UNPAIRED_OFFSET, RunResult, RunSpec, stable_hash
-from reliefsim.scenario import Scenario, load_scenario, parse_set
+from reliefsim.scenario import Scenario, load_scenario, parse_set, source_files
 from reliefsim.statistics import Interval, mean_interval, welch_interval
 
 Overrides = Mapping[str, Any] | Sequence[str] | Sequence[Reform] | None
@@ -68,15 +69,39 @@ def _settings(sc: Scenario, households: int | None, months: int | None,
     out = (int(households if households is not None else v.run.households),
            int(months if months is not None else v.run.months),
            int(seed if seed is not None else v.run.seed))
-    _check_count("--households", out[0])
-    _check_count("--months", out[1])
-    _check_count("--seed", out[2], 0)
+    for flag, key, value in (("--households", "run.households", out[0]),
+                             ("--months", "run.months", out[1]), ("--seed", "run.seed", out[2])):
+        _check_count(flag, value, 0 if flag == "--seed" else 1)
+        spec = sc.spec(key)  # the scenario's declared range (run.months at most 600, …)
+        if spec.problem(value) is not None:
+            low, high = int(spec.low or 0), int(spec.high) if spec.high is not None else None
+            _check_count(flag, value, low, high)
+            raise ReliefsimError(f"{flag} {value}: expected {spec.describe()}")
     return out
 
 
-def _check_count(name: str, value: int, low: int = 1) -> None:
-    if value < low:
-        raise ReliefsimError(f"{name} {value}: expected a whole number ≥ {low}")
+def _check_count(name: str, value: int, low: int = 1, high: int | None = None) -> None:
+    if value < low or (high is not None and value > high):
+        within = f"from {low:,} to {high:,}" if high is not None else f"≥ {low}"
+        raise ReliefsimError(f"{name} {value}: expected a whole number {within}")
+
+
+def _inputs(*scenarios: Scenario | str | Path) -> dict[str, list[Path]]:
+    """The files the named scenarios are read from, which a store's file may not be."""
+    files: list[Path] = []
+    for s in scenarios:
+        if not isinstance(s, Scenario):
+            chain, included = source_files(s)
+            files += chain + included
+    return {"scenario": files}
+
+
+def _check_store(db: str | None, *scenarios: Scenario | str | Path) -> None:
+    """Check the store a command will write to, before any work (store.check_store)."""
+    if db:
+        from reliefsim.store import check_store
+
+        check_store(db, write=True, inputs=_inputs(*scenarios))
 
 
 def run_all(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None,
@@ -133,22 +158,25 @@ def run(s: Scenario | str | Path = "baseline", overrides: Overrides = None,
     """
     import time
 
-    from reliefsim.store import experiment_id, open_store, save_result
+    from reliefsim.store import experiment_id, save_result, writing
 
     sc = scenario(s, overrides)
     n, m, sd = _settings(sc, households, months, seed)
-    _check_count("--replication", replication, 0)
+    _check_count("--replication", replication, 0, UNPAIRED_OFFSET - 1)
     sc.with_overrides({"run.months": m}).check_months(m)
-    engine = open_store(db) if db else None
+    budgets.check_study(f"run {sc.name}", 1, n, m)
+    _check_store(db, s)
     spec = RunSpec(sc, n, m, sd, replication)
     result = run_spec(spec, progress)
     warmup = min(int(sc.values(0).run.warmup_months), m - 1)
     exp = None
-    if engine is not None:
-        exp = experiment_id(engine, f"run-{time.time_ns()}", named(f"run {sc.name}", overrides),
-                            "run", {"households": n, "months": m, "start": sc.start,
-                                    "overrides": reform_text(overrides)})
-        save_result(engine, exp, result)
+    if db:  # the store is made (or opened) once there is a run to keep
+        with writing(db, _inputs(s)) as engine:
+            exp = experiment_id(engine, f"run-{time.time_ns()}",
+                                named(f"run {sc.name}", overrides), "run",
+                                {"households": n, "months": m, "start": sc.start,
+                                 "overrides": reform_text(overrides)})
+            save_result(engine, exp, result)
     return Run(result, sc, warmup, exp)
 
 
@@ -201,6 +229,24 @@ def classify(households: str | Path, members: str | Path, s: Scenario | str | Pa
     return frame.iloc[np.argsort(pop.file_order, kind="stable")].reset_index(drop=True)
 
 
+def write_classified(frame: Any, out: str | Path, force: bool = False,
+                     explain: bool = False) -> Path:
+    """Write :func:`classify`'s table as CSV, atomically (money to the fen unless ``explain``).
+
+    Text cells that a spreadsheet would read as a formula (a household id with a leading
+    ``= + - @``, tab or carriage return) are written with a leading ``'``. Without ``force`` an
+    existing file is not replaced.
+    """
+    from reliefsim.outputs import write_csv
+
+    table = frame.copy()
+    if not explain:
+        table = table[["household_id", "tier", "basic_living", "income_pc", "assets_ok", "size"]]
+        for column in ("basic_living", "income_pc"):
+            table[column] = [f"{x:.2f}" for x in table[column]]
+    return write_csv(table, out, force=force)
+
+
 # ---------------------------------------------------------------- compare
 @dataclass
 class Comparison:
@@ -219,15 +265,18 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
             households: int | None = None, months: int | None = None, seed: int | None = None,
             overrides: Overrides = None, workers: int = 1,
             dask: str | None = None, unpaired: bool = False, db: str | None = None,
-            indicators: Sequence[str] = HEADLINE, progress: bool = True) -> Comparison:
+            indicators: Sequence[str] = HEADLINE, progress: bool = True,
+            max_runs: int | None = None) -> Comparison:
     """Compare B with A, replication by replication, on the same random streams.
 
     B − A comes with a 95 % interval from the paired differences (and, with ``unpaired``, from
-    B run on independent seeds, to show what pairing buys).
+    B run on independent seeds, to show what pairing buys). The run count (at most
+    ``max_runs``, default :data:`reliefsim.budgets.DEFAULT_MAX_RUNS`) and the memory are
+    checked before any run.
     """
     import pandas as pd
 
-    from reliefsim.store import experiment_id, open_store, save_result
+    from reliefsim.store import experiment_id, save_result, writing
 
     _check_count("--reps", reps, 2)
     names = check_names(indicators)
@@ -235,7 +284,11 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     if sa.hash == sb.hash:
         raise ReliefsimError(f"{sa.name} and {sb.name} are the same scenario: nothing to compare")
     n, m, s = _settings(sa, households, months, seed)
-    engine = open_store(db) if db else None
+    _check_count("--workers", workers)
+    runs = (3 if unpaired else 2) * reps
+    budgets.check_study(f"compare {sa.name} vs {sb.name}", runs, n, m, workers, dask, kept=runs,
+                        max_runs=max_runs, how=f"{3 if unpaired else 2} × {reps:,} replications")
+    _check_store(db, a, b)
     specs = [RunSpec(sc, n, m, s, r) for r in range(reps) for sc in (sa, sb)]
     if unpaired:
         specs += [RunSpec(sb, n, m, s, UNPAIRED_OFFSET + r) for r in range(reps)]
@@ -244,14 +297,16 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, reps: int = 10,
     rb = [r for r in results if r.spec.scenario.hash == sb.hash and r.spec.replication < reps]
     rb_free = [r for r in results if r.spec.replication >= UNPAIRED_OFFSET]
     exp = None
-    if engine is not None:
+    if db:
         key = stable_hash(("compare", sa.hash, sb.hash, n, m, s, reps))
-        exp = experiment_id(engine, key, named(f"compare {sa.name} vs {sb.name}", overrides),
-                            "compare", {"reps": reps, "households": n, "months": m, "seed": s,
-                                        "a": sa.name, "b": sb.name, "start": sa.start,
-                                        "overrides": reform_text(overrides)})
-        for r in results:
-            save_result(engine, exp, r)
+        with writing(db, _inputs(a, b)) as engine:
+            exp = experiment_id(engine, key,
+                                named(f"compare {sa.name} vs {sb.name}", overrides), "compare",
+                                {"reps": reps, "households": n, "months": m, "seed": s,
+                                 "a": sa.name, "b": sb.name, "start": sa.start,
+                                 "overrides": reform_text(overrides)})
+            for r in results:
+                save_result(engine, exp, r)
     rows = []
     for name in names:
         xa = [r.summary[name] for r in ra]
@@ -279,9 +334,9 @@ class Sweep:
 
     def frame(self, summary_only: bool = True) -> Any:
         """The sweep's metrics as a DataFrame (one row per run and indicator)."""
-        from reliefsim.store import metrics_frame, open_store
+        from reliefsim.store import metrics_frame, open_reader
 
-        return metrics_frame(open_store(self.db), self.experiment_id, summary_only)
+        return metrics_frame(open_reader(self.db), self.experiment_id, summary_only)
 
 
 def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
@@ -289,11 +344,14 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
           months: int | None = None, seed: int | None = None,
           overrides: Overrides = None, workers: int = 1, dask: str | None = None,
           db: str = "sqlite:///reliefsim.db", name: str | None = None,
-          progress: bool = True) -> Sweep:
+          progress: bool = True, max_runs: int | None = None) -> Sweep:
     """Run a design (grid of levels, or LHS over ranges) × replications into the store.
 
     Each finished run is stored at once; a second call with the same arguments skips what is
-    already stored, so a killed sweep resumes where it stopped.
+    already stored, so a killed sweep resumes where it stopped. Interrupted (Ctrl-C, SIGTERM),
+    it stores the runs that had finished and raises
+    :class:`~reliefsim.processes.Interrupted` saying how many are stored and how to resume.
+    Two sweeps on one store at once each store every run once.
 
     Args:
         s: the base scenario.
@@ -311,10 +369,14 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
         db: results store URL.
         name: experiment name (default derived from the scenario).
         progress: draw a progress bar on stderr.
+        max_runs: most runs allowed (default :data:`reliefsim.budgets.DEFAULT_MAX_RUNS`),
+            checked with the memory before any design point is made.
     """
-    from reliefsim.store import done_cells, experiment_id, open_store, save_result
+    from reliefsim.store import check_name, done_cells, experiment_id, writing
 
     _check_count("--reps", reps)
+    _check_count("--workers", workers)
+    check_name(name)
     base = scenario(s, overrides)
     if isinstance(vary, Mapping):
         levels = {k: check_vary(base, k, tuple(v) if isinstance(v, tuple) else list(v))
@@ -324,23 +386,90 @@ def sweep(s: Scenario | str | Path, vary: Mapping[str, Any] | Sequence[str],
     if not levels:
         raise ReliefsimError("a sweep needs at least one --vary KEY=…")
     n, m, sd = _settings(base, households, months, seed)
+    size = design_size(levels, sample)
+    how = f"{size:,} design points × {reps:,} replication{'s' * (reps != 1)}"
+    budgets.check_study(f"sweep {base.name}", size * reps, n, m, workers, dask,
+                        max_runs=max_runs, how=how)
     points = design_points(base, levels, sample, sd)
     for p in points:  # every point checked before anything runs
         base.with_overrides(p, origin="--vary").check_months(m)
-    engine = open_store(db)
+    _check_store(db, s)
     key = stable_hash(("sweep", base.hash, points, reps, n, m, sd))
-    exp = experiment_id(engine, key, name or named(f"sweep {base.name}", overrides), "sweep",
-                        {"points": points, "reps": reps, "households": n, "months": m,
-                         "seed": sd, "start": base.start, "overrides": reform_text(overrides)})
-    done = done_cells(engine, exp)
-    specs = [RunSpec(base, n, m, sd, r, p) for p in points for r in range(reps)]
-    todo = [sp for sp in specs if (base.hash, sp.point_key, sp.replication) not in done]
-    bar = Progress(len(todo), f"sweep {base.name}") if progress and todo else None
-    for result in execute(todo, workers, dask):
-        save_result(engine, exp, result)
+    with writing(db, _inputs(s)) as engine:
+        exp = experiment_id(engine, key, name or named(f"sweep {base.name}", overrides),
+                            "sweep", {"points": points, "reps": reps, "households": n,
+                                      "months": m, "seed": sd, "start": base.start,
+                                      "overrides": reform_text(overrides)})
+        done = done_cells(engine, exp)
+        specs = [RunSpec(base, n, m, sd, r, p) for p in points for r in range(reps)]
+        todo = [sp for sp in specs if (base.hash, sp.point_key, sp.replication) not in done]
+        bar = Progress(len(todo), f"sweep {base.name}") if progress and todo else None
+        stored = run_into_store(engine, exp, todo, workers, dask, bar, len(specs) - len(todo),
+                                len(specs), db, "sweep")
+    return Sweep(exp, stored, len(specs) - stored, db)
+
+
+def run_into_store(engine: Any, exp: int, todo: Sequence[RunSpec], workers: int,
+                   dask: str | None, bar: Progress | None, before: int, total: int,
+                   db: str, what: str) -> int:
+    """Run ``todo`` and store each run as it finishes; on a stop, store what had finished.
+
+    Args:
+        engine: the store, open for writing.
+        exp: the experiment the runs belong to.
+        todo: the runs not stored yet.
+        workers: local processes.
+        dask: a Dask scheduler's address, or None.
+        bar: the progress line, if any.
+        before: runs of the experiment already stored.
+        total: runs the experiment holds when complete.
+        db: the store's URL (for messages; its password is masked).
+        what: the command, for messages ("sweep", "morris sensitivity").
+
+    Returns:
+        Runs stored now (a run another process stored meanwhile is not stored twice).
+
+    Raises:
+        Interrupted: after Ctrl-C or SIGTERM, saying how many runs are stored and how to resume.
+        StoreError: when the store fails (disk full, server gone), saying the same.
+    """
+    from reliefsim.experiment import Execution
+    from reliefsim.processes import Interrupted, signals_held, stop_on_signals
+    from reliefsim.store import StoreError, save_result, shown
+
+    stored = others = 0
+
+    def keep(result: RunResult) -> None:
+        nonlocal stored, others
+        with signals_held():  # a run being stored is stored whole, and counted
+            if save_result(engine, exp, result) is None:
+                others += 1
+            else:
+                stored += 1
         if bar:
             bar.step()
-    return Sweep(exp, len(todo), len(specs) - len(todo), db)
+
+    def status() -> str:
+        return f"{before + stored + others} of {total} runs of experiment {exp} are stored"
+
+    execution = Execution(todo, workers, dask)
+    runs = iter(execution)
+    try:
+        with stop_on_signals():
+            try:
+                for result in runs:
+                    keep(result)
+            except KeyboardInterrupt as exc:
+                runs.close()  # workers stopped; what they had finished is stored
+                for result in execution.finished():
+                    keep(result)
+                signum = exc.signum if isinstance(exc, Interrupted) else 2
+                raise Interrupted(signum, f"{what} interrupted: {status()} in {shown(db)}; run "
+                                          "the same command again to resume (stored runs are "
+                                          "skipped)") from None
+    except StoreError as exc:
+        raise StoreError(f"{exc}; {status()}") from None
+    return stored
 
 
 # ---------------------------------------------------------------- forecast
@@ -351,7 +480,7 @@ def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
              households: int | None = None, seed: int | None = None,
              overrides: Overrides = None, workers: int = 1,
              dask: str | None = None, progress: bool = True,
-             parameter_sets: int | None = None) -> Any:
+             parameter_sets: int | None = None, max_runs: int | None = None) -> Any:
     """Spending by programme and calendar year: a band from chance and a band from parameters.
 
     The model runs ``run.warmup_months`` before the forecast's first year so the caseload has
@@ -379,11 +508,21 @@ def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
     sc = scenario(s, overrides)
     warmup = int(sc.values(0).run.warmup_months)
     n, _, sd = _settings(sc, households, None, seed)
+    _check_count("--workers", workers)
     months = warmup + 12 * years
-    sc.with_overrides({"run.months": min(months, 600)}).check_months(months)
-    specs = [RunSpec(sc, n, months, sd, r) for r in range(reps)]
+    longest = sc.spec("run.months").high or 600
+    if months > longest:
+        raise ReliefsimError(f"--years {years}: the forecast would simulate {months:,} months "
+                             f"({warmup} of warm-up and {years:,} years); runs are at most "
+                             f"{longest:g} months, so at most {int(longest - warmup) // 12} years")
     record = fit_of(sc)
-    draws = [] if record is None else record.draw(parameter_sets or reps, sd)
+    sets = 0 if record is None else (parameter_sets or reps)
+    budgets.check_study(f"forecast {sc.name}", reps + sets, n, months, workers, dask,
+                        kept=reps + sets, max_runs=max_runs,
+                        how=f"{reps:,} replications and {sets:,} parameter sets")
+    sc.with_overrides({"run.months": months}).check_months(months)
+    specs = [RunSpec(sc, n, months, sd, r) for r in range(reps)]
+    draws = [] if record is None else record.draw(sets, sd)
     # a reform's own keys are the user's: the draws leave them alone
     fixed = {r.key for r in sc.reforms}
     draws = [{k: as_value(sc, k, x) for k, x in d.items() if k not in fixed} for d in draws]
@@ -410,9 +549,26 @@ def forecast(s: Scenario | str | Path, years: int = 5, reps: int = 20,
     return table
 
 
+FORECAST_FILES = ("forecast.csv", "forecast.xlsx", "forecast.png", "forecast_validation.csv")
+
+
+def check_forecast_folder(out: str | Path, force: bool = False, inputs: Any = None) -> Path:
+    """Check the folder a forecast will be written to, before the forecast runs.
+
+    Raises:
+        ReliefsimError: when ``out`` is a file, link or device, holds one of the forecast's
+            files (unless ``force``) or cannot be written in (see :mod:`reliefsim.outputs`).
+    """
+    from reliefsim.outputs import check_folder
+
+    return check_folder(out, "--out", FORECAST_FILES, inputs=inputs, force=force)
+
+
 def write_forecast(table: Any, out: str | Path, title: str, lang: str = "en",
-                   settings: Mapping[str, Any] | None = None) -> list[Path]:
+                   settings: Mapping[str, Any] | None = None, force: bool = False) -> list[Path]:
     """Write a forecast as ``forecast.csv``, ``forecast.xlsx`` and the fan chart ``forecast.png``.
+
+    Each file is written beside its place and renamed into it (:mod:`reliefsim.outputs`).
 
     Args:
         table: as :func:`forecast` gives it.
@@ -421,23 +577,24 @@ def write_forecast(table: Any, out: str | Path, title: str, lang: str = "en",
         lang: ``en`` or ``zh`` (workbook headers, chart labels).
         settings: what was run, for the workbook's sheet saying so (scenario, reforms, seed,
             replications, households, years…).
+        force: replace forecast files already in ``out``.
 
     Returns:
         The paths written, in the folder ``out``.
     """
     from reliefsim.exports import forecast_workbook
     from reliefsim.figures import fan_chart
+    from reliefsim.outputs import write_csv
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "forecast.csv", out / "forecast.xlsx", out / "forecast.png"]
-    table.to_csv(paths[0], index=False)
+    out = check_forecast_folder(out, force)
+    paths = [out / name for name in FORECAST_FILES[:3]]
+    write_csv(table, paths[0], force=force)
     targets = table.attrs.get("spending_targets", [])
     if targets:
         import pandas as pd
 
-        paths.append(out / "forecast_validation.csv")
-        pd.DataFrame(targets).drop(columns=["indicator"]).to_csv(paths[-1], index=False)
+        paths.append(out / FORECAST_FILES[3])
+        write_csv(pd.DataFrame(targets).drop(columns=["indicator"]), paths[-1], force=force)
     forecast_workbook(table, paths[1], dict(settings or {}), lang)
     fan_chart(table, paths[2], title, lang)
     return paths
@@ -474,13 +631,13 @@ def sensitivity(s: Scenario | str | Path,
                 months: int | None = None, seed: int | None = None,
                 overrides: Overrides = None, workers: int = 1, dask: str | None = None,
                 indicators: Sequence[str] = SENSITIVITY_INDICATORS,
-                progress: bool = True) -> Any:
+                progress: bool = True, max_runs: int | None = None) -> Any:
     """Global sensitivity (SALib Morris or Sobol) of indicators to parameter ranges.
 
     The table of :func:`sensitivity_study` (which also stores the runs and keeps the samples).
     """
     return sensitivity_study(s, params, method, n, households, months, seed, overrides,
-                             workers, dask, indicators, progress).table
+                             workers, dask, indicators, progress, max_runs=max_runs).table
 
 
 def sensitivity_study(s: Scenario | str | Path,
@@ -489,7 +646,8 @@ def sensitivity_study(s: Scenario | str | Path,
                       months: int | None = None, seed: int | None = None,
                       overrides: Overrides = None, workers: int = 1, dask: str | None = None,
                       indicators: Sequence[str] = SENSITIVITY_INDICATORS,
-                      progress: bool = True, db: str | None = None) -> SensitivityResult:
+                      progress: bool = True, db: str | None = None,
+                      max_runs: int | None = None) -> SensitivityResult:
     """Global sensitivity (SALib Morris or Sobol) of indicators to parameter ranges.
 
     Every sample runs on the same random streams (one replication), so differences come from the
@@ -521,7 +679,14 @@ def sensitivity_study(s: Scenario | str | Path,
         below, above = 1 << (n.bit_length() - 1), 1 << n.bit_length()
         raise ReliefsimError(f"--n {n}: expected a power of 2 for --method sobol (Saltelli "
                              f"sampling), e.g. {below} or {above}")
+    _check_count("--workers", workers)
     hh, m, sd = _settings(sc, households, months, seed)
+    k = len(ranges)
+    runs = n * (k + 1) if method == "morris" else n * (k + 2)
+    how = (f"{n:,} trajectories × {k + 1} points" if method == "morris"
+           else f"{n:,} base samples × {k + 2} points")
+    budgets.check_study(f"{method} {sc.name}", runs, hh, m, workers, dask,
+                        kept=0 if db else runs, max_runs=max_runs, how=how)
     names = list(ranges)
     problem = {"num_vars": len(names), "names": names,
                "bounds": [list(ranges[k]) for k in names]}
@@ -540,26 +705,23 @@ def sensitivity_study(s: Scenario | str | Path,
                 "overrides": reform_text(overrides)}
     exp = None
     if db:
-        from reliefsim.store import done_cells, experiment_id, open_store, save_result
+        from reliefsim.store import done_cells, experiment_id, metrics_frame, writing
 
-        engine = open_store(db)
+        unique = list({sp.point_key: sp for sp in specs}.values())
+        for sp in unique:  # every point checked before the store is made or anything runs
+            sc.with_overrides(sp.point, origin="design point").check_months(sp.months)
+        _check_store(db, s)
         key = stable_hash(("sensitivity", sc.hash, method, names, problem["bounds"], n, hh, m,
                            sd))
-        exp = experiment_id(engine, key, named(f"{method} {sc.name}", overrides), "sensitivity",
-                            settings)
-        done = done_cells(engine, exp)
-        todo = list({sp.point_key: sp for sp in specs
-                     if (sc.hash, sp.point_key, 0) not in done}.values())
-        for sp in todo:
-            sc.with_overrides(sp.point, origin="design point").check_months(sp.months)
-        bar = Progress(len(todo), f"{method} {sc.name}") if progress and todo else None
-        for result in execute(todo, workers, dask):
-            save_result(engine, exp, result)
-            if bar:
-                bar.step()
-        from reliefsim.store import metrics_frame
-
-        frame = metrics_frame(engine, exp, summary_only=True)
+        with writing(db, _inputs(s)) as engine:
+            exp = experiment_id(engine, key, named(f"{method} {sc.name}", overrides),
+                                "sensitivity", settings)
+            done = done_cells(engine, exp)
+            todo = [sp for sp in unique if (sc.hash, sp.point_key, 0) not in done]
+            bar = Progress(len(todo), f"{method} {sc.name}") if progress and todo else None
+            run_into_store(engine, exp, todo, workers, dask, bar, len(unique) - len(todo),
+                           len(unique), db, f"{method} sensitivity")
+            frame = metrics_frame(engine, exp, summary_only=True)
         by_point = {p: grp.set_index("name")["value"] for p, grp in frame.groupby("point")}
         import json
 

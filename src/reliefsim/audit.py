@@ -221,10 +221,11 @@ def _changes(a: dict[str, float], b: dict[str, float]) -> int:
 def format_audit(result: AuditResult, title: str) -> str:
     """The audit as text: what was checked, the exempt with their reasons, the dead, refusals."""
     lines = [title, "",
-             f"{len(result.checked)} parameters moved to the ends of their ranges; "
+             f"{len(result.checked)} parameter(s) moved to the ends of their ranges; "
              f"{len(result.dead)} changed nothing.", ""]
-    lines.append("Not probed:")
-    lines += [f"  {k}: {reason}" for k, reason in sorted(result.exempt.items())]
+    if result.exempt:
+        lines.append("Not probed:")
+        lines += [f"  {k}: {reason}" for k, reason in sorted(result.exempt.items())]
     if result.refused:
         lines += ["", "Probes the scenario refused (not run):"]
         lines += [f"  {k}: {reason}" for k, reason in sorted(result.refused.items())]

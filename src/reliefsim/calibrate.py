@@ -140,6 +140,13 @@ def _target(t: dict, k: int, path: Path, settings: dict, sc: Scenario) -> Target
                   float(t.get("scale", 1.0)), setting, fit)
 
 
+def _whole(value: Any, where: str) -> int:
+    """A whole number ≥ 0 from a calibration file, or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ReliefsimError(f"{where} = {value!r}: expected a whole number ≥ 0")
+    return value
+
+
 def load_calibration(path: str | Path, scenario: Scenario | None = None) -> CalibrationSpec:
     """Read and check a calibration file.
 
@@ -193,8 +200,9 @@ def load_calibration(path: str | Path, scenario: Scenario | None = None) -> Cali
             for k, t in enumerate(backcast.get("target", []))]
         for key in ("households", "months", "reps"):
             _need(backcast, key, int, where)
-    sizes = {name: int(run[name]) for name in ("households", "months", "reps", "seed",
-                                                 "validation_seed", "validation_reps")
+    sizes = {name: _whole(run[name], f"{path}: [run] {name}")
+             for name in ("households", "months", "reps", "seed", "validation_seed",
+                          "validation_reps")
              if name in run}
     step = float(run.get("step", 0.1))
     if not 0 < step <= 0.5:
@@ -413,6 +421,42 @@ def _standard_errors(fit: Fit, spec: CalibrationSpec, jac_u: np.ndarray,
         fit.identified[name] = ok
 
 
+CALIBRATED_MARKER = "# Written by `reliefsim calibrate"
+"""First line of a file :func:`write_calibrated` wrote (such a file is replaced freely)."""
+
+
+def check_calibrated_target(path: Path, calibration: Path, scenario: str | Path,
+                            force: bool = False) -> Path:
+    """Check where ``calibrate`` will write (the file and its fit record), before it runs.
+
+    The file may be the calibrated-values file the scenario includes (replacing it is what
+    ``calibrate`` is for) but never the calibration file or a scenario file of the ``extends``
+    chain; an existing file that ``calibrate`` did not write is replaced only with ``force``.
+
+    Raises:
+        ReliefsimError: naming ``--write``, the path and the reason.
+    """
+    import os
+
+    from reliefsim.outputs import check_file
+    from reliefsim.scenario import source_files
+
+    chain, _ = source_files(scenario)
+    inputs = {"calibration": [calibration], "scenario": chain}
+    ours = False
+    if os.path.isfile(path) and not os.path.islink(path):  # never open a pipe or a device
+        try:
+            with open(path, "rb") as fh:
+                ours = fh.read(len(CALIBRATED_MARKER)) == CALIBRATED_MARKER.encode()
+        except OSError:
+            ours = False
+    expect = "a scenario file name (NAME.toml)"
+    check_file(path, "--write", inputs=inputs, force=force or ours, expect=expect)
+    check_file(fit_path(Path(path)), "--write", inputs=inputs, force=force or ours,
+               expect="the fit record's file name")
+    return Path(path)
+
+
 def write_calibrated(fit: Fit, spec: CalibrationSpec, path: Path, scenario: Scenario,
                      validation: list[TargetResult] | None = None) -> Path:
     """Write the calibrated values as a scenario file that ``baseline.toml`` includes.
@@ -424,7 +468,7 @@ def write_calibrated(fit: Fit, spec: CalibrationSpec, path: Path, scenario: Scen
     from reliefsim.parameters import to_toml
 
     stamp = dt.date.today().isoformat()
-    lines = ["# Written by `reliefsim calibrate " + str(spec.path) + f"` on {stamp}.",
+    lines = [f"{CALIBRATED_MARKER} {spec.path}` on {stamp}.",
              f"# Objective Σ z² = {fit.objective:.3f} over {len(spec.fitted)} fitted targets "
              f"after {fit.evaluations} evaluations ({spec.households} households × "
              f"{spec.months} months × {spec.reps} reps, seed {spec.seed}).",
@@ -465,17 +509,13 @@ def fit_path(calibrated: Path) -> Path:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    import os
-    import tempfile
+    """Write beside ``path`` and rename it into place (:mod:`reliefsim.outputs`).
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    The command checked ``path`` before calibrating (:func:`check_calibrated_target`).
+    """
+    from reliefsim.outputs import write_text
+
+    write_text(path, text, force=True)
 
 
 @dataclass

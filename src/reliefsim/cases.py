@@ -86,7 +86,9 @@ def load_cases(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """
     import yaml
 
-    path = Path(path)
+    from reliefsim.outputs import check_input
+
+    path = check_input(path)  # a pipe or a device is never read (it may never end)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from reliefsim.errors import ReliefsimError
 
@@ -83,6 +82,14 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
         return super()._get_help_string(action)
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, as every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``reliefsim: error: …`` with a pointer to ``--help``, and exit 2."""
+        self.exit(2, f"reliefsim: error: {message} (see `{self.prog} --help`)\n")
+
+
 def _command(sub: argparse._SubParsersAction, name: str, **kwargs: str
              ) -> argparse.ArgumentParser:
     """A sub-command: examples' line breaks and defaults in ``--help``, and ``--lang``."""
@@ -91,6 +98,11 @@ def _command(sub: argparse._SubParsersAction, name: str, **kwargs: str
                    help="language of tables, pages, figures and workbooks (default: "
                         "$RELIEFSIM_LANG, else en)")
     return p
+
+
+def _add_force_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--force", action="store_true",
+                   help=f"replace {what} (never an input, a folder, a device or a link)")
 
 
 def _add_size_options(p: argparse.ArgumentParser) -> None:
@@ -102,8 +114,13 @@ def _add_size_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_executor_options(p: argparse.ArgumentParser) -> None:
+    from reliefsim.budgets import DEFAULT_MAX_RUNS
+
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
     p.add_argument("--dask", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
+    p.add_argument("--max-runs", type=int, metavar="N",
+                   help=f"most runs allowed, checked with the memory before any run starts "
+                        f"(default: {DEFAULT_MAX_RUNS:,})")
 
 
 def _add_study_options(p: argparse.ArgumentParser) -> None:
@@ -115,7 +132,7 @@ def _add_study_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``reliefsim`` command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="reliefsim", formatter_class=HelpFormatter,
         description="Simulation and policy-impact model of tiered social assistance.",
         epilog="Every command takes --lang zh|en (default $RELIEFSIM_LANG, else en) and "
@@ -134,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also print where the month's time goes, by stage")
     run.add_argument("--quiet", action="store_true",
                      help="no progress line (it is drawn only on a terminal anyway)")
+    _add_force_option(run, "an existing --figure file")
     _add_scenario_options(run)
 
     cl = _command(sub, "classify", help="assign tiers and basic living to households in CSV",
@@ -147,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--explain", action="store_true",
                     help="add the reason, each test's numbers and every amount (add-ons, "
                          "special programmes, the temporary-assistance cap) as columns")
+    _add_force_option(cl, "an existing --output file")
     _add_scenario_options(cl)
 
     ex = _command(sub, "explain", help="one household: each test with its numbers, the tier "
@@ -173,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--xlsx", type=Path, metavar="FILE",
                     help="also write a workbook: every indicator with A, B, B − A and its 95 %% "
                          "interval, every run, what was run")
+    _add_force_option(cp, "an existing --xlsx file")
     _add_study_options(cp)
 
     sw = _command(sub, "sweep", help="run a design of scenario variants × replications",
@@ -188,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--xlsx", type=Path, metavar="FILE",
                     help="also write the sweep's results as a workbook (as `results export "
                          "--format xlsx`)")
+    _add_force_option(sw, "an existing --xlsx file")
     _add_study_options(sw)
 
     fc = _command(sub, "forecast", help="spending by programme and year with P10/P50/P90",
@@ -197,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--reps", type=int, default=20, help="replications")
     fc.add_argument("--out", type=Path, default=Path("forecast"),
                     help="folder for forecast.csv, forecast.xlsx, forecast.png")
+    _add_force_option(fc, "the forecast files already in --out")
     fc.add_argument("--households", type=int,
                     help="simulated households (default: the scenario's run.households)")
     fc.add_argument("--seed", type=int, help="root seed (default: the scenario's run.seed)")
@@ -224,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="write the plot (Morris μ*/σ or Sobol S1/ST with intervals)")
     se.add_argument("--xlsx", type=Path, metavar="FILE",
                     help="write the indices and samples as a workbook")
+    _add_force_option(se, "existing --figure and --xlsx files")
     _add_study_options(se)
 
     rs = _command(sub, "results", help="list, show or export stored experiments",
@@ -240,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--by", choices=("district",),
                     help="district: every indicator per district (xlsx: a sheet with a row per "
                          "design point and district, and the city's)")
+    _add_force_option(rs, "an existing export file")
 
     rp = _command(sub, "report", help="HTML page and PNG figures for a stored experiment",
                   epilog="examples:\n  reliefsim report 2 --out report/\n"
@@ -250,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--point", type=int, metavar="N",
                     help="the design point to detail, as `results show` numbers them (default: "
                          "P1)")
+    _add_force_option(rp, "the files of an earlier report in --out")
 
     ca = _command(sub, "calibrate", help="fit parameters to published figures (MSM)",
                   epilog="example:\n  reliefsim calibrate calibration/beijing.toml "
@@ -264,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="scenario file for the calibrated values (default "
                          "scenarios/calibrated/NAME.toml; baseline.toml includes "
                          "calibrated/beijing.toml)")
+    _add_force_option(ca, "an existing --write file (and its fit record) that calibrate did "
+                          "not write")
     _add_executor_options(ca)
 
     va = _command(sub, "validate", help="compare a scenario with published figures",
@@ -305,40 +332,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (2 for any input problem)."""
+    """Entry point; returns the exit code (2 for any problem, 128 + N after signal N)."""
     args = build_parser().parse_args(argv)
     from reliefsim.memory import tune_memory
+    from reliefsim.safety import guarded
 
     tune_memory()
-    try:
-        from reliefsim.i18n import resolve
+    return guarded(_dispatch, args)  # every failure one line, workers stopped on a signal
 
-        args.lang = resolve(getattr(args, "lang", None))
-        if args.command in ("run", "compare", "sweep", "forecast", "sensitivity", "calibrate",
-                            "validate"):
-            from reliefsim.progress import compile_note
 
-            compile_note()
-        if args.command == "run":
-            return cmd_run(args)
-        from reliefsim.explain_cli import cmd_check, cmd_explain
+def _dispatch(args: argparse.Namespace) -> int:
+    from reliefsim.i18n import resolve
 
-        commands = {"classify": cmd_classify, "scenario": cmd_scenario, "compare": cmd_compare,
-                    "sweep": cmd_sweep, "forecast": cmd_forecast,
-                    "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app,
-                    "report": cmd_report, "calibrate": cmd_calibrate,
-                    "validate": cmd_validate, "explain": cmd_explain, "check": cmd_check,
-                    "audit": cmd_audit}
-        return commands[args.command](args)
-    except ReliefsimError as exc:
-        print(f"reliefsim: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("reliefsim: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return 0
+    args.lang = resolve(getattr(args, "lang", None))
+    if args.command in ("run", "compare", "sweep", "forecast", "sensitivity", "calibrate",
+                        "validate"):
+        from reliefsim.progress import compile_note
+
+        compile_note()
+    if args.command == "run":
+        return cmd_run(args)
+    from reliefsim.explain_cli import cmd_check, cmd_explain
+
+    commands = {"classify": cmd_classify, "scenario": cmd_scenario, "compare": cmd_compare,
+                "sweep": cmd_sweep, "forecast": cmd_forecast,
+                "sensitivity": cmd_sensitivity, "results": cmd_results, "app": cmd_app,
+                "report": cmd_report, "calibrate": cmd_calibrate,
+                "validate": cmd_validate, "explain": cmd_explain, "check": cmd_check,
+                "audit": cmd_audit}
+    return commands[args.command](args)
 
 
 def _scenario(name: str, overrides: list[str]):
@@ -354,6 +376,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from reliefsim.progress import MonthProgress
     from reliefsim.report import format_stages, format_summary
 
+    _check_output(args.figure, "--figure", args, args.scenario, expect="a PNG file name")
     bar = None if args.quiet else MonthProgress(f"run {Path(args.scenario).stem}")
     done = api.run(args.scenario, args.overrides, households=args.households,
                    months=args.months, seed=args.seed, replication=args.replication,
@@ -385,12 +408,50 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n" + format_stages(result.stage_seconds, spec.months, spec.households,
                                    result.seconds))
     if done.experiment_id is not None:
-        print(f"stored as experiment {done.experiment_id} in {args.db}")
-    if args.figure:
+        print(f"stored as experiment {done.experiment_id} in {_shown(args.db)}")
+    if args.figure is not None:
         path = demo_figure(result.monthly, done.warmup, sc.start, args.figure,
                            f"reliefsim — {sc.name}", args.lang)
         print(f"figure written to {path}")
     return 0
+
+
+def _shown(url: str) -> str:
+    """A store URL as printed: its password masked."""
+    from reliefsim.store import shown
+
+    return shown(url)
+
+
+def _scenario_inputs(*names: str) -> dict[str, list[Path]]:
+    """The files the named scenarios are read from (never to be replaced by an output)."""
+    from reliefsim.scenario import source_files
+
+    files: list[Path] = []
+    for name in names:
+        chain, included = source_files(name)
+        files += chain + included
+    return {"scenario": files}
+
+
+def _store_files(url: str | None) -> list[Path]:
+    """A SQLite store's file and its journal files (none for other databases)."""
+    from reliefsim.store import sqlite_file
+
+    path = sqlite_file(url) if url else None
+    return [] if path is None else [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+
+
+def _check_output(path: Path | None, flag: str, args: argparse.Namespace, *scenarios: str,
+                  expect: str = "a file name") -> None:
+    """Check an output file of a command before its work starts (reliefsim.outputs)."""
+    if path is None:
+        return
+    from reliefsim.outputs import check_file
+
+    db = None if getattr(args, "no_store", False) else getattr(args, "db", None)
+    check_file(path, flag, force=args.force, expect=expect,
+               inputs={**_scenario_inputs(*scenarios), "--db": _store_files(db)})
 
 
 def _check_executor(args: argparse.Namespace) -> None:
@@ -410,12 +471,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``reliefsim compare``: B − A per headline indicator with a paired 95 % interval."""
     from reliefsim.api import compare
     from reliefsim.report import format_comparison
-    _check_executor(args)  # compare opens the store before any run: a bad --db fails first
-    if args.xlsx and not args.xlsx.parent.is_dir():
-        raise ReliefsimError(f"--xlsx {args.xlsx}: folder {args.xlsx.parent} does not exist")
+    _check_executor(args)  # compare checks the store before any run: a bad --db fails first
+    _check_output(args.xlsx, "--xlsx", args, args.a, args.b, expect="an .xlsx file name")
     result = compare(args.a, args.b, reps=args.reps, households=args.households,
                      months=args.months, seed=args.seed, overrides=args.overrides,
-                     workers=args.workers, dask=args.dask, unpaired=args.unpaired, db=args.db)
+                     workers=args.workers, dask=args.dask, unpaired=args.unpaired, db=args.db,
+                     max_runs=args.max_runs)
     print(format_comparison(result, args.lang))
     if args.xlsx:
         from reliefsim.exports import comparison_workbook
@@ -424,11 +485,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         path = comparison_workbook(result, args.xlsx, {
             "reforms": (args.overrides and ", ".join(args.overrides)) or None,
             "seed": first.seed, "replications": result.reps, "households": first.households,
-            "months": first.months, "start": first.scenario.start}, args.lang)
+            "months": first.months, "start": first.scenario.start}, args.lang, args.force)
         print(f"workbook written to {path}")
     if result.experiment_id is not None:
-        print(f"\nstored as experiment {result.experiment_id} in {args.db}; "
-              f"see: reliefsim report {result.experiment_id} --db {args.db}")
+        db = _shown(args.db)
+        print(f"\nstored as experiment {result.experiment_id} in {db}; "
+              f"see: reliefsim report {result.experiment_id} --db {db}")
     return 0
 
 
@@ -436,35 +498,36 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """``reliefsim sweep``: run (or resume) a design, streaming runs to the store."""
     from reliefsim.api import sweep
     _check_executor(args)
-    if args.xlsx and not args.xlsx.parent.is_dir():
-        raise ReliefsimError(f"--xlsx {args.xlsx}: folder {args.xlsx.parent} does not exist")
+    _check_output(args.xlsx, "--xlsx", args, args.scenario, expect="an .xlsx file name")
     result = sweep(args.scenario, args.vary, reps=args.reps, sample=args.sample,
                    households=args.households, months=args.months, seed=args.seed,
                    overrides=args.overrides, workers=args.workers, dask=args.dask,
-                   db=args.db, name=args.name)
-    print(f"sweep stored as experiment {result.experiment_id} in {args.db}: "
+                   db=args.db, name=args.name, max_runs=args.max_runs)
+    db = _shown(args.db)
+    print(f"sweep stored as experiment {result.experiment_id} in {db}: "
           f"{result.ran} runs done now, {result.skipped} already stored")
-    print(f"see: reliefsim results show {result.experiment_id} --db {args.db}")
+    print(f"see: reliefsim results show {result.experiment_id} --db {db}")
     if args.xlsx:
         from reliefsim.exports import experiment_workbook
-        from reliefsim.store import open_store
+        from reliefsim.store import open_reader
 
-        path = experiment_workbook(open_store(args.db), result.experiment_id, args.xlsx,
-                                   args.lang)
+        path = experiment_workbook(open_reader(args.db), result.experiment_id, args.xlsx,
+                                   args.lang, force=args.force)
         print(f"workbook written to {path}")
     return 0
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """``reliefsim forecast``: table, CSV, Excel workbook and fan chart."""
-    from reliefsim.api import forecast, reform_text, write_forecast
+    from reliefsim.api import check_forecast_folder, forecast, reform_text, write_forecast
     from reliefsim.i18n import pick
     from reliefsim.report import format_forecast
 
     _check_executor(args)
+    check_forecast_folder(args.out, args.force, _scenario_inputs(args.scenario))
     table = forecast(args.scenario, years=args.years, reps=args.reps, households=args.households,
                      seed=args.seed, overrides=args.overrides, workers=args.workers,
-                     dask=args.dask)
+                     dask=args.dask, max_runs=args.max_runs)
     print(format_forecast(table, args.scenario, args.reps, args.lang))
     sc = _scenario(args.scenario, args.overrides)
     v = sc.values(0)
@@ -476,7 +539,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                 "years": ", ".join(str(y) for y in dict.fromkeys(table["year"]))}
     paths = write_forecast(table, args.out, pick(f"Budget forecast — {args.scenario}",
                                                  f"预算预测 — {args.scenario}", args.lang),
-                           args.lang, settings)
+                           args.lang, settings, args.force)
     print("written: " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -489,18 +552,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     _check_executor(args)
     chosen = check_names(args.indicator or SENSITIVITY_INDICATORS)
-    for flag in ("figure", "xlsx"):
-        path = getattr(args, flag)
-        if path is not None and not path.parent.is_dir():
-            raise ReliefsimError(f"--{flag} {path}: folder {path.parent} does not exist")
+    _check_output(args.figure, "--figure", args, args.scenario, expect="a PNG file name")
+    _check_output(args.xlsx, "--xlsx", args, args.scenario, expect="an .xlsx file name")
+    if args.figure is not None and args.xlsx is not None and args.figure == args.xlsx:
+        raise ReliefsimError(f"--figure and --xlsx both name {args.xlsx}; give two files")
     study = sensitivity_study(args.scenario, args.param, method=args.method, n=args.n,
                               households=args.households, months=args.months, seed=args.seed,
                               overrides=args.overrides, workers=args.workers, dask=args.dask,
-                              indicators=chosen, db=None if args.no_store else args.db)
+                              indicators=chosen, db=None if args.no_store else args.db,
+                              max_runs=args.max_runs)
     print(format_sensitivity(study.table, args.method, args.scenario, args.lang))
     if study.experiment_id is not None:
-        print(f"\nstored as experiment {study.experiment_id} in {args.db}; see: reliefsim "
-              f"report {study.experiment_id} --db {args.db}")
+        db = _shown(args.db)
+        print(f"\nstored as experiment {study.experiment_id} in {db}; see: reliefsim "
+              f"report {study.experiment_id} --db {db}")
     if args.figure:
         from reliefsim.figures import sensitivity
 
@@ -516,7 +581,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             "levers": ", ".join(f"{k} {lo:g}–{hi:g}" for k, (lo, hi) in
                                 zip(st["names"], st["bounds"], strict=True)),
             "seed": st["seed"], "households": st["households"], "months": st["months"],
-            "start": st["start"]}, args.lang)
+            "start": st["start"]}, args.lang, args.force)
         print(f"workbook written to {path}")
     return 0
 
@@ -525,10 +590,16 @@ def cmd_results(args: argparse.Namespace) -> int:
     """``reliefsim results list|show|export``."""
     import pandas as pd
 
+    from reliefsim.outputs import check_file, write_bytes, write_csv
     from reliefsim.report import format_design, format_table
-    from reliefsim.store import experiment_runs, list_experiments, metrics_frame, open_store
+    from reliefsim.store import experiment_runs, list_experiments, metrics_frame, open_reader
 
-    engine = open_store(args.db, must_exist=True)
+    out = None
+    if args.action == "export" and args.experiment is not None:  # checked before any query
+        out = args.out or Path(f"experiment-{args.experiment}.{args.format}")
+        check_file(out, "--out", inputs={"--db": _store_files(args.db)}, force=args.force,
+                   expect=f"a .{args.format} file name")
+    engine = open_reader(args.db)  # never creates, migrates or writes the store
     if args.action == "list":
         from reliefsim.i18n import pick
 
@@ -550,8 +621,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         print(format_design(runs, metrics_frame(engine, args.experiment, summary_only=True),
                             args.lang))
         return 0
-    out = args.out or Path(f"experiment-{args.experiment}.{args.format}")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    assert out is not None
     if args.format == "xlsx":
         from reliefsim.exports import experiment_workbook
 
@@ -568,10 +638,11 @@ def cmd_results(args: argparse.Namespace) -> int:
                 "levers": ", ".join(f"{k} {lo:g}–{hi:g}" for k, (lo, hi) in
                                     zip(st["names"], st["bounds"], strict=True)),
                 "seed": st["seed"], "households": st["households"], "months": st["months"],
-                "start": st["start"]}, args.lang)
+                "start": st["start"]}, args.lang, args.force)
         else:
             path = experiment_workbook(engine, args.experiment, out, args.lang,
-                                       by_district=args.by == "district", monthly=args.monthly)
+                                       by_district=args.by == "district", monthly=args.monthly,
+                                       force=args.force)
         print(f"exported experiment {args.experiment} to {path}")
         return 0
     if args.by == "district":
@@ -580,33 +651,48 @@ def cmd_results(args: argparse.Namespace) -> int:
         frame = district_frame(engine, args.experiment)
     else:
         frame = metrics_frame(engine, args.experiment, summary_only=not args.monthly)
-    tmp = out.with_name(f".{out.name}.partial")
     if args.format == "csv":
-        frame.to_csv(tmp, index=False)
+        write_csv(frame, out, force=args.force)  # text cells neutralised for spreadsheets
     else:
-        frame.to_parquet(tmp, index=False)
-    tmp.replace(out)
+        import io
+
+        data = io.BytesIO()
+        frame.to_parquet(data, index=False)
+        write_bytes(out, data.getvalue(), force=args.force)
     print(f"exported {len(frame)} rows to {out}")
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``reliefsim calibrate``: global search + least squares, write, re-check on fresh seeds."""
-    from reliefsim.calibrate import calibrate, format_fit, load_calibration, write_calibrated
+    from reliefsim.budgets import check_calibration
+    from reliefsim.calibrate import (
+        calibrate,
+        check_calibrated_target,
+        format_fit,
+        load_calibration,
+        write_calibrated,
+    )
+    from reliefsim.outputs import check_input
     from reliefsim.scenario import SCENARIO_DIRS
 
     _check_executor(args)
+    check_input(args.calibration)
     scenario = _scenario(args.scenario, [])
     spec = load_calibration(args.calibration, scenario)
+    name = f"{args.calibration.stem}.toml"
+    target = args.write or next((d / "calibrated" / name for d in SCENARIO_DIRS if d.is_dir()),
+                                Path(name))
+    check_calibrated_target(target, args.calibration, args.scenario, args.force)
+    check_calibration(spec, args.global_points + args.local_iterations + len(spec.parameters)
+                      + 2, args.workers, args.dask, args.max_runs,
+                      validation_reps=spec.validation_reps)
     fit = calibrate(spec, scenario, args.global_points, args.local_iterations, args.workers,
                     args.dask, log=lambda m: print(m, file=sys.stderr))
     print(format_fit(fit, spec) + "\n")
     validation = _print_validation(spec, scenario.with_overrides(fit.point, origin="calibration"),
                                    args.calibration, spec.validation_reps, spec.validation_seed,
                                    args)
-    name = f"{args.calibration.stem}.toml"
-    target = args.write or next((d / "calibrated" / name for d in SCENARIO_DIRS if d.is_dir()),
-                                Path(name))
     write_calibrated(fit, spec, target, scenario, validation)
     print(f"\nwritten to {target} (and beside it the estimates' covariance and the "
           "validation)")
@@ -634,14 +720,19 @@ def _print_validation(spec, scenario, path, reps: int, seed: int,
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``reliefsim validate``: each target with source, published and simulated values."""
+    from reliefsim.budgets import check_calibration
     from reliefsim.calibrate import load_calibration
+    from reliefsim.outputs import check_input
 
     _check_executor(args)
+    check_input(args.calibration)
     scenario = _scenario(args.scenario, args.overrides)
     spec = load_calibration(args.calibration, scenario)
     reps = args.reps or spec.validation_reps
     if reps < 2:
         raise ReliefsimError(f"--reps {reps}: expected a whole number ≥ 2")
+    check_calibration(spec, 0, args.workers, args.dask, args.max_runs, "validate",
+                      validation_reps=reps)
     seed = spec.validation_seed if args.seed is None else args.seed
     _print_validation(spec, scenario, args.calibration, reps, seed, args)
     return 0
@@ -657,6 +748,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         scenario.check_key(key, "--only")
     scenario.with_overrides({"run.households": args.households, "run.months": args.months},
                             origin="--households/--months")  # within the declared ranges
+    from reliefsim import budgets
+
+    probed = len(args.only) if args.only else len(scenario.params)
+    budgets.check_study(f"audit {scenario.name}", 2 * probed + 1, args.households, args.months,
+                        args.workers, args.dask, max_runs=args.max_runs,
+                        how=f"two probes of each of {probed:,} parameters")
     result = run_audit(scenario, args.households, args.months, args.seed, args.workers,
                        args.dask, args.only or None)
     print(format_audit(result, f"{scenario.name}: {args.households:,} households × "
@@ -666,23 +763,24 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``reliefsim report``: a self-contained HTML page plus PNG figures."""
-    from reliefsim.report_page import build_report
-    from reliefsim.store import open_store
+    from reliefsim.report_page import build_report, check_report_folder
+    from reliefsim.store import open_reader
 
-    path = build_report(open_store(args.db, must_exist=True), args.experiment, args.out,
-                        args.lang, args.point, args.db)
+    check_report_folder(args.out, args.force, {"--db": _store_files(args.db)})
+    path = build_report(open_reader(args.db), args.experiment, args.out, args.lang, args.point,
+                        args.db, args.force)
     print(f"report written to {path} (figures beside it)")
     return 0
 
 
 def cmd_app(args: argparse.Namespace) -> int:
     """``reliefsim app``: start the classroom app on localhost with ``solara run``."""
-    import subprocess
-
+    from reliefsim.processes import check_port, exec_server
     from reliefsim.scenario import find_scenario
 
     path = find_scenario(args.scenario)
     _scenario(str(path), [])
+    check_port(args.host, args.port)
     # quiet where nothing is for a teacher to act on: Solara's hook lint on Mesa's own page code
     # (SOLARA_CHECK_HOOKS), its note that a plain-http page gets SameSite=Lax cookies (fine on
     # one's own machine), and its PyPI version query (--no-check-version: it runs before the
@@ -695,32 +793,25 @@ def cmd_app(args: argparse.Namespace) -> int:
           "Ctrl-C stops it")
     cmd = [sys.executable, "-m", "solara", "run", "reliefsim.app", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
-    return subprocess.call(cmd, env=env)
+    exec_server(cmd, env)  # the server takes this process's place: stopping it stops the server
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """``reliefsim classify``: one output row per household, written atomically."""
-    from reliefsim.api import classify
+    from reliefsim.api import classify, write_classified
+    from reliefsim.budgets import check_classify
+    from reliefsim.outputs import check_file, check_input
 
     out = args.output
-    if out.parent and not out.parent.exists():
-        raise ReliefsimError(f"--output {out}: folder {out.parent} does not exist")
+    for flag in ("--households", "--members"):
+        check_input(getattr(args, flag[2:]))
+    check_file(out, "--output", force=args.force, expect="a CSV file name",
+               inputs={"--households": args.households, "--members": args.members,
+                       **_scenario_inputs(args.scenario)})
+    check_classify(args.households, args.members)
     frame = classify(args.households, args.members, args.scenario, args.overrides, args.month,
                      explain=args.explain, lang=args.lang)
-    fd, tmp = tempfile.mkstemp(dir=out.parent or ".", prefix=".classify-", suffix=".csv")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(frame.columns)
-            if args.explain:
-                writer.writerows(frame.itertuples(index=False))
-            for row in ([] if args.explain else frame.itertuples(index=False)):
-                writer.writerow([row.household_id, row.tier, f"{row.basic_living:.2f}",
-                                 f"{row.income_pc:.2f}", row.assets_ok, row.size])
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_classified(frame, out, args.force, args.explain)
     counts = frame["tier"].value_counts()
     from reliefsim.codes import TIER_NAMES
 

@@ -118,7 +118,7 @@ def sample_size(sample: str | None) -> int:
     if not sample:
         return 0
     method, _, n_text = sample.partition(":")
-    if method != "lhs" or not n_text.isdigit() or int(n_text) < 1:
+    if method != "lhs" or not n_text.isdecimal() or int(n_text) < 1:
         raise ReliefsimError(f"--sample {sample!r}: expected lhs:N with N ≥ 1")
     return int(n_text)
 

@@ -7,10 +7,10 @@ Workers return results; the caller (one writer) stores them.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from reliefsim.errors import ReliefsimError
@@ -78,31 +78,110 @@ class Progress:
         self.stream.flush()
 
 
-def execute(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None
-            ) -> Iterator[RunResult]:
-    """Run specs and yield results as they finish (order not guaranteed).
+class Execution:
+    """Runs specs with an executor and yields results as they finish (order not guaranteed).
+
+    Local workers (:func:`reliefsim.processes.worker_pool`) die with this process; at most two
+    runs per worker are handed out at a time, so results do not pile up in memory. Leaving the
+    iteration early (an error, Ctrl-C) stops the workers; :meth:`finished` then gives the runs
+    that had completed but were not yet yielded, so a sweep can store them.
 
     Args:
         specs: runs to do.
         workers: local processes (1 = in this process).
         dask: address of an existing Dask scheduler (``tcp://host:port``), or None.
+    """
+
+    def __init__(self, specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None
+                 ) -> None:
+        self.specs = list(specs)
+        self.workers = max(int(workers), 1)
+        self.dask = dask
+        self._pending: dict[Any, RunSpec] = {}
+
+    def __iter__(self) -> Iterator[RunResult]:
+        if not self.specs:
+            return
+        if self.dask:
+            yield from self._dask()
+        elif self.workers > 1:
+            yield from self._pool()
+        else:
+            for spec in self.specs:
+                yield run_spec(spec)
+
+    def _pool(self) -> Iterator[RunResult]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        from reliefsim.processes import stop_pool, worker_pool
+
+        warm_up()  # workers inherit or load the compiled loops instead of compiling side by side
+        workers = min(self.workers, len(self.specs))
+        todo = iter(self.specs)
+        pool = worker_pool(workers)
+        try:
+            while True:
+                while len(self._pending) < 2 * workers:
+                    spec = next(todo, None)
+                    if spec is None:
+                        break
+                    self._pending[pool.submit(run_spec, spec)] = spec
+                if not self._pending:
+                    return
+                done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    spec = self._pending.pop(fut)
+                    result = fut.result()
+                    result.spec = spec  # the caller's own spec, not a copy from the worker
+                    yield result
+        finally:
+            stop_pool(pool)
+
+    def _dask(self) -> Iterator[RunResult]:
+        from distributed import as_completed as dask_completed
+
+        client = connect_dask(self.dask or "")
+        try:
+            with client.as_current():
+                futures = []
+                for spec in self.specs:
+                    fut = client.submit(run_spec, spec, pure=False)
+                    self._pending[fut] = spec
+                    futures.append(fut)
+                for fut in dask_completed(futures):
+                    spec = self._pending.pop(fut)
+                    result = fut.result()
+                    result.spec = spec
+                    yield result
+        finally:
+            for fut in list(self._pending):
+                with contextlib.suppress(Exception):
+                    fut.cancel()
+            client.close()
+
+    def finished(self) -> list[RunResult]:
+        """Runs that completed without error but were not yielded (after leaving early)."""
+        out = []
+        for fut, spec in list(self._pending.items()):
+            try:
+                if fut.done() and not fut.cancelled() and fut.exception(timeout=0) is None:
+                    result = fut.result(timeout=0)
+                    result.spec = spec
+                    out.append(result)
+            except Exception:  # a run that failed or vanished is not kept
+                continue
+            self._pending.pop(fut, None)
+        return out
+
+
+def execute(specs: Sequence[RunSpec], workers: int = 1, dask: str | None = None
+            ) -> Iterator[RunResult]:
+    """Run specs and yield results as they finish (order not guaranteed); see :class:`Execution`.
 
     Raises:
         ReliefsimError: when the Dask scheduler cannot be reached.
     """
-    if not specs:
-        return
-    if dask:
-        yield from _execute_dask(specs, dask)
-    elif workers > 1:
-        warm_up()  # workers inherit or load the compiled loops instead of compiling side by side
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_spec, s) for s in specs]
-            for fut in as_completed(futures):
-                yield fut.result()
-    else:
-        for spec in specs:
-            yield run_spec(spec)
+    yield from Execution(specs, workers, dask)
 
 
 def connect_dask(address: str) -> Any:
@@ -117,18 +196,3 @@ def connect_dask(address: str) -> Any:
         raise ReliefsimError(f"--dask {address}: no Dask scheduler reachable there ({exc}); "
                              "start one with `dask scheduler` and workers with "
                              "`dask worker tcp://HOST:8786`") from None
-
-
-def _execute_dask(specs: Sequence[RunSpec], address: str) -> Iterator[RunResult]:
-    from distributed import as_completed as dask_completed
-
-    client = connect_dask(address)
-    try:
-        with client.as_current():
-            futures = [client.submit(run_spec, s, pure=False) for s in specs]
-            for fut in dask_completed(futures):
-                yield fut.result()
-    finally:
-        client.close()
-
-

@@ -78,7 +78,8 @@ def _lever_units(scenario: str | None, keys: list[str]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- stored experiments
 def experiment_workbook(engine: Any, exp_id: int, path: str | Path, lang: str = "en",
-                        by_district: bool = False, monthly: bool = False) -> Path:
+                        by_district: bool = False, monthly: bool = False,
+                        force: bool = True) -> Path:
     """Write a stored experiment as a workbook.
 
     Sheets: design points (levers, replications, every indicator's mean), 95 % intervals of
@@ -152,7 +153,7 @@ def experiment_workbook(engine: Any, exp_id: int, path: str | Path, lang: str = 
         start=settings.get("start"), created=str(exp["created"])[:16],
         validation=validation_note(_scenario_text(engine, exp_id), lang),
         units=units_note(lang))
-    return write_workbook(path, sheets, about, lang)
+    return write_workbook(path, sheets, about, lang, force=force)
 
 
 def _scenario_text(engine: Any, exp_id: int) -> str | None:
@@ -290,7 +291,7 @@ def comparison_sheet(table: Any, a: str, b: str, lang: str = "en") -> Sheet:
 
 
 def comparison_workbook(result: Any, path: str | Path, settings: dict[str, Any],
-                        lang: str = "en") -> Path:
+                        lang: str = "en", force: bool = True) -> Path:
     """A paired comparison as a workbook: every indicator with its interval, and every run."""
     import pandas as pd
 
@@ -327,7 +328,7 @@ def comparison_workbook(result: Any, path: str | Path, settings: dict[str, Any],
                                       "(t distribution)", "配对差均值的 95% 置信区间（t 分布）",
                                       lang), units=units_note(lang))
     return write_workbook(path, [comparison_sheet(table, result.a, result.b, lang), runs],
-                          about, lang)
+                          about, lang, force=force)
 
 
 # ---------------------------------------------------------------- the forecast
@@ -435,7 +436,7 @@ def sensitivity_sheets(table: Any, method: str, samples: Any, lang: str = "en"
 
 
 def sensitivity_workbook(table: Any, method: str, samples: Any, path: str | Path,
-                         settings: dict[str, Any], lang: str = "en") -> Path:
+                         settings: dict[str, Any], lang: str = "en", force: bool = True) -> Path:
     """Sensitivity indices and samples as a workbook."""
     about = about_rows(lang, what=pick("global sensitivity analysis (SALib)",
                                        "全局敏感性分析（SALib）", lang), method=method, **settings,
@@ -444,4 +445,5 @@ def sensitivity_workbook(table: Any, method: str, samples: Any, path: str | Path
                                   "indicator's variance",
                                   "μ* 与 σ 为指标的变化量：比例以百分点、金额以百万元表示；S1、ST "
                                   "为方差占比", lang))
-    return write_workbook(path, sensitivity_sheets(table, method, samples, lang), about, lang)
+    return write_workbook(path, sensitivity_sheets(table, method, samples, lang), about, lang,
+                          force=force)

@@ -62,10 +62,19 @@ FONT = use_cjk_font()
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    """Write the figure as PNG beside ``path`` and rename it into place (reliefsim.outputs).
+
+    The commands check ``path`` (not a folder, link, device or input; replaced only with
+    ``--force``) before their work starts.
+    """
+    from reliefsim.outputs import replacing
+
+    try:
+        with replacing(path) as fh:
+            fig.savefig(fh, format="png", dpi=110)
+    finally:
+        plt.close(fig)
+    return Path(path)
 
 
 def _month_axis(start: str, lang: str) -> str:

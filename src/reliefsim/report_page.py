@@ -53,9 +53,29 @@ def _img(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
 
 
+REPORT_FILES = ("report.html", "tradeoff.png", "deciles.png", "spending.png", "confusion.png",
+                "funnel.png", "timeliness.png", "cliffs.png", "lookups.png", "districts.png",
+                "sensitivity.png")
+"""The files a report may write into its folder."""
+
+
+def check_report_folder(out: Path, force: bool = False, inputs: Any = None) -> Path:
+    """Check the report's folder before any work (see :func:`reliefsim.outputs.check_folder`).
+
+    Raises:
+        ReliefsimError: when ``out`` is a file, link or device, cannot be written in, or holds
+            one of the report's files (unless ``force``).
+    """
+    from reliefsim.outputs import check_folder
+
+    return check_folder(out, "--out", REPORT_FILES, inputs=inputs, force=force)
+
+
 def build_report(engine: Engine, exp_id: int, out: Path, lang: str = "en",
-                 point: int | None = None, db: str | None = None) -> Path:
+                 point: int | None = None, db: str | None = None, force: bool = False) -> Path:
     """Write ``report.html`` and the PNG figures of experiment ``exp_id`` into ``out``.
+
+    Each file is written beside its place and renamed into it (:mod:`reliefsim.outputs`).
 
     Args:
         engine: the results store.
@@ -64,10 +84,15 @@ def build_report(engine: Engine, exp_id: int, out: Path, lang: str = "en",
         lang: ``en`` or ``zh``.
         point: the design point detailed (1 = P1, as ``results show`` numbers them); default 1.
         db: the store's URL (for a sensitivity analysis, whose indices are computed again).
+        force: replace the files of an earlier report in ``out``.
 
     Raises:
-        ReliefsimError: when the experiment does not exist, holds no runs, or has no such point.
+        ReliefsimError: when the experiment does not exist, holds no runs, or has no such point,
+            or ``out`` cannot take the report (:func:`check_report_folder`).
     """
+    from reliefsim.outputs import write_text
+
+    out = check_report_folder(Path(out), force)
     info = {e["id"]: e for e in list_experiments(engine)}
     if exp_id not in info:
         raise ReliefsimError(f"no experiment with id {exp_id} in this store "
@@ -85,7 +110,6 @@ def build_report(engine: Engine, exp_id: int, out: Path, lang: str = "en",
     frame = frame[frame["replication"] < UNPAIRED_OFFSET]  # paired runs only
     summary = frame[frame["month"] == -1]
     monthly = frame[frame["month"] >= 0]
-    out.mkdir(parents=True, exist_ok=True)
     settings = experiment_settings(engine, exp_id)
     if exp["kind"] == "sensitivity":
         return _sensitivity_page(exp, runs, settings, out, lang, db)
@@ -187,9 +211,7 @@ def build_report(engine: Engine, exp_id: int, out: Path, lang: str = "en",
             "各区同期指标，取各次重复的均值；各区户数与金额之和等于全市。", lang)))
         district_table = _district_table(names, values, ref_means, lang)
     page = _html(exp, runs, ref_means, sections, reference, chosen, paired, district_table, lang)
-    path = out / "report.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text(out / "report.html", page)
 
 
 def _pct(num: float, den: float) -> str:
@@ -343,6 +365,7 @@ def _html(exp: dict, runs: list[dict], means: Any, sections: list[tuple[str, Pat
 def _sensitivity_page(exp: dict, runs: list[dict], settings: dict, out: Path, lang: str,
                       db: str | None) -> Path:
     from reliefsim.api import stored_sensitivity
+    from reliefsim.outputs import write_text
     from reliefsim.report import format_sensitivity
 
     if db is None:
@@ -367,6 +390,4 @@ def _sensitivity_page(exp: dict, runs: list[dict], settings: dict, out: Path, la
 <h1>{title} — {html.escape(exp['name'])}</h1><p>{intro}</p>
 <figure><img alt='sensitivity' src='data:image/png;base64,{_img(path)}'></figure>
 <pre>{html.escape(text)}</pre></body></html>"""
-    target = out / "report.html"
-    target.write_text(page, encoding="utf-8")
-    return target
+    return write_text(out / "report.html", page)

@@ -414,9 +414,16 @@ def parse_set(items: Iterable[str], flag: str = "--set") -> list[Reform]:
     Keys are checked when the reforms are applied to a scenario (:meth:`Scenario.with_reforms`).
 
     Raises:
-        ReliefsimError: on an item without ``=`` or with a malformed month.
+        ReliefsimError: on an item without ``=``, with a malformed month or nested too deeply.
     """
-    return [parse_reform(item, flag) for item in items]
+    reforms = []
+    for item in items:
+        try:
+            reforms.append(parse_reform(item, flag))
+        except RecursionError:
+            shown = item if len(item) <= 40 else item[:40] + "…"
+            raise ReliefsimError(f"{flag} {shown}: lists nested too deeply") from None
+    return reforms
 
 
 def load_scenario(name: str | Path, overrides: Mapping[str, Any] | Iterable[Reform] | None = None
@@ -493,6 +500,37 @@ def _read_chain(path: Path) -> tuple[dict[str, Param], tuple[Reform, ...], str]:
             text += f"\n# ---- {inc.name} (included by {file.name})\n{inc_text}"
             _merge_leaves(params, inc_data, inc, root=False)
     return params, tuple(reforms), text
+
+
+def source_files(name: str | Path) -> tuple[list[Path], list[Path]]:
+    """The files a scenario is read from: its ``extends`` chain and the files they include.
+
+    Used to refuse an output that would replace one of them. Files that cannot be found are
+    left out (loading the scenario reports them).
+
+    Returns:
+        (the chain, the scenario's own file first; the included files).
+    """
+    chain: list[Path] = []
+    included: list[Path] = []
+    try:
+        current = find_scenario(name).resolve()
+    except ReliefsimError:
+        return chain, included
+    while current not in chain and len(chain) < MAX_CHAIN:
+        chain.append(current)
+        try:
+            _, data = _read_toml(current, "scenario file")
+            for inc in data.get("include", []) if isinstance(data.get("include"), list) else []:
+                if isinstance(inc, str):
+                    included.append(_resolve(current, inc, "include"))
+            base = data.get("extends")
+            if not isinstance(base, str):
+                break
+            current = _resolve(current, base, "extends")
+        except ReliefsimError:
+            break
+    return chain, included
 
 
 def _resolve(file: Path, name: str, what: str) -> Path:

@@ -11,15 +11,12 @@ convention). The file is written beside its target under a temporary name, then 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reliefsim import __version__
-from reliefsim.errors import ReliefsimError
 from reliefsim.i18n import is_money, is_share, pick, shown_unit
 from reliefsim.indicators import convention, indicator
 
@@ -189,15 +186,21 @@ def columns_sheet(sheets: Sequence[Sheet], lang: str = "en") -> Sheet:
 
 
 def write_workbook(path: str | Path, sheets: Sequence[Sheet], about: Sequence[tuple[str, Any]],
-                   lang: str = "en", explain_columns: bool = True) -> Path:
+                   lang: str = "en", explain_columns: bool = True, force: bool = True) -> Path:
     """Write the sheets, a sheet explaining the columns and the sheet saying what was run.
 
+    Text cells that a spreadsheet would read as a formula (a leading ``= + - @``, tab or
+    carriage return) are written with a leading ``'``; the file is written beside ``path`` and
+    renamed into place (:mod:`reliefsim.outputs`).
+
     Args:
-        path: the ``.xlsx`` file (its folder must exist).
+        path: the ``.xlsx`` file (its folder is made if missing).
         sheets: the data sheets, in order.
         about: (key, value) rows of the sheet saying what was run.
         lang: ``en`` or ``zh`` (sheet names of the added sheets).
         explain_columns: add the sheet explaining each column.
+        force: replace an existing file (the commands check the path, and ``--force``, before
+            their work starts).
 
     Returns:
         The path written.
@@ -206,9 +209,9 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet], about: Sequence[tu
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from reliefsim.outputs import replacing
+
     path = Path(path)
-    if not path.parent.is_dir():
-        raise ReliefsimError(f"{path}: folder {path.parent} does not exist")
     book = Workbook()
     book.remove(book.active)
     every = list(sheets)
@@ -243,14 +246,8 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet], about: Sequence[tu
     ws.freeze_panes = "A2"
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 100
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    os.close(fd)
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replacing(path, force=force) as fh:  # beside the target, renamed into place
+        book.save(fh)
     return path
 
 
@@ -264,4 +261,8 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, list | tuple | dict):
         return str(value)
+    if isinstance(value, str):
+        from reliefsim.outputs import neutralise
+
+        return neutralise(value)
     return value
