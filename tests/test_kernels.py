@@ -110,3 +110,13 @@ def test_importing_reliefsim_does_not_import_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("size", [0, 1, 39, 1000, 100_003])
+@pytest.mark.parametrize("share", [0.0, 0.01, 0.1, 0.5, 1.0])
+def test_flatnonzero_equals_numpys(size, share):
+    mask = np.random.default_rng(size).random(size) < share
+    ours = kernels.flatnonzero(mask)
+    assert ours.dtype == np.int64 and np.array_equal(ours, np.flatnonzero(mask))
+    assert np.array_equal(kernels.flatnonzero(mask.astype(np.int8)), np.flatnonzero(mask))
+    assert np.array_equal(kernels.flatnonzero(np.repeat(mask, 2)[::2]), np.flatnonzero(mask))

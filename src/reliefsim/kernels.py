@@ -1,4 +1,4 @@
-"""Compiled inner loops (numba) for the hottest steps of a month: normal draws and copies.
+"""Compiled inner loops (numba) for the hottest steps of a month: normal draws, copies, indices.
 
 Each gives exactly the numbers of the NumPy expression it stands for, only faster: NumPy draws
 each normal through a call to its bit generator, and ``target[index] = source[index]`` first
@@ -69,6 +69,34 @@ def copy_at(index: np.ndarray, source: np.ndarray, target: np.ndarray) -> None:
     _compiled().copy_at(index, source, target)
 
 
+SPARSE = 40
+"""A mask with fewer than one element in ``SPARSE`` set goes to NumPy's ``flatnonzero``."""
+
+
+def flatnonzero(mask: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(mask)`` for a 1-D bool mask, the same indices without a branch each.
+
+    NumPy's loop branches on every element, and on a mask neither sparse nor nearly full the
+    processor guesses often wrong (4 ms for 3.5 million elements a tenth of them set, against
+    about 1 ms for the compiled loop, which writes every index and moves on by the mask's
+    value). Sparse masks (under one in ``SPARSE`` set) and other inputs go to NumPy.
+
+    Args:
+        mask: the mask.
+
+    Returns:
+        The indices (int64) of the set elements, ascending.
+    """
+    if not (mask.dtype == np.bool_ and mask.ndim == 1 and mask.flags.c_contiguous):
+        return np.flatnonzero(mask)
+    count = int(np.count_nonzero(mask))
+    if count * SPARSE < len(mask):
+        return np.flatnonzero(mask)
+    out = np.empty(count + 1, dtype=np.int64)  # the loop writes one index past the last
+    _compiled().fill_nonzero(mask.view(np.uint8), out)
+    return out[:count]
+
+
 def warm_up() -> None:
     """Compile (or load) every loop for the dtypes the model uses, in this process.
 
@@ -78,6 +106,7 @@ def warm_up() -> None:
     from reliefsim import aggregates, rng
 
     standard_normal(np.random.default_rng(0), 1)
+    flatnonzero(np.ones(1, dtype=bool))
     for index_type in (np.int32, np.int64):
         for dtype in (np.bool_, np.int8, np.int16, np.float32, np.float64):
             copy_at(np.zeros(1, dtype=index_type), np.zeros(1, dtype), np.zeros(1, dtype))
@@ -118,4 +147,12 @@ def _compiled() -> SimpleNamespace:
             j = index[k]
             target[j] = source[j]
 
-    return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at)
+    @jit
+    def fill_nonzero(mask, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        k = 0
+        for i in range(mask.shape[0]):
+            out[k] = i
+            k += mask[i]
+
+    return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
+                           fill_nonzero=fill_nonzero)
