@@ -120,3 +120,13 @@ def test_flatnonzero_equals_numpys(size, share):
     assert ours.dtype == np.int64 and np.array_equal(ours, np.flatnonzero(mask))
     assert np.array_equal(kernels.flatnonzero(mask.astype(np.int8)), np.flatnonzero(mask))
     assert np.array_equal(kernels.flatnonzero(np.repeat(mask, 2)[::2]), np.flatnonzero(mask))
+
+
+@pytest.mark.parametrize("cuts", [[], [0.5], [-1.0, 0.0, 0.0, 2.5, 9.0], list(np.arange(40.0))])
+def test_searchsorted_right_equals_numpys(cuts):
+    cuts = np.array(cuts, dtype=np.float64)
+    values = np.concatenate([np.random.default_rng(1).normal(2, 5, 10_000),
+                             cuts, [np.nan, np.inf, -np.inf, -0.0]])
+    ours = kernels.searchsorted_right(cuts, values)
+    assert ours.dtype == np.int64
+    assert np.array_equal(ours, np.searchsorted(cuts, values, side="right"))

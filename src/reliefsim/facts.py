@@ -232,6 +232,17 @@ class Facts:
         hh = np.repeat(np.arange(len(households)), self.member_counts()[households])
         return Facts(hh=hh, **data)
 
+    def read_subset(self, households: np.ndarray) -> Facts:
+        """:meth:`subset`, each field gathered from these facts when it is first read.
+
+        For facts read at once, in part (an assessment reads about half the fields), before
+        these facts change.
+
+        Args:
+            households: ascending household indices.
+        """
+        return _Subset(self, households)
+
     def members_of(self, households: np.ndarray) -> np.ndarray:
         """Indices of all member slots of the given households (ascending household indices)."""
         counts = self.member_counts()[households]
@@ -303,3 +314,29 @@ class Facts:
                     copy_at(idx, row_values, row_target)
             else:
                 copy_at(idx, values, target)
+
+
+class _Subset(Facts):
+    """Some households of facts, each field gathered from the source when first read."""
+
+    def __init__(self, source: Facts, households: np.ndarray) -> None:
+        members = source.members_of(households)
+        hh = np.repeat(np.arange(len(households)), source.member_counts()[households])
+        self.__dict__.update(hh=hh, _source=source, _households=households, _members=members)
+        for name in RING_FIELDS:
+            self.__dict__[name] = np.empty((0, len(households)), dtype=np.float32)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """A field not read yet: gathered now (only called for attributes not yet set)."""
+        if name in _MEMBER_SET:
+            value = getattr(self._source, name)[self._members]
+        elif name in _HOUSEHOLD_SET:
+            value = getattr(self._source, name)[self._households]
+        else:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self.__dict__[name] = value
+        return value
+
+
+_MEMBER_SET = frozenset(MEMBER_FIELDS)
+_HOUSEHOLD_SET = frozenset(HOUSEHOLD_FIELDS)

@@ -35,6 +35,7 @@ from reliefsim.indicators import (
     Means,
     evaluate,
 )
+from reliefsim.kernels import searchsorted_right
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
 N_STATES_ONE = len(ENROLMENT_STATES)
@@ -346,7 +347,7 @@ class Measurement:
         rec.dibao_exits = self._group(vis, wv * ((out.old_tier == DIBAO)
                                                  & (out.new_tier != DIBAO)))
         missed = np.flatnonzero(eligible & ~case.enrolled(t))
-        owed = entitlement(facts.subset(missed), a_true.rows(missed), v, calendar_month)
+        owed = entitlement(facts.read_subset(missed), a_true.rows(missed), v, calendar_month)
         rec.missed_money = self._group(missed, w[missed] * owed)
         looked = range_counts(w, tuple(model.monitor.linked[d] for d in DEPARTMENTS), bounds)
         for k, dept in enumerate(DEPARTMENTS):
@@ -405,7 +406,7 @@ def income_tenths(values: np.ndarray, weights: np.ndarray, sample: int = 50_000)
     if cum[-1] <= 0:
         return np.zeros(n, dtype=np.int8)
     cuts = v_s[order][np.searchsorted(cum, cum[-1] * np.arange(1, TENTHS) / TENTHS)]
-    return np.searchsorted(cuts, values, side="right").astype(np.int8)
+    return searchsorted_right(cuts, values).astype(np.int8)
 
 
 def error_rates(series: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -249,7 +249,7 @@ class Monitor:
             ~self.linked["finance"] | ~self.linked["housing"] | ~self.linked["public_security"]))
         if not len(unsure):
             return found
-        view = admin.subset(unsure)
+        view = admin.read_subset(unsure)
         view.financial_assets = np.where(self.linked["finance"][unsure],
                                          view.financial_assets, 0.0)
         view.homes_owned = np.where(self.linked["housing"][unsure], view.homes_owned,

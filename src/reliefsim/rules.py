@@ -203,7 +203,7 @@ def reassess(f: Facts, v: Values, previous: Assessment, households: np.ndarray) 
         previous: the assessment of ``f`` before the changes.
         households: ascending indices of the households whose facts changed.
     """
-    fresh = assess(f.subset(households), v)  # assess reads the window sums only
+    fresh = assess(f.read_subset(households), v)  # assess reads the window sums only
     out = []
     for name in ("tier", "income_pc", "assets_ok", "size", "individual", "registered"):
         merged = getattr(previous, name).copy()
