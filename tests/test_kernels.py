@@ -130,3 +130,20 @@ def test_searchsorted_right_equals_numpys(cuts):
     ours = kernels.searchsorted_right(cuts, values)
     assert ours.dtype == np.int64
     assert np.array_equal(ours, np.searchsorted(cuts, values, side="right"))
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.int16, np.int32, np.float32, np.float64,
+                                   np.complex64])
+def test_copy_where_equals_numpys_masked_copy(dtype):
+    rng = np.random.default_rng(5)
+    source = (rng.normal(0, 100, 1001)).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        source[:3] = [-0.0, np.nan, np.inf]
+    mask = rng.random(1001) < 0.4
+    ours, numpys = np.ones(1001, dtype), np.ones(1001, dtype)
+    kernels.copy_where(mask, source, ours)
+    np.copyto(numpys, source, where=mask)
+    assert ours.tobytes() == numpys.tobytes()  # bit for bit (−0.0, NaN)
+    strided = np.ones(2002, dtype)[::2]  # not contiguous: NumPy's own copy
+    kernels.copy_where(mask, source, strided)
+    assert strided.tobytes() == numpys.tobytes()

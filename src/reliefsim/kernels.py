@@ -69,6 +69,36 @@ def copy_at(index: np.ndarray, source: np.ndarray, target: np.ndarray) -> None:
     _compiled().copy_at(index, source, target)
 
 
+BIT_VIEWS = {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}
+"""Item size → the integer type whose bits :func:`copy_where` blends."""
+
+
+def copy_where(mask: np.ndarray, source: np.ndarray, target: np.ndarray) -> None:
+    """``np.copyto(target, source, where=mask)``: the masked elements copied, bit for bit.
+
+    The compiled loop blends every element's bits (``t ^ ((t ^ s) & −mask)``, as integers of
+    the element's width) without a branch, a loop the compiler vectorises: for a mask that
+    picks a household's members, many times quicker than NumPy's masked copy or than copying
+    through the mask's indices (:func:`copy_at`). Inputs it is not written for (another dtype
+    or shape, a read-only or non-contiguous target, overlapping arrays) go to NumPy.
+
+    Args:
+        mask: bool, one per element.
+        source: the values to copy from.
+        target: the array to write into.
+    """
+    view = BIT_VIEWS.get(target.dtype.itemsize)
+    if not (view is not None and mask.dtype == np.bool_ and source.dtype == target.dtype
+            and mask.ndim == source.ndim == target.ndim == 1
+            and len(mask) == len(source) == len(target)
+            and mask.flags.c_contiguous and source.flags.c_contiguous
+            and target.flags.c_contiguous and target.flags.writeable
+            and target.dtype.kind in "biuf" and not np.may_share_memory(source, target)):
+        np.copyto(target, source, where=mask)
+        return
+    _compiled().blend(mask.view(np.uint8), source.view(view), target.view(view))
+
+
 SPARSE = 40
 """A mask with fewer than one element in ``SPARSE`` set goes to NumPy's ``flatnonzero``."""
 
@@ -135,6 +165,11 @@ def warm_up() -> None:
 
     standard_normal(np.random.default_rng(0), 1)
     flatnonzero(np.ones(1, dtype=bool))
+    for dtype in (np.bool_, np.int8, np.int16, np.float32, np.float64):
+        source = np.zeros(1, dtype)
+        for writeable in (True, False):  # lagged snapshots may be read-only views
+            source.flags.writeable = writeable
+            copy_where(np.ones(1, dtype=bool), source, np.zeros(1, dtype))
     searchsorted_right(np.zeros(1), np.zeros(1))
     for index_type in (np.int32, np.int64):
         for dtype in (np.bool_, np.int8, np.int16, np.float32, np.float64):
@@ -177,6 +212,12 @@ def _compiled() -> SimpleNamespace:
             target[j] = source[j]
 
     @jit
+    def blend(mask, source, target):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for i in range(target.shape[0]):
+            keep = target[i]
+            target[i] = keep ^ ((keep ^ source[i]) & -np.int64(mask[i]))  # all bits or none
+
+    @jit
     def fill_nonzero(mask, out):  # type: ignore[no-untyped-def]  # pragma: no cover
         k = 0
         for i in range(mask.shape[0]):
@@ -194,4 +235,5 @@ def _compiled() -> SimpleNamespace:
             out[i] = n if x == x else k  # NaN after every cut
 
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
-                           fill_nonzero=fill_nonzero, count_at_or_below=count_at_or_below)
+                           blend=blend, fill_nonzero=fill_nonzero,
+                           count_at_or_below=count_at_or_below)

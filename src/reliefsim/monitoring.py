@@ -56,18 +56,13 @@ class Monitor:
                        < v.departments[d].coverage for d in DEPARTMENTS}
         self.any_linked = np.logical_or.reduce(list(self.linked.values()))
         self.rigid_linked = np.logical_or.reduce([self.linked[d] for d in RIGID_DEPARTMENTS])
-        # linkage is fixed for the run: who each department reveals, and the look-ups it counts
-        self._reveal: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
-        index = np.int32 if len(pop.facts.hh) < 2**31 else np.int64  # half the memory of int64
+        # linkage is fixed for the run: the member slots of each department's linked households
+        # (where it copies member fields and links some households only)
+        self._members_linked: dict[str, np.ndarray] = {}
         for d in DEPARTMENTS:
             linked = self.linked[d]
-            households = np.flatnonzero(linked)
-            if len(households) == n:  # every household linked: whole columns are copied
-                self._reveal[d] = None
-            else:  # member indices kept only where member fields are copied
-                members = (pop.facts.members_of(households) if DEPARTMENT_FIELDS[d][0]
-                           else np.zeros(0, dtype=index))
-                self._reveal[d] = households.astype(index), members.astype(index)
+            if DEPARTMENT_FIELDS[d][0] and not linked.all():
+                self._members_linked[d] = linked[pop.facts.hh]
         # screening runs household by household through its cycle (a rolling programme),
         # not on the whole city in one month
         self.screening_offset = np.floor(
@@ -149,12 +144,12 @@ class Monitor:
             source = truth if lag == 0 else _FactsView(self.snapshots[-1 - lag])
             members, house = (self._changed(dept, names, source, truth)
                               for names in DEPARTMENT_FIELDS[dept])
-            who = self._reveal[dept]
-            if who is None:  # every household linked: copy whole columns
+            if linked.all():  # every household linked: copy whole columns
                 for name in members + house:
                     np.copyto(getattr(admin, name), getattr(source, name))
             else:
-                admin.reveal(source, who[0], members, house, members=who[1])  # type: ignore[arg-type]
+                admin.reveal_where(source, linked, self._members_linked.get(dept),  # type: ignore[arg-type]
+                                   members, house)
             if touched is not None and len(touched):
                 moved = touched[linked[touched]]
                 admin.reveal(source, moved, *DEPARTMENT_FIELDS[dept])  # type: ignore[arg-type]
