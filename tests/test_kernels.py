@@ -147,3 +147,17 @@ def test_copy_where_equals_numpys_masked_copy(dtype):
     strided = np.ones(2002, dtype)[::2]  # not contiguous: NumPy's own copy
     kernels.copy_where(mask, source, strided)
     assert strided.tobytes() == numpys.tobytes()
+
+
+@pytest.mark.parametrize("size", [0, 1, 1000])
+@pytest.mark.parametrize("index_type", [np.int32, np.int64])
+def test_ranges_and_repeat_index_equal_numpys(size, index_type):
+    rng = np.random.default_rng(size)
+    lengths = rng.integers(0, 7, size).astype(index_type)
+    starts = rng.integers(0, 10**6, size).astype(index_type)
+    want = (np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths, strict=True)])
+            if size else np.zeros(0, dtype=np.int64))
+    assert np.array_equal(kernels.ranges(starts, lengths), want)
+    assert np.array_equal(kernels.repeat_index(lengths), np.repeat(np.arange(size), lengths))
+    with pytest.raises(ValueError):  # NumPy's own refusal of a negative length
+        kernels.repeat_index(np.array([1, -1]))

@@ -193,7 +193,7 @@ def _would_leave(f: Facts, v: Values, u: np.ndarray) -> np.ndarray:
 def first_member(f: Facts, households: np.ndarray, living: bool) -> np.ndarray:
     """Per given household (ascending), its first living (or free) member slot, −1 if none."""
     members = f.members_of(households)
-    owner = np.repeat(np.arange(len(households)), f.member_counts()[households])
+    owner = f.owners(households)
     hit = np.flatnonzero(f.alive[members] == living)
     out = np.full(len(households), -1, dtype=np.int64)
     first, index = np.unique(owner[hit], return_index=True)
@@ -211,7 +211,7 @@ def _births(f: Facts, v: Values, streams: Streams, t: int, cand: np.ndarray) -> 
     age = f.age[members]
     fertile = living & (age >= d.fertile_age_min) & (age < d.fertile_age_max)
     adults = living & (age >= 18)
-    owner = np.repeat(np.arange(len(cand)), f.member_counts()[cand])
+    owner = f.owners(cand)
     couple = (np.bincount(owner, weights=fertile, minlength=len(cand)) >= 1) & (
         np.bincount(owner, weights=adults, minlength=len(cand)) >= 2)
     slots = first_member(f, cand[couple], living=False)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from reliefsim.aggregates import any_living, living_counts, member_incomes
-from reliefsim.kernels import copy_at, copy_where
+from reliefsim.kernels import copy_at, copy_where, ranges, repeat_index
 
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "wage_base", "pension", "disability",
@@ -139,7 +139,7 @@ class Facts:
         """
         if households is not None:
             members = self.members_of(households)
-            local = np.repeat(np.arange(len(households)), self.member_counts()[households])
+            local = self.owners(households)
             alive, works = self.alive[members], self.works[members]
             earning = works & alive
             self.wages[households] = np.bincount(local[earning],
@@ -229,7 +229,7 @@ class Facts:
         data.update({name: getattr(self, name)[households] for name in HOUSEHOLD_FIELDS})
         data.update({name: np.empty((0, len(households)), dtype=np.float32)
                      for name in RING_FIELDS})
-        hh = np.repeat(np.arange(len(households)), self.member_counts()[households])
+        hh = self.owners(households)
         return Facts(hh=hh, **data)
 
     def read_subset(self, households: np.ndarray) -> Facts:
@@ -245,10 +245,14 @@ class Facts:
 
     def members_of(self, households: np.ndarray) -> np.ndarray:
         """Indices of all member slots of the given households (ascending household indices)."""
-        counts = self.member_counts()[households]
-        first = self.member_starts()[households]
-        offset = np.cumsum(counts) - counts
-        return np.arange(int(counts.sum())) + np.repeat(first - offset, counts)
+        return ranges(self.member_starts()[households], self.member_counts()[households])
+
+    def owners(self, households: np.ndarray) -> np.ndarray:
+        """Per member slot of the given households (``members_of`` order), its household's place.
+
+        The position, among ``households``, of the household each slot belongs to.
+        """
+        return repeat_index(self.member_counts()[households])
 
     def member_counts(self) -> np.ndarray:
         """Member slots per household; they never change during a run."""
@@ -270,7 +274,7 @@ class Facts:
             households: ascending household indices.
             test: one boolean per member slot of those households (in ``members_of`` order).
         """
-        owner = np.repeat(np.arange(len(households)), self.member_counts()[households])
+        owner = self.owners(households)
         out = np.zeros(len(households), dtype=bool)
         out[owner[test]] = True
         return out
@@ -341,7 +345,7 @@ class _Subset(Facts):
 
     def __init__(self, source: Facts, households: np.ndarray) -> None:
         members = source.members_of(households)
-        hh = np.repeat(np.arange(len(households)), source.member_counts()[households])
+        hh = source.owners(households)
         self.__dict__.update(hh=hh, _source=source, _households=households, _members=members)
         for name in RING_FIELDS:
             self.__dict__[name] = np.empty((0, len(households)), dtype=np.float32)

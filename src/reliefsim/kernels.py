@@ -69,6 +69,52 @@ def copy_at(index: np.ndarray, source: np.ndarray, target: np.ndarray) -> None:
     _compiled().copy_at(index, source, target)
 
 
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths)])``, compiled.
+
+    The member slots of households stored block by block (their blocks' starts and lengths), in
+    one pass instead of NumPy's ``np.repeat`` of each block's offset, which copies element by
+    element. Inputs other than 1-D integer arrays of one length with no negative length go to
+    NumPy.
+
+    Args:
+        starts: first index of each range.
+        lengths: length of each range.
+
+    Returns:
+        The indices (int64), range after range.
+    """
+    if not (starts.dtype.kind in "iu" and lengths.dtype.kind in "iu" and starts.ndim == 1
+            and lengths.shape == starts.shape and (len(lengths) == 0 or lengths.min() >= 0)):
+        offset = np.cumsum(lengths) - lengths
+        return np.arange(int(lengths.sum())) + np.repeat(starts - offset, lengths)
+    total, width = int(lengths.sum()), int(lengths.max()) if len(lengths) else 0
+    out = np.empty(total + width, dtype=np.int64)  # room for the last range's full width
+    _compiled().fill_ranges(starts, lengths, width, out)
+    return out[:total]
+
+
+def repeat_index(lengths: np.ndarray) -> np.ndarray:
+    """``np.repeat(np.arange(len(lengths)), lengths)``: each position repeated its length's times.
+
+    Per member slot of some households (block by block), the position of its household among
+    them. Inputs other than a 1-D integer array with no negative length go to NumPy.
+
+    Args:
+        lengths: how many times to repeat each position.
+
+    Returns:
+        The positions (int64).
+    """
+    if not (lengths.dtype.kind in "iu" and lengths.ndim == 1
+            and (len(lengths) == 0 or lengths.min() >= 0)):
+        return np.repeat(np.arange(len(lengths)), lengths)
+    total, width = int(lengths.sum()), int(lengths.max()) if len(lengths) else 0
+    out = np.empty(total + width, dtype=np.int64)
+    _compiled().fill_repeats(lengths, width, out)
+    return out[:total]
+
+
 BIT_VIEWS = {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}
 """Item size → the integer type whose bits :func:`copy_where` blends."""
 
@@ -165,6 +211,9 @@ def warm_up() -> None:
 
     standard_normal(np.random.default_rng(0), 1)
     flatnonzero(np.ones(1, dtype=bool))
+    for index_type in (np.int32, np.int64):
+        ranges(np.zeros(1, dtype=index_type), np.ones(1, dtype=np.int64))
+        repeat_index(np.ones(1, dtype=index_type))
     for dtype in (np.bool_, np.int8, np.int16, np.float32, np.float64):
         source = np.zeros(1, dtype)
         for writeable in (True, False):  # lagged snapshots may be read-only views
@@ -211,6 +260,25 @@ def _compiled() -> SimpleNamespace:
             j = index[k]
             target[j] = source[j]
 
+    # every range is written to the longest one's width (the next overwrites the surplus): a
+    # loop of the same length each time, which the processor predicts
+    @jit
+    def fill_ranges(starts, lengths, width, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        pos = 0
+        for j in range(starts.shape[0]):
+            first = np.int64(starts[j])
+            for k in range(width):
+                out[pos + k] = first + k
+            pos += np.int64(lengths[j])
+
+    @jit
+    def fill_repeats(lengths, width, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        pos = 0
+        for j in range(lengths.shape[0]):
+            for k in range(width):
+                out[pos + k] = j
+            pos += np.int64(lengths[j])
+
     @jit
     def blend(mask, source, target):  # type: ignore[no-untyped-def]  # pragma: no cover
         for i in range(target.shape[0]):
@@ -235,5 +303,6 @@ def _compiled() -> SimpleNamespace:
             out[i] = n if x == x else k  # NaN after every cut
 
     return SimpleNamespace(fill_standard_normal=fill_standard_normal, copy_at=copy_at,
-                           blend=blend, fill_nonzero=fill_nonzero,
+                           fill_ranges=fill_ranges, fill_repeats=fill_repeats, blend=blend,
+                           fill_nonzero=fill_nonzero,
                            count_at_or_below=count_at_or_below)
