@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reliefsim.facts import MEMBER_FIELDS, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import (
     Population,
     draw_households,
@@ -115,17 +116,19 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
     u = streams.uniform_at("households", t, household_keys(pop))
     rates = hazards(pop, v)
 
-    def event(name: str) -> np.ndarray:
+    def event(name: str, occupied: np.ndarray) -> np.ndarray:
         start, rate = rates[name]
-        return (u >= start) & (u < start + rate) & (pop.hid >= 0)
+        return (u >= start) & (u < start + rate) & occupied
 
-    born = _births(f, v, streams, t, np.flatnonzero(event("birth")))
+    born = _births(f, v, streams, t, np.flatnonzero(event("birth", pop.hid >= 0)))
     formed, left_home = _leave_home(pop, v, streams, t, leavers, u)
-    joined, partnered = _partners(pop, v, np.flatnonzero(event("partner")))
-    pool = np.flatnonzero((u >= HOST_POOL[0]) & (u < HOST_POOL[1]) & (pop.hid >= 0))
-    joined_elderly, hosts = _join_children(pop, v, np.flatnonzero(event("join")), pool)
-    moving_out = np.flatnonzero(event("out"))
-    f.registered = f.registered | event("settle")
+    occupied = pop.hid >= 0  # with the households just formed
+    joined, partnered = _partners(pop, v, np.flatnonzero(event("partner", occupied)))
+    pool = np.flatnonzero((u >= HOST_POOL[0]) & (u < HOST_POOL[1]) & occupied)
+    joined_elderly, hosts = _join_children(pop, v, np.flatnonzero(event("join", occupied)),
+                                           pool)
+    moving_out = np.flatnonzero(event("out", occupied))
+    f.registered = f.registered | event("settle", occupied)
     # a household whose last member died or left is dissolved
     maybe = np.unique(np.concatenate([f.hh[died], left_home]))
     empty = maybe[(f.size(maybe) == 0) & (pop.hid[maybe] >= 0)]
@@ -172,7 +175,7 @@ def _deaths(f: Facts, v: Values, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
     oldest = np.array([float(f.age.max()) + 1.0]) if m else np.zeros(1)
     bound = float(death_prob(oldest)[0]) * (1.0 + 1e-9) + 1e-300
-    cand = np.flatnonzero(u < bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
+    cand = flatnonzero(u < bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
     cand = cand[f.alive[cand]]
     dead = cand[u[cand] < death_prob(f.age[cand].astype(np.float64))]
     earner_died = np.zeros(f.n_households, dtype=bool)
@@ -186,8 +189,8 @@ def _deaths(f: Facts, v: Values, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def _would_leave(f: Facts, v: Values, u: np.ndarray) -> np.ndarray:
     """Young adults whose draw says they leave home this month (a parent's check follows)."""
     d = v.demography
-    return np.flatnonzero((1.0 - u < d.leave_home) & f.alive & (f.age >= d.leave_age_min)
-                          & (f.age < d.leave_age_max))
+    young = flatnonzero(f.alive & (f.age >= d.leave_age_min) & (f.age < d.leave_age_max))
+    return young[1.0 - u[young] < d.leave_home]
 
 
 def first_member(f: Facts, households: np.ndarray, living: bool) -> np.ndarray:
@@ -376,11 +379,9 @@ def _join_children(pop: Population, v: Values, cand: np.ndarray, pool: np.ndarra
     cand, person = cand[frail], person[frail]
     if not len(cand):
         return _empty(), _empty()
-    members = f.members_of(pool)
-    host_age = ((f.age[members] >= d.join_host_age_min) & (f.age[members] < d.join_host_age_max)
-                & f.alive[members])
+    host_age = (f.age >= d.join_host_age_min) & (f.age < d.join_host_age_max)
     size = f.size(pool)
-    hosts = pool[f.any_member(pool, host_age) & (size < f.member_counts()[pool]) & (size >= 1)]
+    hosts = pool[f.any_living(pool, host_age) & (size < f.member_counts()[pool]) & (size >= 1)]
     a, b = match(pop.district[cand], pop.weight[cand], pop.district[hosts], pop.weight[hosts])
     if not len(a):
         return _empty(), _empty()
