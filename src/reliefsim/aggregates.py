@@ -173,6 +173,45 @@ def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     return out
 
 
+def advance_window(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: int,
+                   old: int) -> np.ndarray:
+    """A running window sum moved on by a month: this month in, the oldest month out.
+
+    The NumPy expressions it stands for, in one pass::
+
+        now32 = now.astype(np.float32)
+        running = total + now32
+        running -= ring[old]
+        ring[slot] = now32
+        np.maximum(running, 0.0, out=running)
+
+    (``old`` may be ``slot``: its row is read before it is written.)
+
+    Args:
+        total: float64 window sums, one per column (not changed).
+        now: float64 values of this month, one per column.
+        ring: float32 array (months × columns): row ``slot`` is written with ``now``.
+        slot: the ring's row for this month.
+        old: the ring's row that leaves the window.
+
+    Returns:
+        The new float64 window sums.
+    """
+    if not (total.dtype == now.dtype == np.float64 and ring.dtype == np.float32
+            and ring.ndim == 2 and ring.flags.c_contiguous and ring.flags.writeable
+            and total.shape == now.shape == ring.shape[1:]
+            and 0 <= slot < len(ring) and 0 <= old < len(ring)):
+        now32 = now.astype(np.float32)
+        running = total + now32
+        running -= ring[old]
+        ring[slot] = now32
+        np.maximum(running, 0.0, out=running)
+        return running
+    out = np.empty(len(total))
+    _compiled().advance_window(total, now, ring[old], ring[slot], out)
+    return out
+
+
 def living_counts(alive: np.ndarray, starts: np.ndarray, counts: np.ndarray,
                   households: np.ndarray | None = None, hh: np.ndarray | None = None
                   ) -> np.ndarray:
@@ -331,6 +370,7 @@ def warm_up() -> None:
     """Compile (or load) every loop of this module for the dtypes the model uses."""
     for dtype in (np.float32, np.float64):
         sum_rows(np.zeros((1, 1), dtype), [0])
+    advance_window(np.zeros(1), np.zeros(1), np.zeros((2, 1), dtype=np.float32), 0, 1)
     for dtype in (np.float32, np.float64):
         school_levels(np.zeros(1, dtype), np.zeros(1, dtype=bool), [6, 12, 18, 23])
     code = np.zeros(1, dtype=np.int8)
@@ -402,6 +442,15 @@ def _compiled() -> SimpleNamespace:
             for k in range(1, last):
                 total += np.float64(ring[rows[k], rest])
             out[rest] = total
+
+    @jit
+    def advance_window(total, now, leaving, row, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for i in range(out.shape[0]):
+            now32 = np.float32(now[i])
+            running = total[i] + np.float64(now32)
+            running -= np.float64(leaving[i])  # read before the row is written (old = slot)
+            row[i] = now32
+            out[i] = running if (running > 0.0) | (running != running) else 0.0  # np.maximum
 
     @jit
     def school_levels(age, track, primary, secondary, tertiary, leaving,
@@ -495,6 +544,7 @@ def _compiled() -> SimpleNamespace:
                     out[g, j] += w * flags[j][i]
 
     return SimpleNamespace(member_incomes=member_incomes, sum_rows=sum_rows,
+                           advance_window=advance_window,
                            school_levels=school_levels, member_flows=member_flows,
                            any_living=any_living, living_counts=living_counts,
                            slot_counts=slot_counts,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from reliefsim.aggregates import any_living, living_counts, member_incomes
+from reliefsim.aggregates import advance_window, any_living, living_counts, member_incomes
 from reliefsim.kernels import copy_at, copy_where, ranges, repeat_index
 
 MEMBER_FIELDS: tuple[str, ...] = (
@@ -178,14 +178,11 @@ class Facts:
             self._window = window
             return
         self._window = window
+        leaving = old if window < months else slot
         for ring, now, total in ((self.income_ring, self.income(), "income_window"),
                                  (self.rigid_ring, self.rigid_now(items), "rigid_window")):
-            now32 = now.astype(np.float32)
-            running = getattr(self, total) + now32
-            running -= ring[old] if window < months else ring[slot]
-            ring[slot] = now32
-            np.maximum(running, 0.0, out=running)  # rounding never makes a sum negative
-            setattr(self, total, running)
+            # floored at 0: rounding never makes a sum negative
+            setattr(self, total, advance_window(getattr(self, total), now, ring, slot, leaving))
 
     def update_windows(self, t: int, window: int) -> None:
         """Recompute the window sums from the rings (the last ``window`` months up to ``t``)."""
