@@ -508,24 +508,61 @@ def _compiled() -> SimpleNamespace:
         for i in range(hh.shape[0]):  # hh is ascending: its ends are its bounds
             out[hh[i]] += alive[i]
 
+    # Each district's sums run in row order, one running sum per array as a loop over the
+    # rows would add them; four arrays at a time (four independent chains of additions, each
+    # row's weight read once for the four), over slices of the district's rows. (No loop here
+    # calls another: numba's disk cache would not recognise a loop that holds one.)
     @jit
     def range_counts(weight, masks, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
         k = len(masks)
         for g in range(bounds.shape[0] - 1):
-            for i in range(bounds[g], bounds[g + 1]):
-                w = weight[i]
-                for j in range(k):
-                    out[g, j] += w if masks[j][i] else 0.0
+            lo, hi = bounds[g], bounds[g + 1]
+            w = weight[lo:hi]
+            for j in range(0, k, 4):
+                m0 = masks[j][lo:hi]
+                m1 = masks[min(j + 1, k - 1)][lo:hi]
+                m2 = masks[min(j + 2, k - 1)][lo:hi]
+                m3 = masks[min(j + 3, k - 1)][lo:hi]
+                a0 = a1 = a2 = a3 = 0.0
+                for i in range(w.shape[0]):
+                    wi = w[i]
+                    a0 += wi if m0[i] else 0.0
+                    a1 += wi if m1[i] else 0.0
+                    a2 += wi if m2[i] else 0.0
+                    a3 += wi if m3[i] else 0.0
+                out[g, j] += a0
+                if j + 1 < k:
+                    out[g, j + 1] += a1
+                if j + 2 < k:
+                    out[g, j + 2] += a2
+                if j + 3 < k:
+                    out[g, j + 3] += a3
 
     @jit
     def range_totals(weight, values, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        k = len(values)
         for g in range(bounds.shape[0] - 1):
-            for j in range(len(values)):  # one value array at a time: one running sum each
-                x = values[j]
-                total = 0.0
-                for i in range(bounds[g], bounds[g + 1]):
-                    total += weight[i] * x[i]
-                out[g, j] += total
+            lo, hi = bounds[g], bounds[g + 1]
+            w = weight[lo:hi]
+            for j in range(0, k, 4):
+                x0 = values[j][lo:hi]
+                x1 = values[min(j + 1, k - 1)][lo:hi]
+                x2 = values[min(j + 2, k - 1)][lo:hi]
+                x3 = values[min(j + 3, k - 1)][lo:hi]
+                a0 = a1 = a2 = a3 = 0.0
+                for i in range(w.shape[0]):
+                    wi = w[i]
+                    a0 += wi * x0[i]
+                    a1 += wi * x1[i]
+                    a2 += wi * x2[i]
+                    a3 += wi * x3[i]
+                out[g, j] += a0
+                if j + 1 < k:
+                    out[g, j + 1] += a1
+                if j + 2 < k:
+                    out[g, j + 2] += a2
+                if j + 3 < k:
+                    out[g, j + 3] += a3
 
     @jit
     def range_code_sums(weight, codes, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
@@ -538,10 +575,27 @@ def _compiled() -> SimpleNamespace:
                             out):  # type: ignore[no-untyped-def]  # pragma: no cover
         k = len(flags)
         for g in range(bounds.shape[0] - 1):
-            for i in range(bounds[g], bounds[g + 1]):
-                w = weight[hh[i]] * alive[i]  # products, not branches: alive is a coin toss
-                for j in range(k):
-                    out[g, j] += w * flags[j][i]
+            lo, hi = bounds[g], bounds[g + 1]
+            h, living = hh[lo:hi], alive[lo:hi]
+            for j in range(0, k, 4):
+                f0 = flags[j][lo:hi]
+                f1 = flags[min(j + 1, k - 1)][lo:hi]
+                f2 = flags[min(j + 2, k - 1)][lo:hi]
+                f3 = flags[min(j + 3, k - 1)][lo:hi]
+                a0 = a1 = a2 = a3 = 0.0
+                for i in range(h.shape[0]):
+                    wi = weight[h[i]] * living[i]  # products, not branches: alive is a coin toss
+                    a0 += wi * f0[i]
+                    a1 += wi * f1[i]
+                    a2 += wi * f2[i]
+                    a3 += wi * f3[i]
+                out[g, j] += a0
+                if j + 1 < k:
+                    out[g, j + 1] += a1
+                if j + 2 < k:
+                    out[g, j + 2] += a2
+                if j + 3 < k:
+                    out[g, j + 3] += a3
 
     return SimpleNamespace(member_incomes=member_incomes, sum_rows=sum_rows,
                            advance_window=advance_window,
