@@ -127,6 +127,15 @@ class Facts:
         """Per household, the sum of ``values`` over the given member indices (ascending)."""
         return np.bincount(self.hh[members], weights=values, minlength=self.n_households)
 
+    def sum_over(self, households: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per given household, the sum of ``values`` over its member slots.
+
+        Args:
+            households: household indices.
+            values: one value per member slot of those households (``members_of`` order).
+        """
+        return np.bincount(self.owners(households), weights=values, minlength=len(households))
+
     def income(self) -> np.ndarray:
         """Household monthly income before any disregard (wages + pensions + other)."""
         return self.wages + self.pensions + self.other_income

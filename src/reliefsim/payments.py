@@ -17,7 +17,7 @@ from reliefsim.rules import (
     Assessment,
     basic_living,
     education_assistance,
-    employment_participants,
+    employment_members,
     heating_assistance,
     housing_assistance,
     individual_dibao,
@@ -39,7 +39,9 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     keeps (``gradual_exit`` row). The one-off rows (temporary, disaster) are left at zero for
     :func:`one_off_payments`.
     """
-    pay = np.zeros((len(PROGRAMMES), len(case.tier)))
+    pay = np.empty((len(PROGRAMMES), len(case.tier)))  # every row written below
+    pay[ROW["temporary"]] = 0.0
+    pay[ROW["disaster"]] = 0.0
     tier = case.tier
     basic = basic_living(admin, v, tier, a_admin)
     alone = np.flatnonzero((case.individual > 0) & (tier == 0))
@@ -55,8 +57,9 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     pay[ROW["medical"]] = medical
     pay[ROW["education"]] = education_assistance(admin, v, tier)
     pay[ROW["housing"]] = housing_assistance(admin, v, tier)
-    participants = employment_participants(admin, v, tier)
-    pay[ROW["employment"]] = v.special.employment_cost * admin.count(participants)
+    participants = np.bincount(admin.hh[employment_members(admin, v, tier)],  # all living
+                               minlength=len(tier)).astype(np.float64)
+    pay[ROW["employment"]] = v.special.employment_cost * participants
     pay[ROW["heating"]] = heating_assistance(v, tier, calendar_month)
     return pay
 

@@ -222,10 +222,12 @@ def dibao_addons(f: Facts, v: Values, households: np.ndarray | None = None) -> n
             with them. Default: every household.
     """
     p = v.policy
-    members = (np.flatnonzero(f.alive) if households is None
-               else (m := f.members_of(households))[f.alive[m]])
-    total = f.sum_members(members, addon_shares(f, v, members)) * p.dibao_line
-    return total if households is None else total[households]
+    if households is None:
+        members = np.flatnonzero(f.alive)
+        return f.sum_members(members, addon_shares(f, v, members)) * p.dibao_line
+    members = f.members_of(households)
+    shares = np.where(f.alive[members], addon_shares(f, v, members), 0.0)  # the dead add 0.0
+    return f.sum_over(households, shares) * p.dibao_line
 
 
 def addon_shares(f: Facts, v: Values, members: np.ndarray) -> np.ndarray:
@@ -262,9 +264,10 @@ def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.nda
     d = np.flatnonzero(tier == DESTITUTE)
     if len(d):
         destitute_line = p.destitute_multiplier * p.dibao_line
-        care = f.count(f.unable_self_care.astype(bool))
+        members = f.members_of(d)
+        care = f.sum_over(d, f.unable_self_care[members].astype(bool) & f.alive[members])
         out[d] = (np.maximum(destitute_line - ipc[d], 0.0) * size[d]
-                  + p.care_allowance * care[d])
+                  + p.care_allowance * care)
     b = np.flatnonzero(tier == DIBAO)
     if len(b):
         out[b] = (np.maximum((p.dibao_line - ipc[b]) * size[b], p.dibao_min_payment * size[b])
@@ -312,10 +315,10 @@ def education_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     g = s.education_grant
     listed = np.flatnonzero(in_tiers(tier, s.education_tiers))
     members = f.members_of(listed)
-    pupils = members[(f.student[members] > 0) & f.alive[members]]  # a grant of 0.0 adds nothing
-    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[f.student[pupils]]
+    level = np.where(f.alive[members], f.student[members], 0)  # level 0's grant is 0.0
+    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[level]
     out = np.zeros(len(tier))
-    out[listed] = f.sum_members(pupils, grant)[listed]
+    out[listed] = f.sum_over(listed, grant)
     return out
 
 
@@ -332,15 +335,24 @@ def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     return out
 
 
-def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
-    """Per member: in an employment programme (working age, capable, not working, listed tier)."""
+def employment_members(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
+    """Member slots in an employment programme (working age, capable, not working, listed tier).
+
+    Returns:
+        Ascending member slot indices.
+    """
     s = v.special
-    out = np.zeros(len(f.age), dtype=bool)
     if not s.employment:
-        return out
+        return np.zeros(0, dtype=np.int64)
     m = f.members_of(np.flatnonzero(in_tiers(tier, s.employment_tiers)))
     # labour capacity already means working age, no severe disability, no serious illness
-    out[m] = (f.alive[m] & ~f.works[m] & ~no_labour_capacity(f, v, m) & (f.student[m] == 0))
+    return m[f.alive[m] & ~f.works[m] & ~no_labour_capacity(f, v, m) & (f.student[m] == 0)]
+
+
+def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
+    """Per member: in an employment programme (:func:`employment_members`, as a mask)."""
+    out = np.zeros(len(f.age), dtype=bool)
+    out[employment_members(f, v, tier)] = True
     return out
 
 
