@@ -157,7 +157,8 @@ def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     does the same without gathering the rows, four columns at a time.
 
     Args:
-        ring: a 2-D float64 or float32 array (months × households).
+        ring: a 2-D float64 or float32 array (a ring's months × households, or the payments by
+            programme × households).
         rows: the rows to add, in the order to add them.
 
     Returns:

@@ -23,6 +23,7 @@ from reliefsim.aggregates import (
     range_code_sums,
     range_counts,
     range_totals,
+    sum_rows,
 )
 from reliefsim.codes import DEPARTMENTS, ENROLMENT_STATES, INDIVIDUAL, WARNING_RULES
 from reliefsim.indicators import (
@@ -275,7 +276,7 @@ class Measurement:
         state_series(range_code_sums(w, codes, N_STATES, bounds),
                      range_code_sums(counted_w, codes, N_STATES, bounds), rec)
 
-        total = pay.sum(axis=0)
+        total = sum_rows(pay, range(len(pay)))  # pay.sum(axis=0)
         income = facts.income()
         disposable_pc = np.divide(income + total, size, out=np.zeros(len(size)), where=alive)
         line = v.metrics.poverty_line_multiple * v.policy.dibao_line

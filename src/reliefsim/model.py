@@ -12,6 +12,7 @@ import mesa
 import numpy as np
 
 from reliefsim import casework, demography, economy, metrics
+from reliefsim.aggregates import sum_rows
 from reliefsim.caseload import Caseload
 from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, pool_offices
 from reliefsim.codes import DEPARTMENTS, TIER_NAMES
@@ -169,7 +170,8 @@ class ReliefModel(mesa.Model):
             pending = pending_payment(work.outcome.assessment, work.pending, v)
             one_off_payments(pay, pending, work.outcome.visited, work.outcome.temporary,
                              work.outcome.disaster)
-            economy.month(self.truth, v, self.streams, t, pay.sum(axis=0), self.pop.saving,
+            transfers = sum_rows(pay, range(len(pay)))  # pay.sum(axis=0)
+            economy.month(self.truth, v, self.streams, t, transfers, self.pop.saving,
                           a_true.size, growth(v, v_before, "rent_index"), self.pop.hid)
         if self.log is not None:
             self.log.month(t, events, warned, work, pay, self.moves)

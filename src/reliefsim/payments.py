@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reliefsim.aggregates import sum_rows
 from reliefsim.caseload import Caseload
 from reliefsim.facts import Facts
 from reliefsim.indicators import PROGRAMMES
@@ -110,7 +111,7 @@ def monthly_leak(pay: np.ndarray, not_eligible: np.ndarray) -> np.ndarray:
 
     Everything but the one-off rows and the gradual exit, which the rules entitle.
     """
-    regular = pay[: ROW["temporary"]].sum(axis=0) - pay[ROW["gradual_exit"]]
+    regular = sum_rows(pay, range(ROW["temporary"])) - pay[ROW["gradual_exit"]]
     return np.where(not_eligible, regular, 0.0)
 
 
