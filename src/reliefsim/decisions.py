@@ -14,6 +14,7 @@ import numpy as np
 from reliefsim.caseload import Caseload
 from reliefsim.codes import ENROLLABLE_TIERS
 from reliefsim.facts import Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population
 from reliefsim.rules import (
     DIBAO,
@@ -67,7 +68,7 @@ class Hardship:
         self.need[t - self.month > lookback] = 0.0
         self.need += need
         self.month[need > 0] = t
-        hit = np.flatnonzero(disaster > 0)
+        hit = flatnonzero(disaster > 0)
         self.disaster_level[hit] = disaster[hit]
         self.disaster_month[hit] = t
 
@@ -227,7 +228,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     if before is None or changed is None:
         a = assess(admin, v)
     else:
-        a = reassess(admin, v, before, np.flatnonzero(changed | seen))
+        a = reassess(admin, v, before, flatnonzero(changed | seen))
 
     old = case.tier[visited].copy()
     new = a.tier[visited]

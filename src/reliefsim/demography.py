@@ -120,14 +120,14 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
         start, rate = rates[name]
         return (u >= start) & (u < start + rate) & occupied
 
-    born = _births(f, v, streams, t, np.flatnonzero(event("birth", pop.hid >= 0)))
+    born = _births(f, v, streams, t, flatnonzero(event("birth", pop.hid >= 0)))
     formed, left_home = _leave_home(pop, v, streams, t, leavers, u)
     occupied = pop.hid >= 0  # with the households just formed
-    joined, partnered = _partners(pop, v, np.flatnonzero(event("partner", occupied)))
-    pool = np.flatnonzero((u >= HOST_POOL[0]) & (u < HOST_POOL[1]) & occupied)
-    joined_elderly, hosts = _join_children(pop, v, np.flatnonzero(event("join", occupied)),
+    joined, partnered = _partners(pop, v, flatnonzero(event("partner", occupied)))
+    pool = flatnonzero((u >= HOST_POOL[0]) & (u < HOST_POOL[1]) & occupied)
+    joined_elderly, hosts = _join_children(pop, v, flatnonzero(event("join", occupied)),
                                            pool)
-    moving_out = np.flatnonzero(event("out", occupied))
+    moving_out = flatnonzero(event("out", occupied))
     f.registered = f.registered | event("settle", occupied)
     # a household whose last member died or left is dissolved
     maybe = np.unique(np.concatenate([f.hh[died], left_home]))
@@ -197,7 +197,7 @@ def first_member(f: Facts, households: np.ndarray, living: bool) -> np.ndarray:
     """Per given household (ascending), its first living (or free) member slot, −1 if none."""
     members = f.members_of(households)
     owner = f.owners(households)
-    hit = np.flatnonzero(f.alive[members] == living)
+    hit = flatnonzero(f.alive[members] == living)
     out = np.full(len(households), -1, dtype=np.int64)
     first, index = np.unique(owner[hit], return_index=True)
     out[first] = members[hit[index]]
@@ -258,7 +258,7 @@ def match(groups_a: np.ndarray, keys_a: np.ndarray, groups_b: np.ndarray, keys_b
 
 def vacancies(pop: Population) -> np.ndarray:
     """Vacant household slots (ascending)."""
-    return np.flatnonzero(pop.hid < 0)
+    return flatnonzero(pop.hid < 0)
 
 
 def _move_member(f: Facts, source: np.ndarray, target: np.ndarray) -> None:
@@ -350,7 +350,7 @@ def _partners(pop: Population, v: Values, cand: np.ndarray) -> tuple[np.ndarray,
     cand, person = cand[order], person[order]
     group = pop.district[cand]
     rank = np.arange(len(cand)) - np.searchsorted(group, group)
-    first = np.flatnonzero((rank % 2 == 0)[:-1] & (group[:-1] == group[1:]))
+    first = flatnonzero((rank % 2 == 0)[:-1] & (group[:-1] == group[1:]))
     stay, go, mover = cand[first], cand[first + 1], person[first + 1]
     room = f.member_counts()[stay] >= 2
     stay, go, mover = stay[room], go[room], mover[room]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from reliefsim.aggregates import advance_window, any_living, living_counts, member_incomes
-from reliefsim.kernels import copy_at, copy_where, ranges, repeat_index
+from reliefsim.kernels import copy_at, copy_where, flatnonzero, ranges, repeat_index
 
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "wage_base", "pension", "disability",
@@ -120,7 +120,7 @@ class Facts:
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
-        hit = np.flatnonzero(member_mask & self.alive)
+        hit = flatnonzero(member_mask & self.alive)
         return np.bincount(self.hh[hit], minlength=self.n_households).astype(np.float64)
 
     def sum_members(self, members: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -312,7 +312,7 @@ class Facts:
             household_fields: household-level field names (rings copy whole columns).
             members: the member slots of ``households`` (indices), if already known.
         """
-        idx = np.flatnonzero(households) if households.dtype == bool else households
+        idx = flatnonzero(households) if households.dtype == bool else households
         if member_fields:
             midx = self.members_of(idx) if members is None else members
             for name in member_fields:

@@ -36,7 +36,7 @@ from reliefsim.indicators import (
     Means,
     evaluate,
 )
-from reliefsim.kernels import searchsorted_right
+from reliefsim.kernels import flatnonzero, searchsorted_right
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
 N_STATES_ONE = len(ENROLMENT_STATES)
@@ -331,7 +331,7 @@ class Measurement:
         warned_total = np.zeros(len(bounds) - 1)
         for rule in WARNING_RULES:
             mask = warned.get(rule)
-            per = (self._group(np.flatnonzero(mask), w[mask]) if mask is not None
+            per = (self._group(flatnonzero(mask), w[mask]) if mask is not None
                    else np.zeros(len(bounds) - 1))
             setattr(rec, f"warnings_{rule}", per)
             warned_total += per
@@ -347,7 +347,7 @@ class Measurement:
                                                    & (out.old_tier != DIBAO)))
         rec.dibao_exits = self._group(vis, wv * ((out.old_tier == DIBAO)
                                                  & (out.new_tier != DIBAO)))
-        missed = np.flatnonzero(eligible & ~case.enrolled(t))
+        missed = flatnonzero(eligible & ~case.enrolled(t))
         owed = entitlement(facts.read_subset(missed), a_true.rows(missed), v, calendar_month)
         rec.missed_money = self._group(missed, w[missed] * owed)
         looked = range_counts(w, tuple(model.monitor.linked[d] for d in DEPARTMENTS), bounds)

@@ -18,6 +18,7 @@ from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, pool_offices
 from reliefsim.codes import DEPARTMENTS, TIER_NAMES
 from reliefsim.decisions import Followup, Hardship, Spells
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.metrics import Ledger, Measurement
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import monthly_payments, one_off_payments, pending_payment
@@ -107,7 +108,7 @@ class ReliefModel(mesa.Model):
                                         v.casework.min_simulated_visits)
         self.office_of = office_of_street.astype(np.int32)[self.pop.street]
         # offices hold consecutive streets: split the streets where the office number changes
-        streets = np.split(np.arange(n_streets), np.flatnonzero(np.diff(office_of_street)) + 1)
+        streets = np.split(np.arange(n_streets), flatnonzero(np.diff(office_of_street)) + 1)
         self.office_streets = np.array([len(s) for s in streets], dtype=np.float64)
         capacity = self.office_streets * v.casework.visits_per_month
         self.offices = [StreetOffice(self, o, s, capacity[o]) for o, s in enumerate(streets)]

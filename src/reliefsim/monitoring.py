@@ -14,6 +14,7 @@ import numpy as np
 
 from reliefsim.codes import DEPARTMENTS, WARNING_RULES
 from reliefsim.facts import SEVERE, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population
 from reliefsim.rng import Streams
 from reliefsim.rules import Assessment, assess, income_ceiling, rigid_test
@@ -106,7 +107,7 @@ class Monitor:
         for rule, mask in warned.items():
             book.add(mask, rule, t, warnings=1)
             count += mask
-        raised = np.flatnonzero(count)
+        raised = flatnonzero(count)
         spells.warned[raised[spells.start[raised] >= 0]] = True
         followup.raised(raised, count[raised], t, v.warnings.followup_months)
         return a_admin, warned
@@ -239,7 +240,7 @@ class Monitor:
         verifies), so a stale record does not hide a household from screening.
         """
         found = a.eligible & due
-        unsure = np.flatnonzero(due & ~a.eligible & ~a.assets_ok & a.registered
+        unsure = flatnonzero(due & ~a.eligible & ~a.assets_ok & a.registered
                                 & (a.income_pc < income_ceiling(v)) & (a.size > 0) & (
             ~self.linked["finance"] | ~self.linked["housing"] | ~self.linked["public_security"]))
         if not len(unsure):

@@ -13,6 +13,7 @@ from reliefsim.aggregates import sum_rows
 from reliefsim.caseload import Caseload
 from reliefsim.facts import Facts
 from reliefsim.indicators import PROGRAMMES
+from reliefsim.kernels import flatnonzero
 from reliefsim.rules import (
     DIBAO,
     Assessment,
@@ -45,7 +46,7 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     pay[ROW["disaster"]] = 0.0
     tier = case.tier
     basic = basic_living(admin, v, tier, a_admin)
-    alone = np.flatnonzero((case.individual > 0) & (tier == 0))
+    alone = flatnonzero((case.individual > 0) & (tier == 0))
     basic[alone] = individual_dibao(admin, v, alone)
     pay[ROW["basic_living"]] = basic
     in_exit = case.in_exit(t)
@@ -74,7 +75,7 @@ def pending_payment(a_admin: Assessment, pending: np.ndarray, v: Values) -> np.n
     out = np.zeros(len(pending))
     if not v.policy.temporary_while_pending:
         return out
-    owed = np.flatnonzero(pending & (a_admin.tier >= DIBAO))
+    owed = flatnonzero(pending & (a_admin.tier >= DIBAO))
     out[owed] = (v.policy.dibao_line - a_admin.income_pc[owed]) * a_admin.size[owed]
     return out
 
@@ -99,9 +100,9 @@ def one_off_leak(pay: np.ndarray, pending: np.ndarray, visited: np.ndarray,
     out = np.zeros(len(pending))
     temporary, disaster = pay[ROW["temporary"]], pay[ROW["disaster"]]
     out[visited] = np.where(true_shock[visited], 0.0, temporary[visited] - pending[visited])
-    owed = np.flatnonzero(pending)
+    owed = flatnonzero(pending)
     out[owed] += np.where(true_dibao[owed], 0.0, pending[owed])
-    granted = np.flatnonzero(disaster)
+    granted = flatnonzero(disaster)
     out[granted] += np.where(true_disaster[granted], 0.0, disaster[granted])
     return out
 
@@ -121,7 +122,7 @@ def entitlement(truth: Facts, a_true: Assessment, v: Values, calendar_month: int
     tier = a_true.tier
     no_cap_used = np.zeros(len(tier))
     basic = basic_living(truth, v, tier, a_true)
-    alone = np.flatnonzero((a_true.individual > 0) & (tier == 0))
+    alone = flatnonzero((a_true.individual > 0) & (tier == 0))
     basic[alone] = individual_dibao(truth, v, alone)
     return (basic
             + medical_assistance(truth, v, tier, no_cap_used, a_true.size)

@@ -25,7 +25,7 @@ import numpy as np
 
 from reliefsim.aggregates import member_flows, school_levels
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_DTYPES, MEMBER_FIELDS, MILD, SEVERE, Facts
-from reliefsim.kernels import standard_normal
+from reliefsim.kernels import flatnonzero, standard_normal
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
 
@@ -278,7 +278,7 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     # most households with someone able to work have an earner: the first able member works
     idle = np.bincount(hh, weights=works, minlength=k) == 0
     first_able = np.full(k, m)
-    able = np.flatnonzero(can_work)  # members are in household order: the first is the least
+    able = flatnonzero(can_work)  # members are in household order: the first is the least
     lead = np.ones(len(able), dtype=bool)
     lead[1:] = hh[able[1:]] != hh[able[:-1]]
     first_able[hh[able[lead]]] = able[lead]
@@ -331,7 +331,7 @@ def student_level(age: np.ndarray, tertiary_track: np.ndarray,
         return level
     primary, secondary, tertiary, leaving = school_ages
     level = np.zeros(len(age), dtype=np.int8)
-    young = np.flatnonzero(age < leaving)  # nobody older is at school
+    young = flatnonzero(age < leaving)  # nobody older is at school
     a = age[young]
     level[young] = np.select([(a >= primary) & (a < secondary), (a >= secondary) & (a < tertiary),
                               (a >= tertiary) & tertiary_track[young]], [1, 2, 3], 0)
@@ -347,7 +347,7 @@ def monthly_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
     s = v.shocks
     alive = f.alive
     ill = f.serious_illness
-    sick = np.flatnonzero((ill | f.chronic) & alive)
+    sick = flatnonzero((ill | f.chronic) & alive)
     spread = np.exp(s.oop_sigma * streams.normal_at("medical", t, sick))
     oop = np.where(ill[sick], s.serious_oop_median * spread, s.chronic_oop_median * spread)
     f.medical_oop = f.sum_members(sick, oop)
@@ -356,7 +356,7 @@ def monthly_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
     counted = member_flows(f.hh, alive, f.unable_self_care, f.disability, SEVERE, f.student, cost,
                            f.n_households)
     if counted is None:
-        pupils = np.flatnonzero((f.student > 0) & alive)
+        pupils = flatnonzero((f.student > 0) & alive)
         counted = (f.count(f.unable_self_care), f.count(f.disability == SEVERE),
                    f.sum_members(pupils, cost[f.student[pupils]]))
     unable, severe, f.education = counted
@@ -397,7 +397,7 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
         members = draw_members(rng, v, house["size"], newcomers)
         low = pre_transfer_income_pc(house, members) < pop.low_income_cut
         accept_prob = np.where(low, 1.0, 1.0 / factor)
-        keep = np.flatnonzero(rng.random(batch) < accept_prob)[: n - total]
+        keep = flatnonzero(rng.random(batch) < accept_prob)[: n - total]
         mask = np.zeros(batch, dtype=bool)
         mask[keep] = True
         member_mask = np.repeat(mask, house["size"])

@@ -87,7 +87,7 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
 
     # retirement: stop work, receive a pension at least the basic one; pensions follow the index
     ret = p.retirement_age
-    near = np.flatnonzero((age >= ret) & (age < ret + 1.0))
+    near = flatnonzero((age >= ret) & (age < ret + 1.0))
     near = near[alive[near] & (age[near] - 1.0 / 12.0 < ret)]
     pension = f.pension * np.float32(growth(v, v_before, "pension_index"))
     first = near[pension[near] == 0]
@@ -149,10 +149,10 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     job_loss = works & (~capable | in_school | (u_job < s.job_loss))
     seeking = f.seeking
     reemployed = capable & seeking & ~works & ~in_school  # those who can be: a few in a hundred
-    looking = np.flatnonzero(reemployed)
+    looking = flatnonzero(reemployed)
     reemployed[looking] = u_job[looking] < np.where(employment_boost[looking], r_boost, r)
     f.works = works = (works & ~job_loss) | reemployed
-    lost = np.flatnonzero(job_loss)
+    lost = flatnonzero(job_loss)
     lost = lost[alive[lost] & (age[lost] < ret)]
     # the capable outside the labour force start looking for work (young people leaving school,
     # parents going back) at labour_entry; seekers give up at labour_exit (the draw's top end)
@@ -191,7 +191,7 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
 
     # rigid expenditure flows, plus hospital costs of new serious illness
     monthly_flows(f, v, streams, t)
-    ill_now = np.flatnonzero(onset)
+    ill_now = flatnonzero(onset)
     z = streams.normal_at("hospital", t, ill_now)
     hospital = s.hospital_cost_median * np.exp(s.hospital_cost_sigma * z)
     hospital_cost = f.sum_members(ill_now, hospital)
@@ -201,7 +201,7 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     n_districts = len(pop.bounds) - 1
     struck = streams.uniform("disaster-district", t, n_districts) < s.disaster_district
     damage = np.zeros(f.n_households, dtype=np.int8)
-    exposed = np.flatnonzero(struck[pop.district] & pop.occupied)
+    exposed = flatnonzero(struck[pop.district] & pop.occupied)
     if len(exposed):  # one draw per household of a struck district: hit, then how badly
         u_hit = streams.uniform_at("disaster", t, pop.hid[exposed])
         hit = exposed[u_hit < s.disaster_share_hit]
@@ -210,7 +210,7 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
         hit, level_u = hit[keep], level_u[keep]
         cum = np.cumsum(s.disaster_damage_probs)
         damage[hit] = (1 + np.searchsorted(cum, level_u, side="right")).clip(1, 3)
-    hit = np.flatnonzero(damage)
+    hit = flatnonzero(damage)
     f.damage = damage
     c = s.disaster_cost
     disaster_cost = np.zeros(f.n_households)
