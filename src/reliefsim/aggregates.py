@@ -574,29 +574,33 @@ def _compiled() -> SimpleNamespace:
     @jit
     def member_range_counts(weight, hh, alive, flags, bounds,
                             out):  # type: ignore[no-untyped-def]  # pragma: no cover
-        k = len(flags)
+        k = len(flags)  # eight flags at a time: each member's weight gathered once for them
         for g in range(bounds.shape[0] - 1):
             lo, hi = bounds[g], bounds[g + 1]
             h, living = hh[lo:hi], alive[lo:hi]
-            for j in range(0, k, 4):
+            for j in range(0, k, 8):
                 f0 = flags[j][lo:hi]
                 f1 = flags[min(j + 1, k - 1)][lo:hi]
                 f2 = flags[min(j + 2, k - 1)][lo:hi]
                 f3 = flags[min(j + 3, k - 1)][lo:hi]
-                a0 = a1 = a2 = a3 = 0.0
+                f4 = flags[min(j + 4, k - 1)][lo:hi]
+                f5 = flags[min(j + 5, k - 1)][lo:hi]
+                f6 = flags[min(j + 6, k - 1)][lo:hi]
+                f7 = flags[min(j + 7, k - 1)][lo:hi]
+                a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
                 for i in range(h.shape[0]):
                     wi = weight[h[i]] * living[i]  # products, not branches: alive is a coin toss
                     a0 += wi * f0[i]
                     a1 += wi * f1[i]
                     a2 += wi * f2[i]
                     a3 += wi * f3[i]
-                out[g, j] += a0
-                if j + 1 < k:
-                    out[g, j + 1] += a1
-                if j + 2 < k:
-                    out[g, j + 2] += a2
-                if j + 3 < k:
-                    out[g, j + 3] += a3
+                    a4 += wi * f4[i]
+                    a5 += wi * f5[i]
+                    a6 += wi * f6[i]
+                    a7 += wi * f7[i]
+                sums = (a0, a1, a2, a3, a4, a5, a6, a7)
+                for c in range(min(8, k - j)):
+                    out[g, j + c] += sums[c]
 
     return SimpleNamespace(member_incomes=member_incomes, sum_rows=sum_rows,
                            advance_window=advance_window,
