@@ -196,8 +196,9 @@ def test_member_range_counts_weigh_living_members_by_their_household():
         == [[5.0, 5.0], [5.0, 10.0]]
 
 
+@pytest.mark.parametrize("floor", [True, False])
 @pytest.mark.parametrize("same_row", [False, True])
-def test_advance_window_equals_numpys_running_sum(same_row):
+def test_advance_window_equals_numpys_running_sum(same_row, floor):
     rng = np.random.default_rng(11)
     total = rng.lognormal(5, 2, 1001)
     now = rng.lognormal(4, 2, 1001)
@@ -211,6 +212,7 @@ def test_advance_window_equals_numpys_running_sum(same_row):
     want = total + now32
     want -= want_ring[old]
     want_ring[slot] = now32
-    np.maximum(want, 0.0, out=want)
-    ours = aggregates.advance_window(total, now, ring, slot, old)
+    if floor:
+        np.maximum(want, 0.0, out=want)
+    ours = aggregates.advance_window(total, now, ring, slot, old, floor)
     assert ours.tobytes() == want.tobytes() and ring.tobytes() == want_ring.tobytes()

@@ -175,7 +175,7 @@ def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
 
 
 def advance_window(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: int,
-                   old: int) -> np.ndarray:
+                   old: int, floor: bool = True) -> np.ndarray:
     """A running window sum moved on by a month: this month in, the oldest month out.
 
     The NumPy expressions it stands for, in one pass::
@@ -184,7 +184,7 @@ def advance_window(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: i
         running = total + now32
         running -= ring[old]
         ring[slot] = now32
-        np.maximum(running, 0.0, out=running)
+        np.maximum(running, 0.0, out=running)  # with floor
 
     (``old`` may be ``slot``: its row is read before it is written.)
 
@@ -194,6 +194,7 @@ def advance_window(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: i
         ring: float32 array (months × columns): row ``slot`` is written with ``now``.
         slot: the ring's row for this month.
         old: the ring's row that leaves the window.
+        floor: floor the sums at 0.
 
     Returns:
         The new float64 window sums.
@@ -206,10 +207,11 @@ def advance_window(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: i
         running = total + now32
         running -= ring[old]
         ring[slot] = now32
-        np.maximum(running, 0.0, out=running)
+        if floor:
+            np.maximum(running, 0.0, out=running)
         return running
     out = np.empty(len(total))
-    _compiled().advance_window(total, now, ring[old], ring[slot], out)
+    _compiled().advance_window(total, now, ring[old], ring[slot], floor, out)
     return out
 
 
@@ -371,7 +373,8 @@ def warm_up() -> None:
     """Compile (or load) every loop of this module for the dtypes the model uses."""
     for dtype in (np.float32, np.float64):
         sum_rows(np.zeros((1, 1), dtype), [0])
-    advance_window(np.zeros(1), np.zeros(1), np.zeros((2, 1), dtype=np.float32), 0, 1)
+    for floor in (True, False):
+        advance_window(np.zeros(1), np.zeros(1), np.zeros((2, 1), dtype=np.float32), 0, 1, floor)
     for dtype in (np.float32, np.float64):
         school_levels(np.zeros(1, dtype), np.zeros(1, dtype=bool), [6, 12, 18, 23])
     code = np.zeros(1, dtype=np.int8)
@@ -445,13 +448,15 @@ def _compiled() -> SimpleNamespace:
             out[rest] = total
 
     @jit
-    def advance_window(total, now, leaving, row, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    def advance_window(total, now, leaving, row, floor,
+                       out):  # type: ignore[no-untyped-def]  # pragma: no cover
         for i in range(out.shape[0]):
             now32 = np.float32(now[i])
             running = total[i] + np.float64(now32)
             running -= np.float64(leaving[i])  # read before the row is written (old = slot)
             row[i] = now32
-            out[i] = running if (running > 0.0) | (running != running) else 0.0  # np.maximum
+            kept = (running > 0.0) | (running != running) | (not floor)  # np.maximum's choice
+            out[i] = running if kept else 0.0
 
     @jit
     def school_levels(age, track, primary, secondary, tertiary, leaving,

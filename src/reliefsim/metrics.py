@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from reliefsim.aggregates import (
+    advance_window,
     member_range_counts,
     range_code_sums,
     range_counts,
@@ -373,12 +374,10 @@ class Measurement:
             self._income_ring[:] = facts.income()
             self.income_12m = self._income_ring.sum(axis=0, dtype=np.float64)
         slot = t % 12
-        for ring, running, now in ((self._medical_ring, self.medical_12m, facts.medical_oop),
-                                   (self._income_ring, self.income_12m, facts.income())):
-            now32 = now.astype(np.float32)
-            running += now32
-            running -= ring[slot]
-            ring[slot] = now32
+        self.medical_12m = advance_window(self.medical_12m, facts.medical_oop,
+                                          self._medical_ring, slot, slot, floor=False)
+        self.income_12m = advance_window(self.income_12m, facts.income(), self._income_ring,
+                                         slot, slot, floor=False)
         subsistence = 12 * v.metrics.che_subsistence_multiple * v.policy.dibao_line * size
         capacity = np.maximum(self.income_12m - subsistence, 1.0)
         return alive & (self.medical_12m > 0) & (
