@@ -138,7 +138,9 @@ class Facts:
 
     def income(self) -> np.ndarray:
         """Household monthly income before any disregard (wages + pensions + other)."""
-        return self.wages + self.pensions + self.other_income
+        total = self.wages + self.pensions
+        total += self.other_income
+        return total
 
     def refresh_incomes(self, households: np.ndarray | None = None) -> None:
         """Recompute household wages and pensions (with unemployment benefit) from the members.

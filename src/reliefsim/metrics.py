@@ -285,7 +285,7 @@ class Measurement:
         left = (self.prev_basic > 0) & (basic_now == 0)
         cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
         decile = income_tenths(a_true.income_pc, w * alive)
-        che = self._catastrophic_health(t, v, facts, size, alive)
+        che = self._catastrophic_health(t, v, facts, income, size, alive)
         poor = alive & (disposable_pc < line)
         ended, found = spells
         counts = range_counts(w, (alive, model.book.open, work.applying, cliff, che, ended,
@@ -359,8 +359,8 @@ class Measurement:
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now
 
-    def _catastrophic_health(self, t: int, v: Any, facts: Any, size: np.ndarray,
-                             alive: np.ndarray) -> np.ndarray:
+    def _catastrophic_health(self, t: int, v: Any, facts: Any, income: np.ndarray,
+                             size: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """Households whose 12-month out-of-pocket ≥ ``metrics.che_threshold`` × capacity.
 
         Capacity to pay = 12-month income − ``metrics.che_subsistence_multiple`` × dibao line ×
@@ -376,8 +376,8 @@ class Measurement:
         slot = t % 12
         self.medical_12m = advance_window(self.medical_12m, facts.medical_oop,
                                           self._medical_ring, slot, slot, floor=False)
-        self.income_12m = advance_window(self.income_12m, facts.income(), self._income_ring,
-                                         slot, slot, floor=False)
+        self.income_12m = advance_window(self.income_12m, income, self._income_ring, slot, slot,
+                                         floor=False)
         subsistence = 12 * v.metrics.che_subsistence_multiple * v.policy.dibao_line * size
         capacity = np.maximum(self.income_12m - subsistence, 1.0)
         return alive & (self.medical_12m > 0) & (
