@@ -80,9 +80,11 @@ class Hardship:
         """
         lost_job = np.zeros(len(size), dtype=bool)
         lost_job[truth.hh[ev.job_loss]] = True
-        job_gap = np.where(lost_job & (truth.income() == 0), v.policy.dibao_line * size, 0.0)
-        self.add(t, ev.hospital_cost + ev.disaster_cost + job_gap,
-                 v.casework.temporary_lookback_months, ev.disaster)
+        lost = flatnonzero(lost_job)
+        lost = lost[truth.wages[lost] + truth.pensions[lost] + truth.other_income[lost] == 0]
+        need = ev.hospital_cost + ev.disaster_cost
+        need[lost] += v.policy.dibao_line * size[lost]  # the others' job gap is 0.0
+        self.add(t, need, v.casework.temporary_lookback_months, ev.disaster)
 
 
 @dataclass

@@ -68,6 +68,7 @@ class Monitor:
         # not on the whole city in one month
         self.screening_offset = np.floor(
             streams.uniform("screening-offset", -1, n) * 120).astype(np.int16)
+        self._phases: tuple[int, np.ndarray] | None = None  # (cycle months, offsets modulo)
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
         lags = lags or {d: v.departments[d].lag_months for d in DEPARTMENTS}
@@ -222,7 +223,8 @@ class Monitor:
                                      & rigid_test(admin, v)
                                      & (a.income_pc < v.policy.rigid_income_cap))
         if w.screening:
-            due = (t + self.screening_offset) % w.screening_months == 0
+            # (t + offset) % n == 0, with the offsets' phases worked out once per cycle length
+            due = self._phase(w.screening_months) == -t % w.screening_months
             raised["screening"] = self.any_linked & ~enrolled & self._screen(admin, a, v, due)
         out = {}
         for rule, mask in raised.items():
@@ -231,6 +233,12 @@ class Monitor:
             out[rule] = mask
         return out
 
+
+    def _phase(self, months: int) -> np.ndarray:
+        """Each household's screening offset modulo ``months``."""
+        if self._phases is None or self._phases[0] != months:
+            self._phases = months, self.screening_offset % months
+        return self._phases[1]
 
     def _screen(self, admin: Facts, a: Assessment, v: Values, due: np.ndarray) -> np.ndarray:
         """Households due for screening whose observed facts pass the tier tests.
