@@ -244,8 +244,8 @@ def match(groups_a: np.ndarray, keys_a: np.ndarray, groups_b: np.ndarray, keys_b
     """
     if not len(groups_a) or not len(groups_b):
         return _empty(), _empty()
-    oa = np.lexsort((keys_a, groups_a))
-    ob = np.lexsort((keys_b, groups_b))
+    oa = group_order(groups_a, keys_a)
+    ob = group_order(groups_b, keys_b)
     ga, gb = groups_a[oa], groups_b[ob]
     n_groups = int(max(ga.max(), gb.max())) + 1
     first_a = np.searchsorted(ga, np.arange(n_groups))
@@ -254,6 +254,24 @@ def match(groups_a: np.ndarray, keys_a: np.ndarray, groups_b: np.ndarray, keys_b
     rank = np.arange(len(ga)) - first_a[ga]
     ok = rank < count_b[ga]
     return oa[ok], ob[first_b[ga[ok]] + rank[ok]]
+
+
+def group_order(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort((keys, groups))``: by group, then key, then position.
+
+    NumPy's quicksort by key, then a stable sort by group (a radix sort for small group
+    numbers); keys with ties, or not numbers, take NumPy's stable sort by key instead, so
+    that tied keys keep their order.
+    """
+    by_key = np.argsort(keys)
+    sorted_keys = keys[by_key]
+    if sorted_keys.dtype.kind != "f" or len(keys) < 2 or np.isnan(sorted_keys[-1]) or (
+            sorted_keys[1:] == sorted_keys[:-1]).any():
+        by_key = np.argsort(keys, kind="stable")
+    g = groups[by_key]
+    if g.dtype.kind in "iu" and len(g) and g.min() >= 0 and g.max() < 2**15:
+        g = g.astype(np.int16)  # radix-sortable
+    return by_key[np.argsort(g, kind="stable")]
 
 
 def vacancies(pop: Population) -> np.ndarray:
