@@ -194,3 +194,25 @@ def test_member_range_counts_weigh_living_members_by_their_household():
     bounds = np.array([0, 3, 6])  # households 0-1 and household 2
     assert aggregates.member_range_counts(weight, hh, alive, (flag, alive), bounds).tolist() \
         == [[5.0, 5.0], [5.0, 10.0]]
+
+
+@pytest.mark.parametrize("floor", [True, False])
+@pytest.mark.parametrize("same_row", [False, True])
+def test_advance_window_equals_numpys_running_sum(same_row, floor):
+    rng = np.random.default_rng(11)
+    total = rng.lognormal(5, 2, 1001)
+    now = rng.lognormal(4, 2, 1001)
+    now[:4] = [0.0, -0.0, np.nan, 3e38]
+    total[:2] = [0.0, -0.0]
+    ring = rng.lognormal(4, 2, (12, 1001)).astype(np.float32)
+    ring[:, :2] = 0.0
+    slot, old = 3, (3 if same_row else 8)
+    want_ring = ring.copy()
+    now32 = now.astype(np.float32)
+    want = total + now32
+    want -= want_ring[old]
+    want_ring[slot] = now32
+    if floor:
+        np.maximum(want, 0.0, out=want)
+    ours = aggregates.advance_window(total, now, ring, slot, old, floor)
+    assert ours.tobytes() == want.tobytes() and ring.tobytes() == want_ring.tobytes()

@@ -76,3 +76,33 @@ def test_admin_view_shares_the_read_only_member_index_with_the_truth():
     model.run()  # a month reads it, never writes it
     assert np.array_equal(model.truth.hh,
                           np.repeat(np.arange(model.pop.n), model.truth.member_counts()))
+
+
+def test_read_subset_reads_what_subset_copies():
+    model = ReliefModel("baseline", households=2000, months=3, seed=2, story=False)
+    model.step()
+    households = np.flatnonzero(model.pop.hid >= 0)[::7]
+    eager, lazy = model.truth.subset(households), model.truth.read_subset(households)
+    assert "wage" not in vars(lazy)                      # nothing gathered before it is read
+    for name, value in vars(eager).items():
+        if not name.startswith("_"):
+            assert np.array_equal(getattr(lazy, name), value), name
+    assert np.array_equal(lazy.size(), eager.size())
+    with pytest.raises(AttributeError):
+        lazy.no_such_field  # noqa: B018
+
+
+def test_reveal_where_equals_reveal_of_the_same_households():
+    model = ReliefModel("baseline", households=2000, months=3, seed=2, story=False)
+    model.step()
+    truth = model.truth
+    linked = np.random.default_rng(1).random(model.pop.n) < 0.4
+    by_index, by_mask = truth.copy(), truth.copy()
+    for facts in (by_index, by_mask):  # something to overwrite
+        facts.wage[:] = -1.0
+        facts.rent[:] = -1.0
+    fields = (("wage", "works"), ("rent", "car"))
+    by_index.reveal(truth, np.flatnonzero(linked), *fields)
+    by_mask.reveal_where(truth, linked, linked[truth.hh], *fields)
+    for name in fields[0] + fields[1]:
+        assert np.array_equal(getattr(by_index, name), getattr(by_mask, name)), name

@@ -110,3 +110,54 @@ def test_importing_reliefsim_does_not_import_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("size", [0, 1, 39, 1000, 100_003])
+@pytest.mark.parametrize("share", [0.0, 0.01, 0.1, 0.5, 1.0])
+def test_flatnonzero_equals_numpys(size, share):
+    mask = np.random.default_rng(size).random(size) < share
+    ours = kernels.flatnonzero(mask)
+    assert ours.dtype == np.int64 and np.array_equal(ours, np.flatnonzero(mask))
+    assert np.array_equal(kernels.flatnonzero(mask.astype(np.int8)), np.flatnonzero(mask))
+    assert np.array_equal(kernels.flatnonzero(np.repeat(mask, 2)[::2]), np.flatnonzero(mask))
+
+
+@pytest.mark.parametrize("cuts", [[], [0.5], [-1.0, 0.0, 0.0, 2.5, 9.0], list(np.arange(40.0))])
+def test_searchsorted_right_equals_numpys(cuts):
+    cuts = np.array(cuts, dtype=np.float64)
+    values = np.concatenate([np.random.default_rng(1).normal(2, 5, 10_000),
+                             cuts, [np.nan, np.inf, -np.inf, -0.0]])
+    ours = kernels.searchsorted_right(cuts, values)
+    assert ours.dtype == np.int64
+    assert np.array_equal(ours, np.searchsorted(cuts, values, side="right"))
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.int16, np.int32, np.float32, np.float64,
+                                   np.complex64])
+def test_copy_where_equals_numpys_masked_copy(dtype):
+    rng = np.random.default_rng(5)
+    source = (rng.normal(0, 100, 1001)).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        source[:3] = [-0.0, np.nan, np.inf]
+    mask = rng.random(1001) < 0.4
+    ours, numpys = np.ones(1001, dtype), np.ones(1001, dtype)
+    kernels.copy_where(mask, source, ours)
+    np.copyto(numpys, source, where=mask)
+    assert ours.tobytes() == numpys.tobytes()  # bit for bit (−0.0, NaN)
+    strided = np.ones(2002, dtype)[::2]  # not contiguous: NumPy's own copy
+    kernels.copy_where(mask, source, strided)
+    assert strided.tobytes() == numpys.tobytes()
+
+
+@pytest.mark.parametrize("size", [0, 1, 1000])
+@pytest.mark.parametrize("index_type", [np.int32, np.int64])
+def test_ranges_and_repeat_index_equal_numpys(size, index_type):
+    rng = np.random.default_rng(size)
+    lengths = rng.integers(0, 7, size).astype(index_type)
+    starts = rng.integers(0, 10**6, size).astype(index_type)
+    want = (np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths, strict=True)])
+            if size else np.zeros(0, dtype=np.int64))
+    assert np.array_equal(kernels.ranges(starts, lengths), want)
+    assert np.array_equal(kernels.repeat_index(lengths), np.repeat(np.arange(size), lengths))
+    with pytest.raises(ValueError):  # NumPy's own refusal of a negative length
+        kernels.repeat_index(np.array([1, -1]))

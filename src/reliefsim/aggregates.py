@@ -157,7 +157,8 @@ def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     does the same without gathering the rows, four columns at a time.
 
     Args:
-        ring: a 2-D float64 or float32 array (months × households).
+        ring: a 2-D float64 or float32 array (a ring's months × households, or the payments by
+            programme × households).
         rows: the rows to add, in the order to add them.
 
     Returns:
@@ -170,6 +171,47 @@ def sum_rows(ring: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         return ring[rows].sum(axis=0, dtype=np.float64)
     out = np.empty(ring.shape[1])
     _compiled().sum_rows(ring, rows, out)
+    return out
+
+
+def advance_window(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: int,
+                   old: int, floor: bool = True) -> np.ndarray:
+    """A running window sum moved on by a month: this month in, the oldest month out.
+
+    The NumPy expressions it stands for, in one pass::
+
+        now32 = now.astype(np.float32)
+        running = total + now32
+        running -= ring[old]
+        ring[slot] = now32
+        np.maximum(running, 0.0, out=running)  # with floor
+
+    (``old`` may be ``slot``: its row is read before it is written.)
+
+    Args:
+        total: float64 window sums, one per column (not changed).
+        now: float64 values of this month, one per column.
+        ring: float32 array (months × columns): row ``slot`` is written with ``now``.
+        slot: the ring's row for this month.
+        old: the ring's row that leaves the window.
+        floor: floor the sums at 0.
+
+    Returns:
+        The new float64 window sums.
+    """
+    if not (total.dtype == now.dtype == np.float64 and ring.dtype == np.float32
+            and ring.ndim == 2 and ring.flags.c_contiguous and ring.flags.writeable
+            and total.shape == now.shape == ring.shape[1:]
+            and 0 <= slot < len(ring) and 0 <= old < len(ring)):
+        now32 = now.astype(np.float32)
+        running = total + now32
+        running -= ring[old]
+        ring[slot] = now32
+        if floor:
+            np.maximum(running, 0.0, out=running)
+        return running
+    out = np.empty(len(total))
+    _compiled().advance_window(total, now, ring[old], ring[slot], floor, out)
     return out
 
 
@@ -331,6 +373,8 @@ def warm_up() -> None:
     """Compile (or load) every loop of this module for the dtypes the model uses."""
     for dtype in (np.float32, np.float64):
         sum_rows(np.zeros((1, 1), dtype), [0])
+    for floor in (True, False):
+        advance_window(np.zeros(1), np.zeros(1), np.zeros((2, 1), dtype=np.float32), 0, 1, floor)
     for dtype in (np.float32, np.float64):
         school_levels(np.zeros(1, dtype), np.zeros(1, dtype=bool), [6, 12, 18, 23])
     code = np.zeros(1, dtype=np.int8)
@@ -404,6 +448,17 @@ def _compiled() -> SimpleNamespace:
             out[rest] = total
 
     @jit
+    def advance_window(total, now, leaving, row, floor,
+                       out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        for i in range(out.shape[0]):
+            now32 = np.float32(now[i])
+            running = total[i] + np.float64(now32)
+            running -= np.float64(leaving[i])  # read before the row is written (old = slot)
+            row[i] = now32
+            kept = (running > 0.0) | (running != running) | (not floor)  # np.maximum's choice
+            out[i] = running if kept else 0.0
+
+    @jit
     def school_levels(age, track, primary, secondary, tertiary, leaving,
                       level):  # type: ignore[no-untyped-def]  # pragma: no cover
         for i in range(age.shape[0]):
@@ -459,24 +514,61 @@ def _compiled() -> SimpleNamespace:
         for i in range(hh.shape[0]):  # hh is ascending: its ends are its bounds
             out[hh[i]] += alive[i]
 
+    # Each district's sums run in row order, one running sum per array as a loop over the
+    # rows would add them; four arrays at a time (four independent chains of additions, each
+    # row's weight read once for the four), over slices of the district's rows. (No loop here
+    # calls another: numba's disk cache would not recognise a loop that holds one.)
     @jit
     def range_counts(weight, masks, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
         k = len(masks)
         for g in range(bounds.shape[0] - 1):
-            for i in range(bounds[g], bounds[g + 1]):
-                w = weight[i]
-                for j in range(k):
-                    out[g, j] += w if masks[j][i] else 0.0
+            lo, hi = bounds[g], bounds[g + 1]
+            w = weight[lo:hi]
+            for j in range(0, k, 4):
+                m0 = masks[j][lo:hi]
+                m1 = masks[min(j + 1, k - 1)][lo:hi]
+                m2 = masks[min(j + 2, k - 1)][lo:hi]
+                m3 = masks[min(j + 3, k - 1)][lo:hi]
+                a0 = a1 = a2 = a3 = 0.0
+                for i in range(w.shape[0]):
+                    wi = w[i]
+                    a0 += wi if m0[i] else 0.0
+                    a1 += wi if m1[i] else 0.0
+                    a2 += wi if m2[i] else 0.0
+                    a3 += wi if m3[i] else 0.0
+                out[g, j] += a0
+                if j + 1 < k:
+                    out[g, j + 1] += a1
+                if j + 2 < k:
+                    out[g, j + 2] += a2
+                if j + 3 < k:
+                    out[g, j + 3] += a3
 
     @jit
     def range_totals(weight, values, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+        k = len(values)
         for g in range(bounds.shape[0] - 1):
-            for j in range(len(values)):  # one value array at a time: one running sum each
-                x = values[j]
-                total = 0.0
-                for i in range(bounds[g], bounds[g + 1]):
-                    total += weight[i] * x[i]
-                out[g, j] += total
+            lo, hi = bounds[g], bounds[g + 1]
+            w = weight[lo:hi]
+            for j in range(0, k, 4):
+                x0 = values[j][lo:hi]
+                x1 = values[min(j + 1, k - 1)][lo:hi]
+                x2 = values[min(j + 2, k - 1)][lo:hi]
+                x3 = values[min(j + 3, k - 1)][lo:hi]
+                a0 = a1 = a2 = a3 = 0.0
+                for i in range(w.shape[0]):
+                    wi = w[i]
+                    a0 += wi * x0[i]
+                    a1 += wi * x1[i]
+                    a2 += wi * x2[i]
+                    a3 += wi * x3[i]
+                out[g, j] += a0
+                if j + 1 < k:
+                    out[g, j + 1] += a1
+                if j + 2 < k:
+                    out[g, j + 2] += a2
+                if j + 3 < k:
+                    out[g, j + 3] += a3
 
     @jit
     def range_code_sums(weight, codes, bounds, out):  # type: ignore[no-untyped-def]  # pragma: no cover
@@ -487,14 +579,36 @@ def _compiled() -> SimpleNamespace:
     @jit
     def member_range_counts(weight, hh, alive, flags, bounds,
                             out):  # type: ignore[no-untyped-def]  # pragma: no cover
-        k = len(flags)
+        k = len(flags)  # eight flags at a time: each member's weight gathered once for them
         for g in range(bounds.shape[0] - 1):
-            for i in range(bounds[g], bounds[g + 1]):
-                w = weight[hh[i]] * alive[i]  # products, not branches: alive is a coin toss
-                for j in range(k):
-                    out[g, j] += w * flags[j][i]
+            lo, hi = bounds[g], bounds[g + 1]
+            h, living = hh[lo:hi], alive[lo:hi]
+            for j in range(0, k, 8):
+                f0 = flags[j][lo:hi]
+                f1 = flags[min(j + 1, k - 1)][lo:hi]
+                f2 = flags[min(j + 2, k - 1)][lo:hi]
+                f3 = flags[min(j + 3, k - 1)][lo:hi]
+                f4 = flags[min(j + 4, k - 1)][lo:hi]
+                f5 = flags[min(j + 5, k - 1)][lo:hi]
+                f6 = flags[min(j + 6, k - 1)][lo:hi]
+                f7 = flags[min(j + 7, k - 1)][lo:hi]
+                a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+                for i in range(h.shape[0]):
+                    wi = weight[h[i]] * living[i]  # products, not branches: alive is a coin toss
+                    a0 += wi * f0[i]
+                    a1 += wi * f1[i]
+                    a2 += wi * f2[i]
+                    a3 += wi * f3[i]
+                    a4 += wi * f4[i]
+                    a5 += wi * f5[i]
+                    a6 += wi * f6[i]
+                    a7 += wi * f7[i]
+                sums = (a0, a1, a2, a3, a4, a5, a6, a7)
+                for c in range(min(8, k - j)):
+                    out[g, j + c] += sums[c]
 
     return SimpleNamespace(member_incomes=member_incomes, sum_rows=sum_rows,
+                           advance_window=advance_window,
                            school_levels=school_levels, member_flows=member_flows,
                            any_living=any_living, living_counts=living_counts,
                            slot_counts=slot_counts,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RING_FIELDS, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population
 from reliefsim.rng import Streams
 from reliefsim.rules import DESTITUTE, DIBAO, MARGINAL, RIGID, Assessment
@@ -73,7 +74,7 @@ def application_probability(pop: Population, truth: Assessment, hardship: np.nda
     near_poor = truth.income_pc < line
     in_need = hardship | truth.eligible
     hit = disaster > 0
-    can = np.flatnonzero((in_need | near_poor | hit) & free)
+    can = flatnonzero((in_need | near_poor | hit) & free)
     aware = np.where(low_awareness(pop.facts, can), b.low_awareness_factor
                      * (b.assisted_factor if v.policy.assisted_application else 1.0), 1.0)
     p = b.apply_prob * np.minimum(aware, 1.0)
@@ -91,7 +92,7 @@ def applications(pop: Population, truth: Assessment, hardship: np.ndarray, free:
     """Households that apply this month (a mask)."""
     p = application_probability(pop, truth, hardship, pop.facts.damage, free, v)
     out = np.zeros(pop.n, dtype=bool)
-    can = np.flatnonzero(p > 0)
+    can = flatnonzero(p > 0)
     out[can] = streams.uniform_at("apply", t, pop.hid[can]) < p[can]
     return out
 
@@ -119,7 +120,7 @@ def declare(pop: Population, admin: Facts, applying: np.ndarray, linked: dict[st
     # Until now every household's wages and pensions are the sums over its members (refreshed
     # after the linked-data update; applicants' copied from the truth, refreshed the same way),
     # so only the cheats' households need their sums recomputed.
-    cheats = np.flatnonzero(applying & pop.misreporter)
+    cheats = flatnonzero(applying & pop.misreporter)
     if len(cheats) == 0:
         return applying
     keep = 1.0 - v.behaviour.misreport_share

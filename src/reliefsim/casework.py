@@ -25,6 +25,7 @@ from reliefsim.caseload import Caseload
 from reliefsim.codes import CASE_SOURCES, TIER_NAMES
 from reliefsim.decisions import Outcome, visit
 from reliefsim.facts import Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import pay
 from reliefsim.rng import Streams
 from reliefsim.rules import MARGINAL, NONE, RIGID, Assessment
@@ -67,7 +68,7 @@ class CaseBook:
 
         ``declared``: of them, those whose case now holds a declaration (applications always).
         """
-        idx = np.flatnonzero(mask)
+        idx = flatnonzero(mask)
         current = self.source[idx]
         self.opened[idx[current == NO_CASE]] = t
         self.source[idx] = np.minimum(current, self.rank[source])
@@ -170,7 +171,7 @@ def street_districts(street: np.ndarray, district: np.ndarray, n_streets: int) -
     """
     out = np.full(n_streets, -1, dtype=np.int64)
     out[street] = district
-    empty = np.flatnonzero(out < 0)
+    empty = flatnonzero(out < 0)
     out[empty] = out.max(initial=-1) + 1 + np.arange(len(empty))
     return out
 
@@ -198,7 +199,7 @@ def pool_streets(street_district: np.ndarray, per_office: int) -> np.ndarray:
     index = np.arange(n)
     new_district = np.concatenate(([True], street_district[1:] != street_district[:-1]))
     first = np.maximum.accumulate(np.where(new_district, index, 0))
-    size = np.diff(np.append(np.flatnonzero(new_district), n))[np.cumsum(new_district) - 1]
+    size = np.diff(np.append(flatnonzero(new_district), n))[np.cumsum(new_district) - 1]
     pools = np.maximum(size // per_office, 1)
     pool = (index - first) * pools // size
     new_office = new_district | np.concatenate(([False], pool[1:] != pool[:-1]))
@@ -277,7 +278,7 @@ def plan_visits(order: np.ndarray, bounds: np.ndarray, weights: np.ndarray,
     over = np.ones((offices, width), dtype=bool)
     over[rows, cols] = (np.cumsum(w, axis=1) - u[:, None] * w)[rows, cols] > capacity[rows]
     taken = np.argmax(over, axis=1).astype(np.int64)
-    for o in np.flatnonzero((over[:, 1:] < over[:, :-1]).any(axis=1)):
+    for o in flatnonzero((over[:, 1:] < over[:, :-1]).any(axis=1)):
         q = weights[bounds[o]:bounds[o + 1]]
         taken[o] = np.searchsorted(np.cumsum(q) - u[o] * q > capacity[o], True)
     return taken
@@ -295,7 +296,7 @@ def order_queues(book: CaseBook, office: np.ndarray, n_offices: int
     Returns:
         ``(order, bounds)``: household indices, and ``bounds[o]:bounds[o+1]`` for office o.
     """
-    idx = np.flatnonzero(book.open)
+    idx = flatnonzero(book.open)
     order = idx[np.lexsort((idx, book.opened[idx], book.source[idx], office[idx]))]
     bounds = np.searchsorted(office[order], np.arange(n_offices + 1))
     return order, bounds
@@ -366,7 +367,7 @@ def first_records(admin: Facts, case: Caseload, linked: dict[str, np.ndarray],
     shows the household as it usually is: the members able to work at work at their usual pay
     (a household's spell of joblessness shows only once it applies, is visited or is linked).
     """
-    outside = np.flatnonzero(~case.enrolled(0))
+    outside = flatnonzero(~case.enrolled(0))
     unseen = outside[~linked["human_resources"][outside]]
     members = admin.members_of(unseen)
     able = (admin.alive[members] & ~admin.serious_illness[members]

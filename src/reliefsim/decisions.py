@@ -14,6 +14,7 @@ import numpy as np
 from reliefsim.caseload import Caseload
 from reliefsim.codes import ENROLLABLE_TIERS
 from reliefsim.facts import Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population
 from reliefsim.rules import (
     DIBAO,
@@ -67,7 +68,7 @@ class Hardship:
         self.need[t - self.month > lookback] = 0.0
         self.need += need
         self.month[need > 0] = t
-        hit = np.flatnonzero(disaster > 0)
+        hit = flatnonzero(disaster > 0)
         self.disaster_level[hit] = disaster[hit]
         self.disaster_month[hit] = t
 
@@ -79,9 +80,11 @@ class Hardship:
         """
         lost_job = np.zeros(len(size), dtype=bool)
         lost_job[truth.hh[ev.job_loss]] = True
-        job_gap = np.where(lost_job & (truth.income() == 0), v.policy.dibao_line * size, 0.0)
-        self.add(t, ev.hospital_cost + ev.disaster_cost + job_gap,
-                 v.casework.temporary_lookback_months, ev.disaster)
+        lost = flatnonzero(lost_job)
+        lost = lost[truth.wages[lost] + truth.pensions[lost] + truth.other_income[lost] == 0]
+        need = ev.hospital_cost + ev.disaster_cost
+        need[lost] += v.policy.dibao_line * size[lost]  # the others' job gap is 0.0
+        self.add(t, need, v.casework.temporary_lookback_months, ev.disaster)
 
 
 @dataclass
@@ -228,7 +231,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     if before is None or changed is None:
         a = assess(admin, v)
     else:
-        a = reassess(admin, v, before, np.flatnonzero(changed | seen))
+        a = reassess(admin, v, before, flatnonzero(changed | seen))
 
     old = case.tier[visited].copy()
     new = a.tier[visited]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reliefsim.facts import MEMBER_FIELDS, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import (
     Population,
     affordable_rent,
@@ -116,17 +117,19 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
     u = streams.uniform_at("households", t, household_keys(pop))
     rates = hazards(pop, v)
 
-    def event(name: str) -> np.ndarray:
+    def event(name: str, occupied: np.ndarray) -> np.ndarray:
         start, rate = rates[name]
-        return (u >= start) & (u < start + rate) & (pop.hid >= 0)
+        return (u >= start) & (u < start + rate) & occupied
 
-    born = _births(f, v, streams, t, np.flatnonzero(event("birth")))
+    born = _births(f, v, streams, t, flatnonzero(event("birth", pop.hid >= 0)))
     formed, left_home = _leave_home(pop, v, streams, t, leavers, u)
-    joined, partnered = _partners(pop, v, np.flatnonzero(event("partner")))
-    pool = np.flatnonzero((u >= HOST_POOL[0]) & (u < HOST_POOL[1]) & (pop.hid >= 0))
-    joined_elderly, hosts = _join_children(pop, v, np.flatnonzero(event("join")), pool)
-    moving_out = np.flatnonzero(event("out"))
-    f.registered = f.registered | event("settle")
+    occupied = pop.hid >= 0  # with the households just formed
+    joined, partnered = _partners(pop, v, flatnonzero(event("partner", occupied)))
+    pool = flatnonzero((u >= HOST_POOL[0]) & (u < HOST_POOL[1]) & occupied)
+    joined_elderly, hosts = _join_children(pop, v, flatnonzero(event("join", occupied)),
+                                           pool)
+    moving_out = flatnonzero(event("out", occupied))
+    f.registered = f.registered | event("settle", occupied)
     # a household whose last member died or left is dissolved
     maybe = np.unique(np.concatenate([f.hh[died], left_home]))
     empty = maybe[(f.size(maybe) == 0) & (pop.hid[maybe] >= 0)]
@@ -185,7 +188,7 @@ def _deaths(f: Facts, v: Values, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
     oldest = np.array([float(f.age.max()) + 1.0]) if m else np.zeros(1)
     bound = min(float(death_prob(oldest)[0]) * frail, 1.0) * (1.0 + 1e-9) + 1e-300
-    cand = np.flatnonzero(u < bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
+    cand = flatnonzero(u < bound) if s.mortality_gompertz_b >= 0 else np.arange(m)
     cand = cand[f.alive[cand]]
     prob = death_prob(f.age[cand].astype(np.float64)) * np.where(
         f.unable_self_care[cand], s.frail_mortality_factor, 1.0)
@@ -201,15 +204,15 @@ def _deaths(f: Facts, v: Values, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def _would_leave(f: Facts, v: Values, u: np.ndarray) -> np.ndarray:
     """Young adults whose draw says they leave home this month (a parent's check follows)."""
     d = v.demography
-    return np.flatnonzero((1.0 - u < d.leave_home) & f.alive & (f.age >= d.leave_age_min)
-                          & (f.age < d.leave_age_max))
+    young = flatnonzero(f.alive & (f.age >= d.leave_age_min) & (f.age < d.leave_age_max))
+    return young[1.0 - u[young] < d.leave_home]
 
 
 def first_member(f: Facts, households: np.ndarray, living: bool) -> np.ndarray:
     """Per given household (ascending), its first living (or free) member slot, −1 if none."""
     members = f.members_of(households)
-    owner = np.repeat(np.arange(len(households)), f.member_counts()[households])
-    hit = np.flatnonzero(f.alive[members] == living)
+    owner = f.owners(households)
+    hit = flatnonzero(f.alive[members] == living)
     out = np.full(len(households), -1, dtype=np.int64)
     first, index = np.unique(owner[hit], return_index=True)
     out[first] = members[hit[index]]
@@ -226,7 +229,7 @@ def _births(f: Facts, v: Values, streams: Streams, t: int, cand: np.ndarray) -> 
     age = f.age[members]
     fertile = living & (age >= d.fertile_age_min) & (age < d.fertile_age_max)
     adults = living & (age >= 18)
-    owner = np.repeat(np.arange(len(cand)), f.member_counts()[cand])
+    owner = f.owners(cand)
     couple = (np.bincount(owner, weights=fertile, minlength=len(cand)) >= 1) & (
         np.bincount(owner, weights=adults, minlength=len(cand)) >= 2)
     slots = first_member(f, cand[couple], living=False)
@@ -256,8 +259,8 @@ def match(groups_a: np.ndarray, keys_a: np.ndarray, groups_b: np.ndarray, keys_b
     """
     if not len(groups_a) or not len(groups_b):
         return _empty(), _empty()
-    oa = np.lexsort((keys_a, groups_a))
-    ob = np.lexsort((keys_b, groups_b))
+    oa = group_order(groups_a, keys_a)
+    ob = group_order(groups_b, keys_b)
     ga, gb = groups_a[oa], groups_b[ob]
     n_groups = int(max(ga.max(), gb.max())) + 1
     first_a = np.searchsorted(ga, np.arange(n_groups))
@@ -268,9 +271,27 @@ def match(groups_a: np.ndarray, keys_a: np.ndarray, groups_b: np.ndarray, keys_b
     return oa[ok], ob[first_b[ga[ok]] + rank[ok]]
 
 
+def group_order(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort((keys, groups))``: by group, then key, then position.
+
+    NumPy's quicksort by key, then a stable sort by group (a radix sort for small group
+    numbers); keys with ties, or not numbers, take NumPy's stable sort by key instead, so
+    that tied keys keep their order.
+    """
+    by_key = np.argsort(keys)
+    sorted_keys = keys[by_key]
+    if sorted_keys.dtype.kind != "f" or len(keys) < 2 or np.isnan(sorted_keys[-1]) or (
+            sorted_keys[1:] == sorted_keys[:-1]).any():
+        by_key = np.argsort(keys, kind="stable")
+    g = groups[by_key]
+    if g.dtype.kind in "iu" and len(g) and g.min() >= 0 and g.max() < 2**15:
+        g = g.astype(np.int16)  # radix-sortable
+    return by_key[np.argsort(g, kind="stable")]
+
+
 def vacancies(pop: Population) -> np.ndarray:
     """Vacant household slots (ascending)."""
-    return np.flatnonzero(pop.hid < 0)
+    return flatnonzero(pop.hid < 0)
 
 
 def _move_member(f: Facts, source: np.ndarray, target: np.ndarray) -> None:
@@ -364,7 +385,7 @@ def _partners(pop: Population, v: Values, cand: np.ndarray) -> tuple[np.ndarray,
     cand, person = cand[order], person[order]
     group = pop.district[cand]
     rank = np.arange(len(cand)) - np.searchsorted(group, group)
-    first = np.flatnonzero((rank % 2 == 0)[:-1] & (group[:-1] == group[1:]))
+    first = flatnonzero((rank % 2 == 0)[:-1] & (group[:-1] == group[1:]))
     stay, go, mover = cand[first], cand[first + 1], person[first + 1]
     room = f.member_counts()[stay] >= 2
     stay, go, mover = stay[room], go[room], mover[room]
@@ -393,11 +414,9 @@ def _join_children(pop: Population, v: Values, cand: np.ndarray, pool: np.ndarra
     cand, person = cand[frail], person[frail]
     if not len(cand):
         return _empty(), _empty()
-    members = f.members_of(pool)
-    host_age = ((f.age[members] >= d.join_host_age_min) & (f.age[members] < d.join_host_age_max)
-                & f.alive[members])
+    host_age = (f.age >= d.join_host_age_min) & (f.age < d.join_host_age_max)
     size = f.size(pool)
-    hosts = pool[f.any_member(pool, host_age) & (size < f.member_counts()[pool]) & (size >= 1)]
+    hosts = pool[f.any_living(pool, host_age) & (size < f.member_counts()[pool]) & (size >= 1)]
     a, b = match(pop.district[cand], pop.weight[cand], pop.district[hosts], pop.weight[hosts])
     if not len(a):
         return _empty(), _empty()

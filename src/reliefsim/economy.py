@@ -54,22 +54,25 @@ def month(f: Facts, v: Values, streams: Streams, t: int, transfers: np.ndarray,
     resources = f.income() + transfers
     surplus = np.maximum(resources - needs, 0.0)
     shortfall = np.maximum(needs - resources, 0.0)
-    assets = f.financial_assets * (1.0 - e.wealth_spending) + share * surplus - shortfall
-    np.maximum(assets, 0.0, out=assets)
+    assets = f.financial_assets * (1.0 - e.wealth_spending)
+    assets += share * surplus
+    assets -= shortfall
+    np.maximum(assets, 0.0, out=assets)  # never −0.0: the purchases and sales below change
+    # only the households that make them (the others would add and subtract 0.0)
     u = streams.uniform_at("assets", t, hid)
     car = f.car.astype(bool)
     car_bought = living & ~car & (assets > e.car_price) & (u < e.car_purchase)
     car_sold = living & car & (u > 1.0 - e.car_sale)
-    assets = assets - np.where(car_bought, e.car_price, 0.0) + np.where(car_sold,
-                                                                         e.car_resale, 0.0)
+    assets[car_bought] -= e.car_price
+    assets[car_sold] += e.car_resale
     homes = f.homes_owned
     home_bought = (living & (homes < 2) & (assets > e.home_deposit)
                    & (u >= e.car_purchase) & (u < e.car_purchase + e.home_purchase))
     # owners sell a second home (a household does not sell the home it lives in)
     home_sold = living & (homes >= 2) & (u <= 1.0 - e.car_sale) & (
         u > 1.0 - e.car_sale - e.home_sale)
-    assets = (assets - np.where(home_bought, e.home_deposit, 0.0)
-              + np.where(home_sold, e.home_sale_value, 0.0))
+    assets[home_bought] -= e.home_deposit
+    assets[home_sold] += e.home_sale_value
     f.financial_assets = assets
     f.car = (car | car_bought) & ~car_sold
     new_homes = homes + home_bought.astype(np.int8) - home_sold.astype(np.int8)

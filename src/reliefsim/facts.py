@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from reliefsim.aggregates import any_living, living_counts, member_incomes
-from reliefsim.kernels import copy_at
+from reliefsim.aggregates import advance_window, any_living, living_counts, member_incomes
+from reliefsim.kernels import copy_at, copy_where, flatnonzero, ranges, repeat_index
 
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "wage_base", "pension", "disability",
@@ -120,16 +120,27 @@ class Facts:
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
-        hit = np.flatnonzero(member_mask & self.alive)
+        hit = flatnonzero(member_mask & self.alive)
         return np.bincount(self.hh[hit], minlength=self.n_households).astype(np.float64)
 
     def sum_members(self, members: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Per household, the sum of ``values`` over the given member indices (ascending)."""
         return np.bincount(self.hh[members], weights=values, minlength=self.n_households)
 
+    def sum_over(self, households: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per given household, the sum of ``values`` over its member slots.
+
+        Args:
+            households: household indices.
+            values: one value per member slot of those households (``members_of`` order).
+        """
+        return np.bincount(self.owners(households), weights=values, minlength=len(households))
+
     def income(self) -> np.ndarray:
         """Household monthly income before any disregard (wages + pensions + other)."""
-        return self.wages + self.pensions + self.other_income
+        total = self.wages + self.pensions
+        total += self.other_income
+        return total
 
     def refresh_incomes(self, households: np.ndarray | None = None) -> None:
         """Recompute household wages and pensions (with unemployment benefit) from the members.
@@ -139,7 +150,7 @@ class Facts:
         """
         if households is not None:
             members = self.members_of(households)
-            local = np.repeat(np.arange(len(households)), self.member_counts()[households])
+            local = self.owners(households)
             alive, works = self.alive[members], self.works[members]
             earning = works & alive
             self.wages[households] = np.bincount(local[earning],
@@ -178,14 +189,11 @@ class Facts:
             self._window = window
             return
         self._window = window
+        leaving = old if window < months else slot
         for ring, now, total in ((self.income_ring, self.income(), "income_window"),
                                  (self.rigid_ring, self.rigid_now(items), "rigid_window")):
-            now32 = now.astype(np.float32)
-            running = getattr(self, total) + now32
-            running -= ring[old] if window < months else ring[slot]
-            ring[slot] = now32
-            np.maximum(running, 0.0, out=running)  # rounding never makes a sum negative
-            setattr(self, total, running)
+            # floored at 0: rounding never makes a sum negative
+            setattr(self, total, advance_window(getattr(self, total), now, ring, slot, leaving))
 
     def update_windows(self, t: int, window: int) -> None:
         """Recompute the window sums from the rings (the last ``window`` months up to ``t``)."""
@@ -229,15 +237,30 @@ class Facts:
         data.update({name: getattr(self, name)[households] for name in HOUSEHOLD_FIELDS})
         data.update({name: np.empty((0, len(households)), dtype=np.float32)
                      for name in RING_FIELDS})
-        hh = np.repeat(np.arange(len(households)), self.member_counts()[households])
+        hh = self.owners(households)
         return Facts(hh=hh, **data)
+
+    def read_subset(self, households: np.ndarray) -> Facts:
+        """:meth:`subset`, each field gathered from these facts when it is first read.
+
+        For facts read at once, in part (an assessment reads about half the fields), before
+        these facts change.
+
+        Args:
+            households: ascending household indices.
+        """
+        return _Subset(self, households)
 
     def members_of(self, households: np.ndarray) -> np.ndarray:
         """Indices of all member slots of the given households (ascending household indices)."""
-        counts = self.member_counts()[households]
-        first = self.member_starts()[households]
-        offset = np.cumsum(counts) - counts
-        return np.arange(int(counts.sum())) + np.repeat(first - offset, counts)
+        return ranges(self.member_starts()[households], self.member_counts()[households])
+
+    def owners(self, households: np.ndarray) -> np.ndarray:
+        """Per member slot of the given households (``members_of`` order), its household's place.
+
+        The position, among ``households``, of the household each slot belongs to.
+        """
+        return repeat_index(self.member_counts()[households])
 
     def member_counts(self) -> np.ndarray:
         """Member slots per household; they never change during a run."""
@@ -259,7 +282,7 @@ class Facts:
             households: ascending household indices.
             test: one boolean per member slot of those households (in ``members_of`` order).
         """
-        owner = np.repeat(np.arange(len(households)), self.member_counts()[households])
+        owner = self.owners(households)
         out = np.zeros(len(households), dtype=bool)
         out[owner[test]] = True
         return out
@@ -291,7 +314,7 @@ class Facts:
             household_fields: household-level field names (rings copy whole columns).
             members: the member slots of ``households`` (indices), if already known.
         """
-        idx = np.flatnonzero(households) if households.dtype == bool else households
+        idx = flatnonzero(households) if households.dtype == bool else households
         if member_fields:
             midx = self.members_of(idx) if members is None else members
             for name in member_fields:
@@ -303,3 +326,49 @@ class Facts:
                     copy_at(idx, row_values, row_target)
             else:
                 copy_at(idx, values, target)
+
+
+    def reveal_where(self, source: Facts, households: np.ndarray, members: np.ndarray | None,
+                     member_fields: tuple[str, ...], household_fields: tuple[str, ...]) -> None:
+        """:meth:`reveal` by masks: each field copied where its mask is set, in one pass.
+
+        For many households at once (a department's linked households), where a pass over the
+        whole column is quicker than one through the households' indices.
+
+        Args:
+            source: facts to copy from.
+            households: boolean mask over households (for the household fields).
+            members: boolean mask over member slots: the member slots of those households
+                (None when no member field is copied).
+            member_fields: member-level field names to copy.
+            household_fields: household-level field names (not the rings).
+        """
+        for name in member_fields:
+            copy_where(members, getattr(source, name), getattr(self, name))  # type: ignore[arg-type]
+        for name in household_fields:
+            copy_where(households, getattr(source, name), getattr(self, name))
+
+class _Subset(Facts):
+    """Some households of facts, each field gathered from the source when first read."""
+
+    def __init__(self, source: Facts, households: np.ndarray) -> None:
+        members = source.members_of(households)
+        hh = source.owners(households)
+        self.__dict__.update(hh=hh, _source=source, _households=households, _members=members)
+        for name in RING_FIELDS:
+            self.__dict__[name] = np.empty((0, len(households)), dtype=np.float32)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """A field not read yet: gathered now (only called for attributes not yet set)."""
+        if name in _MEMBER_SET:
+            value = getattr(self._source, name)[self._members]
+        elif name in _HOUSEHOLD_SET:
+            value = getattr(self._source, name)[self._households]
+        else:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self.__dict__[name] = value
+        return value
+
+
+_MEMBER_SET = frozenset(MEMBER_FIELDS)
+_HOUSEHOLD_SET = frozenset(HOUSEHOLD_FIELDS)

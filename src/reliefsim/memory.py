@@ -13,9 +13,10 @@ user's environment sets them:
 - **glibc's thresholds for handing memory back.** By default glibc maps a large block afresh
   for each array (up to 32 MiB, a threshold it moves as arrays are freed) and returns freed
   memory at the top of the heap once more than twice that is free, so the next array of the
-  same size is faulted in again, page by page. Blocks up to 64 MiB are taken from the heap and
-  freed memory is kept (up to 1 GiB free) for the next array, unless ``MALLOC_MMAP_THRESHOLD_``
-  or ``MALLOC_TRIM_THRESHOLD_`` is set. The process's peak memory is its arrays' peak either way
+  same size is faulted in again, page by page. Blocks up to 128 MiB (the month's payments,
+  one row per programme, take 76 MiB) are taken from the heap and freed memory is kept (up to
+  1 GiB free) for the next array, unless ``MALLOC_MMAP_THRESHOLD_`` or
+  ``MALLOC_TRIM_THRESHOLD_`` is set. The process's peak memory is its arrays' peak either way
   (measured in the README's Performance section).
 """
 
@@ -28,7 +29,7 @@ import os
 import numpy as np
 
 HUGE_PAGES = "NUMPY_MADVISE_HUGEPAGE"
-MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": (-3, 64 << 20),
+MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": (-3, 128 << 20),
                    "MALLOC_TRIM_THRESHOLD_": (-1, 1 << 30)}
 """Environment variable → (glibc ``mallopt`` parameter, value in bytes)."""
 

@@ -19,10 +19,12 @@ from typing import Any
 import numpy as np
 
 from reliefsim.aggregates import (
+    advance_window,
     member_range_counts,
     range_code_sums,
     range_counts,
     range_totals,
+    sum_rows,
 )
 from reliefsim.codes import DEPARTMENTS, ENROLMENT_STATES, INDIVIDUAL, WARNING_RULES
 from reliefsim.indicators import (
@@ -35,6 +37,7 @@ from reliefsim.indicators import (
     Means,
     evaluate,
 )
+from reliefsim.kernels import flatnonzero, searchsorted_right
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
 N_STATES_ONE = len(ENROLMENT_STATES)
@@ -274,7 +277,7 @@ class Measurement:
         state_series(range_code_sums(w, codes, N_STATES, bounds),
                      range_code_sums(counted_w, codes, N_STATES, bounds), rec)
 
-        total = pay.sum(axis=0)
+        total = sum_rows(pay, range(len(pay)))  # pay.sum(axis=0)
         income = facts.income()
         disposable_pc = np.divide(income + total, size, out=np.zeros(len(size)), where=alive)
         line = v.metrics.poverty_line_multiple * v.policy.dibao_line
@@ -283,7 +286,7 @@ class Measurement:
         cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
         decile = income_tenths(a_true.income_pc, w * alive)
         bottom = income_tenths(disposable_pc, w * alive) < 2  # the statistics' lowest fifth
-        che = self._catastrophic_health(t, v, facts, size, alive)
+        che = self._catastrophic_health(t, v, facts, income, size, alive)
         poor = alive & (disposable_pc < line)
         ended, found = spells
         counts = range_counts(w, (alive, model.book.open, work.applying, cliff, che, ended,
@@ -333,7 +336,7 @@ class Measurement:
         warned_total = np.zeros(len(bounds) - 1)
         for rule in WARNING_RULES:
             mask = warned.get(rule)
-            per = (self._group(np.flatnonzero(mask), w[mask]) if mask is not None
+            per = (self._group(flatnonzero(mask), w[mask]) if mask is not None
                    else np.zeros(len(bounds) - 1))
             setattr(rec, f"warnings_{rule}", per)
             warned_total += per
@@ -351,10 +354,10 @@ class Measurement:
         rec.dibao_exits = (self._group(vis, wv * ((out.old_tier == DIBAO)
                                                   & (out.new_tier != DIBAO)))
                            + self._group(gone, gone_weight))
-        hit = np.flatnonzero(facts.damage)
+        hit = flatnonzero(facts.damage)
         rec.disaster_households = self._group(hit, w[hit])
-        missed = np.flatnonzero(eligible & ~case.enrolled(t))
-        owed = entitlement(facts.subset(missed), a_true.rows(missed), v, calendar_month)
+        missed = flatnonzero(eligible & ~case.enrolled(t))
+        owed = entitlement(facts.read_subset(missed), a_true.rows(missed), v, calendar_month)
         rec.missed_money = self._group(missed, w[missed] * owed)
         looked = range_counts(w, tuple(model.monitor.linked[d] for d in DEPARTMENTS), bounds)
         for k, dept in enumerate(DEPARTMENTS):
@@ -364,8 +367,8 @@ class Measurement:
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now
 
-    def _catastrophic_health(self, t: int, v: Any, facts: Any, size: np.ndarray,
-                             alive: np.ndarray) -> np.ndarray:
+    def _catastrophic_health(self, t: int, v: Any, facts: Any, income: np.ndarray,
+                             size: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """Households whose 12-month out-of-pocket ≥ ``metrics.che_threshold`` × capacity.
 
         Capacity to pay = 12-month income − ``metrics.che_subsistence_multiple`` × dibao line ×
@@ -379,12 +382,10 @@ class Measurement:
             self._income_ring[:] = facts.income()
             self.income_12m = self._income_ring.sum(axis=0, dtype=np.float64)
         slot = t % 12
-        for ring, running, now in ((self._medical_ring, self.medical_12m, facts.medical_oop),
-                                   (self._income_ring, self.income_12m, facts.income())):
-            now32 = now.astype(np.float32)
-            running += now32
-            running -= ring[slot]
-            ring[slot] = now32
+        self.medical_12m = advance_window(self.medical_12m, facts.medical_oop,
+                                          self._medical_ring, slot, slot, floor=False)
+        self.income_12m = advance_window(self.income_12m, income, self._income_ring, slot, slot,
+                                         floor=False)
         subsistence = 12 * v.metrics.che_subsistence_multiple * v.policy.dibao_line * size
         capacity = np.maximum(self.income_12m - subsistence, 1.0)
         return alive & (self.medical_12m > 0) & (
@@ -413,7 +414,7 @@ def income_tenths(values: np.ndarray, weights: np.ndarray, sample: int = 50_000)
     if cum[-1] <= 0:
         return np.zeros(n, dtype=np.int8)
     cuts = v_s[order][np.searchsorted(cum, cum[-1] * np.arange(1, TENTHS) / TENTHS)]
-    return np.searchsorted(cuts, values, side="right").astype(np.int8)
+    return searchsorted_right(cuts, values).astype(np.int8)
 
 
 def error_rates(series: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -12,11 +12,13 @@ import mesa
 import numpy as np
 
 from reliefsim import casework, demography, economy, metrics
+from reliefsim.aggregates import sum_rows
 from reliefsim.caseload import Caseload
 from reliefsim.casework import CaseBook, StreetOffice, VisitPlan, pool_offices
 from reliefsim.codes import DEPARTMENTS, TIER_NAMES
 from reliefsim.decisions import Followup, Hardship, Spells
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.metrics import Ledger, Measurement
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import monthly_payments, one_off_payments, pending_payment
@@ -108,7 +110,7 @@ class ReliefModel(mesa.Model):
                                         v.casework.min_simulated_visits)
         self.office_of = office_of_street.astype(np.int32)[self.pop.street]
         # offices hold consecutive streets: split the streets where the office number changes
-        streets = np.split(np.arange(n_streets), np.flatnonzero(np.diff(office_of_street)) + 1)
+        streets = np.split(np.arange(n_streets), flatnonzero(np.diff(office_of_street)) + 1)
         self.office_streets = np.array([len(s) for s in streets], dtype=np.float64)
         capacity = self.office_streets * v.casework.visits_per_month
         self.offices = [StreetOffice(self, o, s, capacity[o]) for o, s in enumerate(streets)]
@@ -175,7 +177,7 @@ class ReliefModel(mesa.Model):
             pending = pending_payment(work.outcome.assessment, work.pending, v)
             one_off_payments(pay, pending, work.outcome.visited, work.outcome.temporary,
                              work.outcome.disaster)
-            trade = economy.month(self.truth, v, self.streams, t, pay.sum(axis=0),
+            trade = economy.month(self.truth, v, self.streams, t, sum_rows(pay, range(len(pay))),
                                   self.pop.saving, a_true.size, growth(v, v_before, "rent_index"),
                                   self.pop.hid)
             sold = np.flatnonzero(trade["home_sold"])

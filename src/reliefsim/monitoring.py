@@ -14,6 +14,7 @@ import numpy as np
 
 from reliefsim.codes import DEPARTMENTS, WARNING_RULES
 from reliefsim.facts import SEVERE, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population
 from reliefsim.rng import Streams
 from reliefsim.rules import Assessment, assess, income_ceiling, rigid_test
@@ -56,22 +57,18 @@ class Monitor:
                        < v.departments[d].coverage for d in DEPARTMENTS}
         self.any_linked = np.logical_or.reduce(list(self.linked.values()))
         self.rigid_linked = np.logical_or.reduce([self.linked[d] for d in RIGID_DEPARTMENTS])
-        # linkage is fixed for the run: who each department reveals, and the look-ups it counts
-        self._reveal: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
-        index = np.int32 if len(pop.facts.hh) < 2**31 else np.int64  # half the memory of int64
+        # linkage is fixed for the run: the member slots of each department's linked households
+        # (where it copies member fields and links some households only)
+        self._members_linked: dict[str, np.ndarray] = {}
         for d in DEPARTMENTS:
             linked = self.linked[d]
-            households = np.flatnonzero(linked)
-            if len(households) == n:  # every household linked: whole columns are copied
-                self._reveal[d] = None
-            else:  # member indices kept only where member fields are copied
-                members = (pop.facts.members_of(households) if DEPARTMENT_FIELDS[d][0]
-                           else np.zeros(0, dtype=index))
-                self._reveal[d] = households.astype(index), members.astype(index)
+            if DEPARTMENT_FIELDS[d][0] and not linked.all():
+                self._members_linked[d] = linked[pop.facts.hh]
         # screening runs household by household through its cycle (a rolling programme),
         # not on the whole city in one month
         self.screening_offset = np.floor(
             streams.uniform("screening-offset", -1, n) * 120).astype(np.int16)
+        self._phases: tuple[int, np.ndarray] | None = None  # (cycle months, offsets modulo)
         self.max_lag = max(v.departments[d].lag_months for d in DEPARTMENTS)
         self.snapshots: deque[dict[str, np.ndarray]] = deque(maxlen=self.max_lag + 1)
         lags = lags or {d: v.departments[d].lag_months for d in DEPARTMENTS}
@@ -111,7 +108,7 @@ class Monitor:
         for rule, mask in warned.items():
             book.add(mask, rule, t, warnings=1)
             count += mask
-        raised = np.flatnonzero(count)
+        raised = flatnonzero(count)
         spells.warned[raised[spells.start[raised] >= 0]] = True
         followup.raised(raised, count[raised], t, v.warnings.followup_months)
         return a_admin, warned
@@ -149,12 +146,12 @@ class Monitor:
             source = truth if lag == 0 else _FactsView(self.snapshots[-1 - lag])
             members, house = (self._changed(dept, names, source, truth)
                               for names in DEPARTMENT_FIELDS[dept])
-            who = self._reveal[dept]
-            if who is None:  # every household linked: copy whole columns
+            if linked.all():  # every household linked: copy whole columns
                 for name in members + house:
                     np.copyto(getattr(admin, name), getattr(source, name))
             else:
-                admin.reveal(source, who[0], members, house, members=who[1])  # type: ignore[arg-type]
+                admin.reveal_where(source, linked, self._members_linked.get(dept),  # type: ignore[arg-type]
+                                   members, house)
             if touched is not None and len(touched):
                 moved = touched[linked[touched]]
                 admin.reveal(source, moved, *DEPARTMENT_FIELDS[dept])  # type: ignore[arg-type]
@@ -230,7 +227,8 @@ class Monitor:
                                      & rigid_test(admin, v) & watched
                                      & (a.income_pc < v.policy.rigid_income_cap))
         if w.screening:
-            due = (t + self.screening_offset) % w.screening_months == 0
+            # (t + offset) % n == 0, with the offsets' phases worked out once per cycle length
+            due = self._phase(w.screening_months) == -t % w.screening_months
             raised["screening"] = self.any_linked & ~enrolled & self._screen(admin, a, v, due)
         out = {}
         for rule, mask in raised.items():
@@ -240,6 +238,12 @@ class Monitor:
         return out
 
 
+    def _phase(self, months: int) -> np.ndarray:
+        """Each household's screening offset modulo ``months``."""
+        if self._phases is None or self._phases[0] != months:
+            self._phases = months, self.screening_offset % months
+        return self._phases[1]
+
     def _screen(self, admin: Facts, a: Assessment, v: Values, due: np.ndarray) -> np.ndarray:
         """Households due for screening whose observed facts pass the tier tests.
 
@@ -248,12 +252,12 @@ class Monitor:
         verifies), so a stale record does not hide a household from screening.
         """
         found = a.eligible & due
-        unsure = np.flatnonzero(due & ~a.eligible & ~a.assets_ok & a.registered
+        unsure = flatnonzero(due & ~a.eligible & ~a.assets_ok & a.registered
                                 & (a.income_pc < income_ceiling(v)) & (a.size > 0) & (
             ~self.linked["finance"] | ~self.linked["housing"] | ~self.linked["public_security"]))
         if not len(unsure):
             return found
-        view = admin.subset(unsure)
+        view = admin.read_subset(unsure)
         view.financial_assets = np.where(self.linked["finance"][unsure],
                                          view.financial_assets, 0.0)
         view.homes_owned = np.where(self.linked["housing"][unsure], view.homes_owned,

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from reliefsim.aggregates import sum_rows
 from reliefsim.caseload import Caseload
 from reliefsim.facts import Facts
 from reliefsim.indicators import PROGRAMMES
+from reliefsim.kernels import flatnonzero
 from reliefsim.rules import (
     DESTITUTE,
     DIBAO,
     Assessment,
     basic_living,
     education_assistance,
-    employment_participants,
+    employment_members,
     heating_assistance,
     housing_assistance,
     individual_dibao,
@@ -40,10 +42,12 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     keeps (``gradual_exit`` row). The one-off rows (temporary, disaster) are left at zero for
     :func:`one_off_payments`.
     """
-    pay = np.zeros((len(PROGRAMMES), len(case.tier)))
+    pay = np.empty((len(PROGRAMMES), len(case.tier)))  # every row written below
+    pay[ROW["temporary"]] = 0.0
+    pay[ROW["disaster"]] = 0.0
     tier = case.tier
     basic = basic_living(admin, v, tier, a_admin)
-    alone = np.flatnonzero((case.individual > 0) & (tier == 0))
+    alone = flatnonzero((case.individual > 0) & (tier == 0))
     basic[alone] = individual_dibao(admin, v, alone)
     pay[ROW["basic_living"]] = basic
     in_exit = case.in_exit(t)
@@ -56,8 +60,9 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     pay[ROW["medical"]] = medical
     pay[ROW["education"]] = education_assistance(admin, v, tier)
     pay[ROW["housing"]] = housing_assistance(admin, v, tier)
-    participants = employment_participants(admin, v, tier)
-    pay[ROW["employment"]] = v.special.employment_cost * admin.count(participants)
+    participants = np.bincount(admin.hh[employment_members(admin, v, tier)],  # all living
+                               minlength=len(tier)).astype(np.float64)
+    pay[ROW["employment"]] = v.special.employment_cost * participants
     pay[ROW["heating"]] = heating_assistance(v, tier, calendar_month)
     return pay
 
@@ -73,7 +78,7 @@ def pending_payment(a_admin: Assessment, pending: np.ndarray, v: Values) -> np.n
     if not v.policy.temporary_while_pending:
         return out
     p = v.policy
-    owed = np.flatnonzero(pending & (a_admin.tier >= DIBAO))
+    owed = flatnonzero(pending & (a_admin.tier >= DIBAO))
     line = np.where(a_admin.tier[owed] == DESTITUTE, p.destitute_multiplier * p.dibao_line,
                     p.dibao_line)
     out[owed] = np.maximum(line - a_admin.income_pc[owed], 0.0) * a_admin.size[owed]
@@ -100,9 +105,9 @@ def one_off_leak(pay: np.ndarray, pending: np.ndarray, visited: np.ndarray,
     out = np.zeros(len(pending))
     temporary, disaster = pay[ROW["temporary"]], pay[ROW["disaster"]]
     out[visited] = np.where(true_shock[visited], 0.0, temporary[visited] - pending[visited])
-    owed = np.flatnonzero(pending)
+    owed = flatnonzero(pending)
     out[owed] += np.where(true_dibao[owed], 0.0, pending[owed])
-    granted = np.flatnonzero(disaster)
+    granted = flatnonzero(disaster)
     out[granted] += np.where(true_disaster[granted], 0.0, disaster[granted])
     return out
 
@@ -112,7 +117,7 @@ def monthly_leak(pay: np.ndarray, not_eligible: np.ndarray) -> np.ndarray:
 
     Everything but the one-off rows and the gradual exit, which the rules entitle.
     """
-    regular = pay[: ROW["temporary"]].sum(axis=0) - pay[ROW["gradual_exit"]]
+    regular = sum_rows(pay, range(ROW["temporary"])) - pay[ROW["gradual_exit"]]
     return np.where(not_eligible, regular, 0.0)
 
 
@@ -122,7 +127,7 @@ def entitlement(truth: Facts, a_true: Assessment, v: Values, calendar_month: int
     tier = a_true.tier
     no_cap_used = np.zeros(len(tier))
     basic = basic_living(truth, v, tier, a_true)
-    alone = np.flatnonzero((a_true.individual > 0) & (tier == 0))
+    alone = flatnonzero((a_true.individual > 0) & (tier == 0))
     basic[alone] = individual_dibao(truth, v, alone)
     return (basic
             + medical_assistance(truth, v, tier, no_cap_used, a_true.size)

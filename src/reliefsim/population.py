@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from reliefsim.aggregates import member_flows, school_levels
-from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, SEVERE, Facts
-from reliefsim.kernels import standard_normal
+from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_DTYPES, MEMBER_FIELDS, SEVERE, Facts
+from reliefsim.kernels import flatnonzero, standard_normal
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
 
@@ -165,8 +165,11 @@ def draw_wage_base(rng: np.random.Generator, v: Values, z: np.ndarray) -> np.nda
     pop = v.population
     index = v.economy.wage_index
     low = rng.random(len(z)) < pop.low_pay_share
-    level = pop.wage_median * index * np.exp(pop.wage_sigma * z)
-    return np.where(low, pop.low_pay_ratio * level, level).astype(np.float32)
+    level = np.multiply(pop.wage_sigma, z)
+    np.exp(level, out=level)
+    level *= pop.wage_median * index
+    level[low] *= pop.low_pay_ratio
+    return level.astype(np.float32)
 
 
 def age_factor(age: np.ndarray, v: Values) -> np.ndarray:
@@ -206,23 +209,52 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     m = len(hh)
     starts = np.concatenate(([0], np.cumsum(size)[:-1]))
     pos = np.arange(m) - starts[hh]
+    if len(size) and size.max() <= np.iinfo(np.int8).max:
+        pos = pos.astype(np.int8)
     if newcomers:
         head_age = rng.uniform(pop.newcomer_head_age_min, pop.newcomer_head_age_max, k)[hh]
     else:  # a ten-year band by its share, then uniformly within it
         band = rng.choice(len(pop.head_age_probs), size=k, p=pop.head_age_probs)
         head_age = (pop.head_age_min + 10.0 * (band + rng.random(k)))[hh]
-    spouse_age = np.clip(head_age + 3.0 * standard_normal(rng, m), 18, 100)
-    child_age = rng.uniform(0, 1, m) * np.clip(head_age - 20, 1, 22)
-    grandparent = np.minimum(head_age + rng.uniform(22, 32, m), 95)
-    adult_child = 22.0 + (np.maximum(head_age - 22, 23) - 22.0) * rng.random(m)
-    grandchild = rng.uniform(0, 1, m) * np.clip(adult_child - 20, 1, 15)
-    other = np.where(head_age < pop.older_head_age, np.where(pos >= 4, grandparent, child_age),
-                     np.where(pos <= 3, adult_child, grandchild))
-    age = np.where(pos == 0, head_age, np.where(pos == 1, spouse_age, other))
+    # each member's age by its place: pos 0 the head, 1 the spouse; then, under a young head,
+    # children (pos 2-3) and a parent (pos 4 on), under an older head an adult child and the
+    # child's spouse (pos 2-3) and grandchildren; each age is drawn for every member slot
+    young = head_age < pop.older_head_age
+    age = head_age.copy()
+    spouse_age = standard_normal(rng, m)  # head_age + 3 × normal, within 18-100
+    spouse_age *= 3.0
+    spouse_age += head_age
+    np.copyto(age, np.clip(spouse_age, 18, 100, out=spouse_age), where=pos == 1)
+    del spouse_age
+    child_age = rng.uniform(0, 1, m)
+    child_age *= np.clip(head_age - 20, 1, 22)
+    np.copyto(age, child_age, where=young & (pos >= 2) & (pos < 4))
+    del child_age
+    grandparent = rng.uniform(22, 32, m)
+    grandparent += head_age
+    np.copyto(age, np.minimum(grandparent, 95, out=grandparent), where=young & (pos >= 4))
+    del grandparent
+    adult_child = head_age - 22
+    np.maximum(adult_child, 23, out=adult_child)
+    adult_child -= 22.0
+    adult_child *= rng.random(m)
+    adult_child += 22.0
+    del head_age
+    grandchild = rng.uniform(0, 1, m)
+    grandchild *= np.clip(adult_child - 20, 1, 15)
+    np.copyto(age, adult_child, where=~young & (pos >= 2) & (pos <= 3))
+    del adult_child
+    np.copyto(age, grandchild, where=~young & (pos >= 4))
+    del grandchild, young
     h_effect = standard_normal(rng, k)[hh]
     rho = pop.household_wage_correlation
-    z = np.sqrt(rho) * h_effect + np.sqrt(1.0 - rho) * standard_normal(rng, m)
+    h_effect *= np.sqrt(rho)
+    z = standard_normal(rng, m)  # √ρ × household effect + √(1 − ρ) × the member's own
+    z *= np.sqrt(1.0 - rho)
+    z += h_effect
+    del h_effect
     wage_base = draw_wage_base(rng, v, z)
+    del z
     wage = pay(wage_base, age, v)
     # a pension as retiring members get one (shocks): a share of the member's pay level at the
     # retirement age, at least the basic pension; some have only the basic pension
@@ -235,7 +267,9 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     u = rng.random(m)
     severe_share = np.where(age >= 60, pop.severe_disability_share_60plus,
                             pop.severe_disability_share)
-    disability = np.where(u < severe_share, SEVERE, 0).astype(np.int8)
+    disability = np.zeros(m, dtype=np.int8)  # severe below the severe share
+    disability[u < severe_share] = SEVERE
+    del u, severe_share
     permanent = rng.random(m) < pop.permanent_disability_share
     serious = rng.random(m) < pop.serious_illness_share
     chronic = (age >= 60) & (rng.random(m) < pop.chronic_share_60plus)
@@ -250,7 +284,7 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
     # most households with someone able to work have an earner: the first able member works
     idle = np.bincount(hh, weights=works, minlength=k) == 0
     first_able = np.full(k, m)
-    able = np.flatnonzero(can_work)  # members are in household order: the first is the least
+    able = flatnonzero(can_work)  # members are in household order: the first is the least
     lead = np.ones(len(able), dtype=bool)
     lead[1:] = hh[able[1:]] != hh[able[:-1]]
     first_able[hh[able[lead]]] = able[lead]
@@ -273,10 +307,11 @@ def draw_members(rng: np.random.Generator, v: Values, size: np.ndarray,
 def smartphone_share(age: np.ndarray, v: Values) -> np.ndarray:
     """The share of members of each age with smartphone skills (SOURCES.md, by age group)."""
     pop = v.population
-    return np.where(age < 60, pop.smartphone_share_under60,
-                    np.where(age < 70, pop.smartphone_share_60_69,
-                             np.where(age < 80, pop.smartphone_share_70_79,
-                                      pop.smartphone_share_80plus)))
+    share = np.full(len(age), pop.smartphone_share_80plus)
+    share[age < 80] = pop.smartphone_share_70_79
+    share[age < 70] = pop.smartphone_share_60_69
+    share[age < 60] = pop.smartphone_share_under60
+    return share
 
 
 def able_to_work(age: np.ndarray, disability: np.ndarray, serious_illness: np.ndarray,
@@ -302,7 +337,7 @@ def student_level(age: np.ndarray, tertiary_track: np.ndarray,
         return level
     primary, secondary, tertiary, leaving = school_ages
     level = np.zeros(len(age), dtype=np.int8)
-    young = np.flatnonzero(age < leaving)  # nobody older is at school
+    young = flatnonzero(age < leaving)  # nobody older is at school
     a = age[young]
     level[young] = np.select([(a >= primary) & (a < secondary), (a >= secondary) & (a < tertiary),
                               (a >= tertiary) & tertiary_track[young]], [1, 2, 3], 0)
@@ -318,7 +353,7 @@ def monthly_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
     s = v.shocks
     alive = f.alive
     ill = f.serious_illness
-    sick = np.flatnonzero((ill | f.chronic) & alive)
+    sick = flatnonzero((ill | f.chronic) & alive)
     spread = np.exp(s.oop_sigma * streams.normal_at("medical", t, sick))
     oop = np.where(ill[sick], s.serious_oop_median * spread, s.chronic_oop_median * spread)
     f.medical_oop = f.sum_members(sick, oop)
@@ -327,7 +362,7 @@ def monthly_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
     counted = member_flows(f.hh, alive, f.unable_self_care, f.disability, SEVERE, f.student, cost,
                            f.n_households)
     if counted is None:
-        pupils = np.flatnonzero((f.student > 0) & alive)
+        pupils = flatnonzero((f.student > 0) & alive)
         counted = (f.count(f.unable_self_care), f.count(f.disability == SEVERE),
                    f.sum_members(pupils, cost[f.student[pupils]]))
     unable, severe, f.education = counted
@@ -378,15 +413,18 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
         house["rent"] = affordable_rent(house["rent"], income_pc * house["size"], v)
         low = income_pc < pop.low_income_cut
         accept_prob = np.where(low, 1.0, 1.0 / factor)
-        keep = np.flatnonzero(rng.random(batch) < accept_prob)[: n - total]
+        keep = flatnonzero(rng.random(batch) < accept_prob)[: n - total]
         mask = np.zeros(batch, dtype=bool)
         mask[keep] = True
         member_mask = np.repeat(mask, house["size"])
         kept_h.append({k: col[mask] for k, col in house.items()})
-        kept_m.append({k: col[member_mask] for k, col in members.items()})
+        # members in their storage types (as :func:`place` writes them)
+        kept_m.append({k: col[member_mask].astype(MEMBER_DTYPES[k], copy=False)
+                       for k, col in members.items()})
         inv_prob.append(1.0 / accept_prob[mask])
         total += len(keep)
         r += 1
+        del house, members, member_mask  # before the next round's draws
     house = {k: np.concatenate([h[k] for h in kept_h]) for k in kept_h[0]}
     members = {k: np.concatenate([m[k] for m in kept_m]) for k in kept_m[0]}
     return house, members, np.concatenate(inv_prob)
@@ -505,8 +543,10 @@ def synthesize(v: Values, n: int, streams: Streams) -> Population:
     by_slot = np.argsort(occupied, kind="stable")  # place() writes in ascending slot order
     size = house["size"]
     member_start = np.concatenate(([0], np.cumsum(size)[:-1]))
-    member_order = np.concatenate([np.arange(member_start[h], member_start[h] + size[h])
-                                   for h in by_slot]) if n else np.zeros(0, dtype=np.int64)
+    placed_size = size[by_slot]  # each household's members, household after household
+    member_order = (np.arange(int(placed_size.sum()))
+                    + np.repeat(member_start[by_slot] - (np.cumsum(placed_size) - placed_size),
+                                placed_size))
     placed_house = {k: col[by_slot] for k, col in house.items()}
     placed_members = {k: col[member_order] for k, col in members.items()}
     slots = occupied[by_slot]

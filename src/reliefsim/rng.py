@@ -135,113 +135,19 @@ def ziggurat_tables() -> tuple[np.ndarray, np.ndarray]:
 
 @functools.cache
 def _kernels() -> SimpleNamespace:
-    """The hashing loops (numba imported here, at the first draw)."""
-    from reliefsim.kernels import numba_jit
-
-    jit = numba_jit()
-    m1 = np.uint64(0xBF58476D1CE4E5B9)
-    m2 = np.uint64(0x94D049BB133111EB)
-    golden = np.uint64(0x9E3779B97F4A7C15)
-    retry = np.uint64(0xD6E8FEB86659FD93)
-    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-    seven = np.uint64(127)
-    scale = 1.0 / 9007199254740992.0  # 2^-53
-    zig_x, zig_ratio = ziggurat_tables()
-    zig_r = ZIGGURAT_R
-
-    @jit
-    def bits(k1, k2, i):  # type: ignore[no-untyped-def]  # pragma: no cover
-        x = np.uint64(i) * golden + k1
-        x = (x ^ (x >> s30)) * m1
-        x = (x ^ (x >> s27)) * m2
-        x = (x ^ (x >> s31)) + k2
-        x = (x ^ (x >> s30)) * m1
-        x = (x ^ (x >> s27)) * m2
-        return x ^ (x >> s31)
-
-    @jit
-    def draw(k1, k2, i):  # type: ignore[no-untyped-def]  # pragma: no cover
-        return np.float64(bits(k1, k2, i) >> s11) * scale
-
-    @jit
-    def slow_normal(k1, k2, i, xs, u, layer):  # type: ignore[no-untyped-def]  # pragma: no cover
-        """The rare rejection path of the ziggurat (first attempt's u and layer given)."""
-        attempt = np.uint64(0)
-        while True:
-            if attempt > 0:
-                b = bits(k1 + attempt * retry, k2, i)
-                layer = np.int64(b & seven)
-                u = 2.0 * (np.float64(b >> s11) * scale) - 1.0
-                if abs(u) < xs[layer + 1] / xs[layer]:
-                    return u * xs[layer]
-            if layer == 0:  # the tail beyond R, by Marsaglia's method
-                tail_try = np.uint64(1)
-                while True:
-                    u1 = draw(k1 + (attempt + tail_try) * retry, k2 ^ golden, i)
-                    u2 = draw(k1 + (attempt + tail_try) * retry, k2 ^ m1, i)
-                    x = np.log(max(u1, 1e-300)) / zig_r
-                    y = np.log(max(u2, 1e-300))
-                    if -2.0 * y >= x * x:
-                        return x - zig_r if u < 0 else zig_r - x
-                    tail_try += np.uint64(1)
-            x = u * xs[layer]
-            f0 = np.exp(-0.5 * (xs[layer] * xs[layer] - x * x))
-            f1 = np.exp(-0.5 * (xs[layer + 1] * xs[layer + 1] - x * x))
-            if f1 + draw(k1 + attempt * retry, k2 ^ m2, i) * (f0 - f1) < 1.0:
-                return x
-            attempt += np.uint64(1)
-
-    @jit
-    def first_try(k1, k2, i, xs, ratio):  # type: ignore[no-untyped-def]  # pragma: no cover
-        """The ziggurat's one comparison: the normal of id ``i``, or NaN (about 3 in 100)."""
-        b = bits(k1, k2, i)
-        layer = np.int64(b & seven)
-        u = 2.0 * (np.float64(b >> s11) * scale) - 1.0
-        return u * xs[layer] if abs(u) < ratio[layer] else np.nan
-
-    @jit
-    def retry_normal(k1, k2, i, xs):  # type: ignore[no-untyped-def]  # pragma: no cover
-        b = bits(k1, k2, i)
-        layer = np.int64(b & seven)
-        return slow_normal(k1, k2, i, xs, 2.0 * (np.float64(b >> s11) * scale) - 1.0, layer)
-
-    @jit
-    def normal_block(k1, k2, xs, ratio, out):  # type: ignore[no-untyped-def]  # pragma: no cover
-        n = out.shape[0]
-        for i in range(n):
-            out[i] = first_try(k1, k2, i, xs, ratio)
-        for i in range(n):
-            if np.isnan(out[i]):
-                out[i] = retry_normal(k1, k2, i, xs)
-
-    @jit
-    def normal_at(k1, k2, xs, ratio, ids, out):  # type: ignore[no-untyped-def]  # pragma: no cover
-        n = out.shape[0]
-        for j in range(n):
-            out[j] = first_try(k1, k2, ids[j], xs, ratio)
-        for j in range(n):
-            if np.isnan(out[j]):
-                out[j] = retry_normal(k1, k2, ids[j], xs)
-
-    @jit
-    def uniform_block(k1, k2, out):  # type: ignore[no-untyped-def]  # pragma: no cover
-        for i in range(out.shape[0]):
-            out[i] = draw(k1, k2, i)
-
-    @jit
-    def uniform_at(k1, k2, ids, out):  # type: ignore[no-untyped-def]  # pragma: no cover
-        for j in range(ids.shape[0]):
-            out[j] = draw(k1, k2, ids[j])
+    """The hashing loops of :mod:`reliefsim.rng_loops` (numba imported here, at the first draw)."""
+    from reliefsim import rng_loops
 
     def keyed(kernel, tables=()):  # type: ignore[no-untyped-def]
         def call(k1: int, k2: int, *arrays: np.ndarray) -> None:
             kernel(np.uint64(k1), np.uint64(k2), *tables, *arrays)
         return call
 
-    tables = (zig_x, zig_ratio)
-    return SimpleNamespace(uniform_block=keyed(uniform_block), uniform_at=keyed(uniform_at),
-                           normal_block=keyed(normal_block, tables),
-                           normal_at=keyed(normal_at, tables))
+    tables = ziggurat_tables()
+    return SimpleNamespace(uniform_block=keyed(rng_loops.uniform_block),
+                           uniform_at=keyed(rng_loops.uniform_at),
+                           normal_block=keyed(rng_loops.normal_block, tables),
+                           normal_at=keyed(rng_loops.normal_at, tables))
 
 
 def warm_up() -> None:

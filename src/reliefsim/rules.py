@@ -13,6 +13,7 @@ import numpy as np
 
 from reliefsim.codes import TIER_NAMES
 from reliefsim.facts import SEVERE, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.scenario import Values
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
@@ -89,7 +90,7 @@ def asset_tests(f: Facts, v: Values, size: np.ndarray
     financial = assets_pc <= p.asset_limit_months * p.dibao_line
     homes = (f.homes_owned <= 1) | ((f.homes_owned == 2) & (f.floor_space_pc < p.floor_space_avg))
     car = ~f.car.astype(bool)
-    excused = np.flatnonzero((f.serious_illness | (f.disability == SEVERE)) & f.alive)
+    excused = flatnonzero((f.serious_illness | (f.disability == SEVERE)) & f.alive)
     car[f.hh[excused]] = True  # a car is excused by a seriously ill or disabled member
     return financial, homes, car
 
@@ -125,7 +126,7 @@ def assess(f: Facts, v: Values) -> Assessment:
     assets = assets_ok(f, v, size)
     ok = assets & (size > 0) & registered
     # destitute: no living member with labour capacity — looked at only where it can matter
-    poor = np.flatnonzero(~f.has_capable_supporter.astype(bool)
+    poor = flatnonzero(~f.has_capable_supporter.astype(bool)
                           & (income_pc < p.destitute_multiplier * p.dibao_line) & ok)
     m = f.members_of(poor)
     capable = f.alive[m] & ~no_labour_capacity(f, v, m)
@@ -140,7 +141,7 @@ def assess(f: Facts, v: Values) -> Assessment:
     tier[destitute] = DESTITUTE
     individual = np.zeros(len(size), dtype=np.int8)
     if p.individual_enrolment:
-        households = np.flatnonzero((tier == NONE) & ok & (
+        households = flatnonzero((tier == NONE) & ok & (
             income_pc < p.individual_enrolment_multiplier * p.dibao_line))
         members = individual_members(f, v, households)
         individual[households] = f.sum_members(members, np.ones(len(members)))[households]
@@ -203,7 +204,7 @@ def reassess(f: Facts, v: Values, previous: Assessment, households: np.ndarray) 
         previous: the assessment of ``f`` before the changes.
         households: ascending indices of the households whose facts changed.
     """
-    fresh = assess(f.subset(households), v)  # assess reads the window sums only
+    fresh = assess(f.read_subset(households), v)  # assess reads the window sums only
     out = []
     for name in ("tier", "income_pc", "assets_ok", "size", "individual", "registered"):
         merged = getattr(previous, name).copy()
@@ -222,10 +223,12 @@ def dibao_addons(f: Facts, v: Values, households: np.ndarray | None = None) -> n
             with them. Default: every household.
     """
     p = v.policy
-    members = (np.flatnonzero(f.alive) if households is None
-               else (m := f.members_of(households))[f.alive[m]])
-    total = f.sum_members(members, addon_shares(f, v, members)) * p.dibao_line
-    return total if households is None else total[households]
+    if households is None:
+        members = flatnonzero(f.alive)
+        return f.sum_members(members, addon_shares(f, v, members)) * p.dibao_line
+    members = f.members_of(households)
+    shares = np.where(f.alive[members], addon_shares(f, v, members), 0.0)  # the dead add 0.0
+    return f.sum_over(households, shares) * p.dibao_line
 
 
 def addon_shares(f: Facts, v: Values, members: np.ndarray) -> np.ndarray:
@@ -259,17 +262,18 @@ def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.nda
     size, ipc = a.size, a.income_pc
     out = np.zeros(len(tier))
     # each tier's formula over its own households only (the same arithmetic element by element)
-    d = np.flatnonzero(tier == DESTITUTE)
+    d = flatnonzero(tier == DESTITUTE)
     if len(d):
         destitute_line = p.destitute_multiplier * p.dibao_line
-        care = f.count(f.unable_self_care.astype(bool))
+        members = f.members_of(d)
+        care = f.sum_over(d, f.unable_self_care[members].astype(bool) & f.alive[members])
         out[d] = (np.maximum(destitute_line - ipc[d], 0.0) * size[d]
-                  + p.care_allowance * care[d])
-    b = np.flatnonzero(tier == DIBAO)
+                  + p.care_allowance * care)
+    b = flatnonzero(tier == DIBAO)
     if len(b):
         out[b] = (np.maximum((p.dibao_line - ipc[b]) * size[b], p.dibao_min_payment * size[b])
                   + dibao_addons(f, v, b))
-    low = np.flatnonzero((tier == MARGINAL) | (tier == RIGID))
+    low = flatnonzero((tier == MARGINAL) | (tier == RIGID))
     if len(low):
         out[low] = p.marginal_basic_share * p.dibao_line * size[low]
     return out
@@ -298,7 +302,7 @@ def medical_assistance(f: Facts, v: Values, tier: np.ndarray, paid_this_year: np
         rate[TIER_CODE[name]] = s.medical_rate[name]
     out = np.zeros(len(tier))
     # elsewhere min(0 × cost, room ≥ 0) = 0
-    covered = np.flatnonzero(in_tiers(tier, [n for n in TIER_NAMES if rate[TIER_CODE[n]] > 0]))
+    covered = flatnonzero(in_tiers(tier, [n for n in TIER_NAMES if rate[TIER_CODE[n]] > 0]))
     room = np.maximum(s.medical_cap_year * size[covered] - paid_this_year[covered], 0.0)
     out[covered] = np.minimum(rate[tier[covered]] * f.medical_oop[covered], room)
     return out
@@ -310,12 +314,12 @@ def education_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     if not s.education:
         return np.zeros(len(tier))
     g = s.education_grant
-    listed = np.flatnonzero(in_tiers(tier, s.education_tiers))
+    listed = flatnonzero(in_tiers(tier, s.education_tiers))
     members = f.members_of(listed)
-    pupils = members[(f.student[members] > 0) & f.alive[members]]  # a grant of 0.0 adds nothing
-    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[f.student[pupils]]
+    level = np.where(f.alive[members], f.student[members], 0)  # level 0's grant is 0.0
+    grant = np.array([0.0, g.primary, g.secondary, g.tertiary])[level]
     out = np.zeros(len(tier))
-    out[listed] = f.sum_members(pupils, grant)[listed]
+    out[listed] = f.sum_over(listed, grant)
     return out
 
 
@@ -325,22 +329,31 @@ def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
     if not s.housing:
         return np.zeros(len(tier))
     out = np.zeros(len(tier))
-    renting = np.flatnonzero(in_tiers(tier, s.housing_tiers) & (f.rent > 0))
+    renting = flatnonzero(in_tiers(tier, s.housing_tiers) & (f.rent > 0))
     income = f.wages[renting] + f.pensions[renting] + f.other_income[renting]
     uncovered = np.maximum(f.rent[renting] - s.rent_share_of_income * income, 0.0)
     out[renting] = s.housing_rate * uncovered
     return out
 
 
-def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
-    """Per member: in an employment programme (working age, capable, not working, listed tier)."""
+def employment_members(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
+    """Member slots in an employment programme (working age, capable, not working, listed tier).
+
+    Returns:
+        Ascending member slot indices.
+    """
     s = v.special
-    out = np.zeros(len(f.age), dtype=bool)
     if not s.employment:
-        return out
-    m = f.members_of(np.flatnonzero(in_tiers(tier, s.employment_tiers)))
+        return np.zeros(0, dtype=np.int64)
+    m = f.members_of(flatnonzero(in_tiers(tier, s.employment_tiers)))
     # labour capacity already means working age, no severe disability, no serious illness
-    out[m] = (f.alive[m] & ~f.works[m] & ~no_labour_capacity(f, v, m) & (f.student[m] == 0))
+    return m[f.alive[m] & ~f.works[m] & ~no_labour_capacity(f, v, m) & (f.student[m] == 0)]
+
+
+def employment_participants(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
+    """Per member: in an employment programme (:func:`employment_members`, as a mask)."""
+    out = np.zeros(len(f.age), dtype=bool)
+    out[employment_members(f, v, tier)] = True
     return out
 
 

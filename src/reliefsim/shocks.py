@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reliefsim.facts import MILD, SEVERE, Facts
+from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population, able_to_work, monthly_flows, pay, student_level
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
@@ -46,9 +47,18 @@ def growth(v_now: Values, v_before: Values, index: str) -> float:
     return float(v_now.economy.get(index) / before) if before > 0 else 1.0
 
 
-def _below(u: np.ndarray, bound: float) -> np.ndarray:
-    """Indices where ``u < bound``: the only members an event with probability ≤ bound can hit."""
-    return np.flatnonzero(u < bound)
+def _mask(n: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A new bool array of ``n`` elements: ``values`` at ``index``, False elsewhere."""
+    out = np.zeros(n, dtype=bool)
+    out[index] = values
+    return out
+
+
+def _with(array: np.ndarray, index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of ``array`` with ``values`` at ``index`` (the truth's arrays are replaced)."""
+    out = array.copy()
+    out[index] = values
+    return out
 
 
 def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams, t: int,
@@ -77,21 +87,19 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
 
     # retirement: stop work, receive a pension at least the basic one; pensions follow the index
     ret = p.retirement_age
-    near = np.flatnonzero((age >= ret) & (age < ret + 1.0))
+    near = flatnonzero((age >= ret) & (age < ret + 1.0))
     near = near[alive[near] & (age[near] - 1.0 / 12.0 < ret)]
-    retiring = np.zeros(m, dtype=bool)
-    retiring[near] = True
     pension = f.pension * np.float32(growth(v, v_before, "pension_index"))
     first = near[pension[near] == 0]
     pension[first] = np.maximum(p.basic_pension * v.economy.pension_index,
                                 p.pension_replacement * pay(f.wage_base[first], age[first], v))
     f.pension = pension
-    works &= ~retiring
+    works[near] = False
 
     # health, competing risks on one draw per member (at most one of them a month): serious
     # illness (or its recovery), chronic illness, severe disability (or its recovery where not
-    # permanent), loss of self-care; each event takes its own interval of the draw
-    old60 = age >= 60
+    # permanent), loss of self-care; each event takes its own interval of the draw, and only
+    # living members whose draw falls below the last interval's top can have one
     u = streams.uniform("health", t, m, scratch=True)
     ill_top = max(s.serious_illness_60plus, s.serious_illness_under60,
                   s.serious_illness_recovery)
@@ -99,42 +107,37 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     dis_top = chronic_top + max(s.disability_onset_60plus, s.disability_onset_under60,
                                 s.disability_recovery)
     care_top = dis_top + s.self_care_loss_75plus
-    c = _below(u, care_top)
-    c = c[alive[c]]
-    uc, a60, ac = u[c], old60[c], age[c]
-    ill = f.serious_illness
-    ic = ill[c]
+    c = flatnonzero((u < care_top) & alive)
+    uc, ac = u[c], age[c]
+    a60 = ac >= 60
+    ic = f.serious_illness[c]
     in_ill = uc < ill_top
     hazard = np.where(a60, s.serious_illness_60plus, s.serious_illness_under60)
-    onset = np.zeros(m, dtype=bool)
-    onset[c] = in_ill & ~ic & (uc < hazard)
-    recovered = np.zeros(m, dtype=bool)
-    recovered[c] = in_ill & ic & (uc < s.serious_illness_recovery)
-    f.serious_illness = ill = (ill | onset) & ~recovered
-    chronic_onset = np.zeros(m, dtype=bool)
-    chronic_onset[c] = (uc >= ill_top) & (uc < chronic_top) & a60 & ~f.chronic[c]
-    f.chronic = f.chronic | chronic_onset
+    onset_c = in_ill & ~ic & (uc < hazard)
+    recovered_c = in_ill & ic & (uc < s.serious_illness_recovery)
+    onset, recovered = _mask(m, c, onset_c), _mask(m, c, recovered_c)
+    f.serious_illness = ill = _with(f.serious_illness, c, (ic | onset_c) & ~recovered_c)
+    chronic_c = f.chronic[c]
+    f.chronic = _with(f.chronic, c,
+                      chronic_c | ((uc >= ill_top) & (uc < chronic_top) & a60 & ~chronic_c))
     ud = uc - chronic_top  # the disability interval, from 0
     in_dis = (ud >= 0) & (uc < dis_top)
     dis = f.disability[c]
     dis_hazard = np.where(a60, s.disability_onset_60plus, s.disability_onset_under60)
-    disability_onset = np.zeros(m, dtype=bool)
-    disability_onset[c] = in_dis & (dis < SEVERE) & (ud < dis_hazard)
-    disability_recovered = np.zeros(m, dtype=bool)
-    disability_recovered[c] = (in_dis & (dis == SEVERE) & ~f.disability_permanent[c]
-                               & (ud < s.disability_recovery))
-    disability = f.disability.copy()
-    disability[disability_onset] = SEVERE
-    disability[disability_recovered] = MILD
-    f.disability = disability
+    struck = in_dis & (dis < SEVERE) & (ud < dis_hazard)
+    healed = (in_dis & (dis == SEVERE) & ~f.disability_permanent[c]
+              & (ud < s.disability_recovery))
+    disability_onset, disability_recovered = _mask(m, c, struck), _mask(m, c, healed)
+    f.disability = disability = _with(f.disability, c,
+                                      np.where(struck, SEVERE, np.where(healed, MILD, dis)))
     permanent = f.disability_permanent.copy()
     # below its hazard, a member's draw is uniform again: the lower part makes it permanent
-    struck = disability_onset[c]
     permanent[c[struck]] = ud[struck] / dis_hazard[struck] < p.permanent_disability_share
     f.disability_permanent = permanent
-    self_care_loss = np.zeros(m, dtype=bool)
-    self_care_loss[c] = (uc >= dis_top) & ~f.unable_self_care[c] & (ac >= 75)
-    f.unable_self_care = f.unable_self_care | self_care_loss
+    unable_c = f.unable_self_care[c]
+    lost_care = (uc >= dis_top) & ~unable_c & (ac >= 75)
+    self_care_loss = _mask(m, c, lost_care)
+    f.unable_self_care = _with(f.unable_self_care, c, unable_c | lost_care)
 
     # work and pay
     capable = alive & able_to_work(age, disability, ill, v)
@@ -143,21 +146,18 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     u_job = streams.uniform("job", t, m, scratch=True)
     r = s.reemployment
     r_boost = s.reemployment * (1.0 + v.special.employment_uplift)
-    c = _below(u_job, max(s.job_loss, r, r_boost, s.labour_entry))
-    job_loss = works & (~capable | in_school)
-    job_loss[c] |= works[c] & (u_job[c] < s.job_loss)
-    rate = np.where(employment_boost[c], r_boost, r)
+    job_loss = works & (~capable | in_school | (u_job < s.job_loss))
     seeking = f.seeking
-    reemployed = np.zeros(m, dtype=bool)
-    reemployed[c] = capable[c] & seeking[c] & ~works[c] & ~in_school[c] & (u_job[c] < rate)
+    reemployed = capable & seeking & ~works & ~in_school  # those who can be: a few in a hundred
+    looking = flatnonzero(reemployed)
+    reemployed[looking] = u_job[looking] < np.where(employment_boost[looking], r_boost, r)
     f.works = works = (works & ~job_loss) | reemployed
-    lost = np.flatnonzero(job_loss)
+    lost = flatnonzero(job_loss)
     lost = lost[alive[lost] & (age[lost] < ret)]
     # the capable outside the labour force start looking for work (young people leaving school,
     # parents going back) at labour_entry; seekers give up at labour_exit (the draw's top end)
     idle = capable & ~works & ~seeking & ~in_school
-    entering = np.zeros(m, dtype=bool)
-    entering[c] = idle[c] & (u_job[c] < s.labour_entry)
+    entering = idle & (u_job < s.labour_entry)
     giving_up = seeking & ~works & (u_job > 1.0 - s.labour_exit)
     # job losers look for work; seekers stop seeking once they work or cannot
     f.seeking = (seeking | job_loss | entering) & ~giving_up & ~works & capable & ~in_school
@@ -173,20 +173,25 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     f.wage_base = base
     # log(wage / level at the member's age) persists by rho a month and takes a new shock
     # (living members of working age only; the others keep their last pay)
-    adults = np.flatnonzero(alive & (age >= p.work_start_age) & (age < ret))
+    adults = flatnonzero(alive & (age >= p.work_start_age) & (age < ret))
     z = streams.normal_at("wage", t, adults)
     wage = f.wage * wage_growth
     level = pay(base[adults], age[adults], v)
-    ratio = wage[adults] / np.maximum(level, np.float32(1e-3))
-    log_ratio = (s.wage_persistence * np.log(np.maximum(ratio, np.float32(1e-3)))
-                 + s.wage_sd_monthly * z)
-    wage[adults] = level * np.exp(log_ratio)
-    f.wage = wage.astype(np.float32, copy=False)
+    log_ratio = wage[adults]
+    log_ratio /= np.maximum(level, np.float32(1e-3))  # the ratio
+    np.log(np.maximum(log_ratio, np.float32(1e-3), out=log_ratio), out=log_ratio)
+    log_ratio *= s.wage_persistence
+    z *= s.wage_sd_monthly
+    z += log_ratio
+    np.exp(z, out=z)
+    z *= level
+    wage[adults] = z
+    f.wage = wage
     f.refresh_incomes()
 
     # rigid expenditure flows, plus hospital costs of new serious illness
     monthly_flows(f, v, streams, t)
-    ill_now = np.flatnonzero(onset)
+    ill_now = flatnonzero(onset)
     z = streams.normal_at("hospital", t, ill_now)
     hospital = s.hospital_cost_median * np.exp(s.hospital_cost_sigma * z)
     hospital_cost = f.sum_members(ill_now, hospital)
@@ -196,7 +201,7 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     n_districts = len(pop.bounds) - 1
     struck = streams.uniform("disaster-district", t, n_districts) < s.disaster_district
     damage = np.zeros(f.n_households, dtype=np.int8)
-    exposed = np.flatnonzero(struck[pop.district] & pop.occupied)
+    exposed = flatnonzero(struck[pop.district] & pop.occupied)
     if len(exposed):  # one draw per household of a struck district: hit, then how badly
         u_hit = streams.uniform_at("disaster", t, pop.hid[exposed])
         hit = exposed[u_hit < s.disaster_share_hit]
@@ -205,7 +210,7 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
         hit, level_u = hit[keep], level_u[keep]
         cum = np.cumsum(s.disaster_damage_probs)
         damage[hit] = (1 + np.searchsorted(cum, level_u, side="right")).clip(1, 3)
-    hit = np.flatnonzero(damage)
+    hit = flatnonzero(damage)
     f.damage = damage
     c = s.disaster_cost
     disaster_cost = np.zeros(f.n_households)
