@@ -118,7 +118,7 @@ def test_beijing_calibration_file_is_valid():
     assert {"population.people", "population.share_60plus", "population.registered_share",
             "income.per_capita_year", "income.bottom_fifth_ratio", "unemployment_rate",
             "che_rate", "disaster_rate", "caseload.low_income_households",
-            "spend.monthly", "spend.monthly_per_person_month", "takeup_rate",
+            "spend.caseload_monthly", "spend.caseload_per_person_month", "takeup_rate",
             "warning_precision"} <= names
     assert len(spec.fitted) >= 15
     unfitted = {t.indicator[0] for t in spec.targets if not t.fit}

@@ -174,15 +174,22 @@ def test_forecast_writes_table_csv_workbook_and_fan_chart(tmp_path, capsys):
                  "--out", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out
-    assert "P50 and the band from chance" in out and "total" in out
+    assert "P50 and the band from chance" in out and "from the calibrated parameters" in out
+    assert "  parameters" in out and "Calibration (" in out
     import pandas as pd
 
     table = pd.read_csv(tmp_path / "forecast.csv")
     assert set(table["programme"]) >= {"basic_living", "medical", "total"}
-    assert (table["p10"] <= table["p50"]).all() and (table["p50"] <= table["p90"]).all()
+    for band in ("", "param_"):
+        assert (table[f"{band}p10"] <= table[f"{band}p50"]).all()
+        assert (table[f"{band}p50"] <= table[f"{band}p90"]).all()
+    total = table[table["programme"] == "total"]
+    assert (total["param_p90"] > total["param_p10"]).all()   # the parameters do move spending
     assert list(dict.fromkeys(table["year"])) == [2025, 2026]   # after the 12-month warm-up
+    validation = pd.read_csv(tmp_path / "forecast_validation.csv")
+    assert {"published", "simulated", "within", "fitted"} <= set(validation.columns)
     sheet = pd.read_excel(tmp_path / "forecast.xlsx", sheet_name=None)
-    assert list(sheet) == ["P50 by year", "by programme and year", "about"]
+    assert list(sheet) == ["P50 by year", "by programme and year", "validation", "about"]
     assert (tmp_path / "forecast.png").stat().st_size > 10_000
 
 

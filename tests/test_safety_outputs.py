@@ -104,19 +104,25 @@ def test_an_existing_output_needs_force_and_is_then_replaced_whole(tmp_path, cap
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_a_file_size_limit_while_writing_is_one_line_and_nothing_is_left(tmp_path):
+def test_a_file_size_limit_while_writing_is_one_line_and_nothing_is_left(tmp_path,
+                                                                        tmp_path_factory):
     h, m = write_csv(tmp_path, households=[*GOOD_HOUSEHOLDS,
                                            *(f"x{k},1,0,0,0,1,20,0,0,0,12,0,0,0,0,0"
                                              for k in range(3000))],
                      members=[f"x{k},40,1,none,0,0,none" for k in range(3000)]
                      + ["a,35,1,none,0,0,none", "b,75,0,none,0,1,none", "c,40,1,none,0,0,none"])
     out = tmp_path / "tiers.csv"
+    # numba's cache in a folder of the test's own, filled by a first run without the limit,
+    # so the limit meets the file under test and not a cache file
+    aside = tmp_path_factory.mktemp("warm")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(aside / "numba")}
+    warm = f"from reliefsim.cli import main; main({classify_args(h, m, aside / 'warm.csv')!r})"
+    subprocess.run([sys.executable, "-c", warm], capture_output=True, timeout=300, env=env)
     code = ("import resource, sys; from reliefsim.cli import main; "
             "resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000)); "
             f"sys.exit(main({classify_args(h, m, out)!r}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300, env={**os.environ,   # numba's cache: not under the limit
-                                              "NUMBA_CACHE_DIR": str(tmp_path / "numba")})
+                            timeout=300, env=env)
     assert result.returncode == 2 and one_line(result.stderr), result.stderr
     assert "cannot write (File too large)" in result.stderr
     assert not out.exists() and [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -406,16 +406,20 @@ def _jacobian(z: Callable[[np.ndarray], np.ndarray], u: np.ndarray, z0: np.ndarr
 
 def _standard_errors(fit: Fit, spec: CalibrationSpec, jac_u: np.ndarray,
                      width: np.ndarray) -> None:
-    """Covariance (JᵀJ)⁻¹ in the parameters' own units, and which parameters are identified."""
-    jac = jac_u / width  # ∂z/∂θ
-    fit.jacobian = jac
-    info = jac.T @ jac
+    """Covariance (JᵀJ)⁻¹ in the parameters' own units, and which parameters are identified.
+
+    The inverse is taken on the ranges' unit scale (each parameter as its share of its range),
+    where the columns are comparable, and then carried to the parameters' units; a parameter
+    is identified when the targets move with it and its standard error is below its range.
+    """
+    fit.jacobian = jac_u / width  # ∂z/∂θ
+    info = jac_u.T @ jac_u
     names = [p.key for p in spec.parameters]
     strength = np.sqrt(np.diag(info))
-    cov = np.linalg.pinv(info, rcond=1e-10)
-    fit.covariance = cov
+    cov_u = np.linalg.pinv(info, rcond=1e-10)
+    fit.covariance = cov_u * np.outer(width, width)
     for k, name in enumerate(names):
-        se = float(np.sqrt(max(cov[k, k], 0.0)))
+        se = float(np.sqrt(max(fit.covariance[k, k], 0.0)))
         ok = bool(strength[k] > 0 and np.isfinite(se) and se < width[k])
         fit.se[name] = se if ok else float("nan")
         fit.identified[name] = ok

@@ -185,6 +185,9 @@ def _build_series() -> tuple[Series, ...]:
         _s("leak_money", "yuan", True, "spending to households not truly eligible",
            "错保资金"),
         _s("spend_total", "yuan", True, "all spending", "救助支出合计"),
+        _s("spend_caseload", "yuan", True,
+           "monthly assistance paid to destitute, dibao and marginal households (incl. their "
+           "gradual exit)", "特困、低保、低保边缘家庭的月度救助"),
         _s("visits", "visits", True, "home visits", "入户核查"),
         _s("visit_cost", "yuan", True, "cost of home visits", "入户核查成本"),
         _s("backlog", "households", False, "cases waiting at month end", "待办案件"),
@@ -428,6 +431,18 @@ def _build_indicators() -> tuple[Indicator, ...]:
            lambda s: share(sum(s.get(f"spend_{p}") for p in MONTHLY_PROGRAMMES),
                            12 * s.enrolled_people),
            zh_convention="在保家庭月度救助合计 ÷ 在保人数（含渐退期）÷ 12"),
+        _i("spend.caseload_monthly", "yuan/year", "budget",
+           "monthly assistance to the caseload", "低收入在册家庭月度救助",
+           "the monthly programmes (spend.monthly's) paid to destitute, dibao and marginal "
+           "households and to those in their gradual exit: the base of "
+           "caseload.low_income_households; not rigid-expenditure hardship households",
+           lambda s: s.spend_caseload,
+           zh_convention="特困、低保、低保边缘家庭（含其渐退期）所得的按月救助；不含刚性支出困难家庭"),
+        _i("spend.caseload_per_person_month", "yuan/person/month", "budget",
+           "monthly assistance per person of the caseload", "低收入在册人均月度救助",
+           "spend.caseload_monthly ÷ caseload.low_income_people ÷ 12 (one base)",
+           lambda s: share(s.spend_caseload, 12 * s.low_income_people),
+           zh_convention="低收入在册家庭月度救助 ÷ 低收入在册人数 ÷ 12（同一口径）"),
         _i("visits", "visits/year", "budget", "home visits", "入户核查次数", "per year",
            lambda s: s.visits,
            zh_convention="每年"),

@@ -30,6 +30,7 @@ from reliefsim.codes import DEPARTMENTS, ENROLMENT_STATES, INDIVIDUAL, WARNING_R
 from reliefsim.indicators import (
     BOTTOM_TENTHS,
     INDICATORS,
+    MONTHLY_PROGRAMMES,
     PROGRAMMES,
     SERIES,
     SERIES_INDEX,
@@ -299,9 +300,13 @@ class Measurement:
         leak = monthly_leak(pay, ~eligible & ~in_exit) + one_off_leak(
             pay, pending, out.visited, work.shock_before, true_tier >= DIBAO,
             model.hardship.disaster_level > 0)
+        caseload = (((state >= MARGINAL) & ~in_exit)
+                    | (in_exit & (case.exit_from >= MARGINAL)))
+        monthly = sum_rows(pay, range(len(MONTHLY_PROGRAMMES)))
         money = range_totals(w, (*pay, total, leak, gap, line * size * alive, income + total,
                                  facts.wages, facts.pensions + total,
-                                 np.where(bottom, income + total, 0.0), size * bottom),
+                                 np.where(bottom, income + total, 0.0), size * bottom,
+                                 np.where(caseload, monthly, 0.0)),
                              bounds)
         for k, prog in enumerate(PROGRAMMES):
             setattr(rec, f"spend_{prog}", money[:, k])
@@ -309,7 +314,7 @@ class Measurement:
         rec.spend_total, rec.leak_money, rec.poverty_gap, rec.poverty_gap_max = (
             money[:, k:k + 4].T)
         (rec.income_people, rec.income_wages, rec.income_transfers, rec.income_bottom20,
-         rec.people_bottom20) = money[:, k + 4:k + 9].T
+         rec.people_bottom20, rec.spend_caseload) = money[:, k + 4:k + 10].T
         by_decile = range_code_sums(w * total, decile, TENTHS, bounds)
         for tenth in range(TENTHS):
             setattr(rec, f"transfers_decile_{tenth + 1}", by_decile[:, tenth])

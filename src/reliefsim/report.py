@@ -171,7 +171,8 @@ def format_forecast(table: Any, scenario: str, reps: int, lang: str = "en") -> s
                   + (f"及参数不确定区间（按校准估计的抽样分布抽取 {sets} 组参数、同一随机数下的 "
                      "P10–P90）" if sets else ""), lang), ""]
     years = [str(y) for y in dict.fromkeys(table["year"])]
-    lines.append(_ljust(pick("programme", "项目", lang), 16)
+    width = 2 + max(text_width(programme_label(p, lang)) for p in (*PROGRAMMES, "total"))
+    lines.append(_ljust(pick("programme", "项目", lang), width)
                  + "".join(_rjust(y, 13) for y in years))
     present = set(table["programme"])
     for prog in (*[p for p in PROGRAMMES if p in present], "total"):
@@ -181,12 +182,12 @@ def format_forecast(table: Any, scenario: str, reps: int, lang: str = "en") -> s
         p50 = "".join(_rjust(f"{v / 1e6:,.1f}", 13) for v in sub["p50"])
         band = "".join(_rjust(f"{a / 1e6:,.0f}–{b / 1e6:,.0f}", 13)
                        for a, b in zip(sub["p10"], sub["p90"], strict=True))
-        lines.append(_ljust(programme_label(prog, lang)[:14], 16) + p50)
-        lines.append(_ljust(pick("  chance", "  随机波动", lang), 16) + band)
+        lines.append(_ljust(programme_label(prog, lang), width) + p50)
+        lines.append(_ljust(pick("  chance", "  随机波动", lang), width) + band)
         if sets:
             pband = "".join(_rjust(f"{a / 1e6:,.0f}–{b / 1e6:,.0f}", 13)
                             for a, b in zip(sub["param_p10"], sub["param_p90"], strict=True))
-            lines.append(_ljust(pick("  parameters", "  参数不确定", lang), 16) + pband)
+            lines.append(_ljust(pick("  parameters", "  参数不确定", lang), width) + pband)
     lines += ["", *validation_lines(table, lang)]
     return "\n".join(lines)
 
