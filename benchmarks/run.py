@@ -1,4 +1,4 @@
-"""Performance table of issue 6: scale, memory, store overhead and a parallel sweep.
+"""Performance table: scale, memory, store overhead and a parallel sweep.
 
 Usage::
 
@@ -206,7 +206,7 @@ def main() -> None:
               f"{parallel:.1f} s ({args.sweep_runs / parallel:.2f} runs/s), "
               f"speed-up {serial / parallel:.2f}×; identical indicators: {same}")
 
-    print("\ntargets (issue 6):")
+    print("\ntargets:")
     million = next((r for r in rows if r["households"] == 1_000_000
                     and r["months"] == 120), None)
     if million:
