@@ -182,7 +182,7 @@ def test_forecast_and_report_refuse_their_own_earlier_files_without_force(tmp_pa
     assert main(args) == 0
     first = snapshot(fc)
     assert sorted(Path(p).name for p in first) == ["forecast.csv", "forecast.png",
-                                                   "forecast.xlsx"]
+                                                   "forecast.xlsx", "forecast_validation.csv"]
     capsys.readouterr()
     assert main(args) == 2
     err = capsys.readouterr().err

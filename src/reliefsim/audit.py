@@ -33,11 +33,17 @@ CONDITIONS: dict[str, dict[str, Any]] = {
     # parameters of a mechanism the baseline leaves switched off: probed with it on
     "behaviour.assisted_factor": {"policy.assisted_application": True},
     "warnings.screening_months": {"warnings.screening": True},
-    "departments.finance.lag_months": {"warnings.screening": True},
+    "departments.finance.lag_months": {"warnings.screening": True,
+                                       "population.misreporter_share": 0.3},
     # rare events, made common enough to show in a small city
     "departments.emergency_management.lag_months": {"shocks.disaster_district": 0.2},
     "warnings.disaster_hit": {"shocks.disaster_district": 0.2},
     "economy.home_purchase": {"economy.home_deposit": 50000.0},
+    "economy.home_deposit": {"economy.home_purchase": 0.05},
+    "shocks.disaster_cost.damaged": {"shocks.disaster_district": 0.2,
+                                     "shocks.disaster_share_hit": 0.2},
+    "special.disaster_grant.damaged": {"shocks.disaster_district": 0.2,
+                                       "shocks.disaster_share_hit": 0.2},
     "shocks.disaster_cost.collapsed": {"shocks.disaster_district": 0.2,
                                        "shocks.disaster_damage_probs": [0.2, 0.3, 0.5]},
     "special.disaster_grant.collapsed": {"shocks.disaster_district": 0.2,
