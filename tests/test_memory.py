@@ -4,12 +4,11 @@ environment decides."""
 import ctypes
 import ctypes.util
 
-import numpy as np
 import pytest
 
 from reliefsim import cli, memory
 
-switch = np._core.multiarray._set_madvise_hugepage  # returns the setting it replaces
+switch = memory.madvise_switch()  # returns the setting it replaces
 
 
 @pytest.fixture

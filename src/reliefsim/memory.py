@@ -25,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -43,12 +44,25 @@ def turn_off_huge_pages() -> bool:
     """
     if os.environ.get(HUGE_PAGES, "").strip():
         return False  # the user's choice, which NumPy applied when it was imported
-    core = getattr(np, "_core", None) or getattr(np, "core", None)  # NumPy 2 or 1
-    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    switch = madvise_switch()
     if switch is None:
         return False
     switch(False)
     return True
+
+
+def madvise_switch() -> Callable[[bool], bool] | None:
+    """NumPy's huge-page switch (it returns the setting it replaces), or None where it has none.
+
+    NumPy 2 keeps it in ``numpy._core.multiarray``, NumPy 1.26 in ``numpy.core.multiarray``
+    (where ``numpy._core`` is a stub without it).
+    """
+    for name in ("_core", "core"):
+        multiarray = getattr(getattr(np, name, None), "multiarray", None)
+        switch = getattr(multiarray, "_set_madvise_hugepage", None)
+        if switch is not None:
+            return switch
+    return None
 
 
 def keep_freed_memory() -> list[str]:
