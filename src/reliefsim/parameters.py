@@ -182,8 +182,10 @@ def spec_from_declaration(key: str, leaf: dict[str, Any], where: str) -> Spec:
                 or any(math.isnan(x) for x in rng) or not rng[0] <= rng[1]):
             raise ReliefsimError(f"{where}: {key}.range must be [low, high] numbers with "
                                  "low ≤ high")
-        low = None if math.isinf(rng[0]) else float(rng[0])
-        high = None if math.isinf(rng[1]) else float(rng[1])
+        # whole-number bounds of a whole-number parameter stay exact (a seed's 2^63 − 1)
+        exact = kind == "int" and all(isinstance(b, int) for b in rng)
+        low = None if math.isinf(rng[0]) else (rng[0] if exact else float(rng[0]))
+        high = None if math.isinf(rng[1]) else (rng[1] if exact else float(rng[1]))
     elif kind in ("float", "int", "list[int]", "list[float]"):
         raise ReliefsimError(f"{where}: {key} declares no range; add range = [low, high]")
     choices = leaf.get("choices")

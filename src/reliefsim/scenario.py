@@ -571,6 +571,9 @@ def _merge_leaves(params: dict[str, Param], data: Mapping[str, Any], path: Path,
         declares = bool(DECLARATION_FIELDS & set(leaf))
         if key not in params and not root:
             known = params if params else canonical_keys()
+            if key in known:  # declared in the baseline, but this file's chain does not declare it
+                raise ReliefsimError(f"{path}: {key} is not declared by the scenarios this file "
+                                     "extends; start it with extends = \"baseline.toml\"")
             raise ReliefsimError(f"{path}: unknown key {key!r}{_did_you_mean(key, known)}")
         if key in params and declares:
             raise ReliefsimError(f"{path}: {key} is declared in {params[key].origin}; a scenario "
