@@ -302,3 +302,10 @@ def test_run_summary_in_chinese(capsys):
     out = capsys.readouterr().out
     for text in ("reliefsim 运行", "漏保率", "错保率（按户）", "[missed_rate]", "百万元/年"):
         assert text in out, text
+
+
+def test_a_seed_beyond_its_declared_range_is_refused_with_the_exact_bound(capsys):
+    # the range [0, 2^63 - 1] is kept as whole numbers, not rounded through a float
+    assert main(["run", "baseline", "--seed", str(2**63), "--households", "100", "--months",
+                 "2", "--no-store"]) == 2
+    assert "from 0 to 9,223,372,036,854,775,807" in capsys.readouterr().err
