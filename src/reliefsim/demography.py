@@ -155,6 +155,14 @@ def household_keys(pop: Population) -> np.ndarray:
     return np.where(pop.hid >= 0, pop.hid, (1 << 40) + np.arange(pop.n))
 
 
+def settle_trades(pop: Population, trade: dict[str, np.ndarray]) -> None:
+    """The month's home sales and purchases on their districts' markets (a sale adds a home)."""
+    sold = flatnonzero(trade["home_sold"])
+    bought = flatnonzero(trade["home_bought"])
+    market(pop, np.concatenate([sold, bought]),
+           np.concatenate([pop.weight[sold], -pop.weight[bought]]))
+
+
 def market(pop: Population, slots: np.ndarray, homes: np.ndarray) -> None:
     """Put homes on the market of the given slots' districts (``homes``: weighted, < 0 takes)."""
     n = len(pop.free_homes)

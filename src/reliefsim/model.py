@@ -180,10 +180,7 @@ class ReliefModel(mesa.Model):
             trade = economy.month(self.truth, v, self.streams, t, sum_rows(pay, range(len(pay))),
                                   self.pop.saving, a_true.size, growth(v, v_before, "rent_index"),
                                   self.pop.hid)
-            sold = np.flatnonzero(trade["home_sold"])
-            bought = np.flatnonzero(trade["home_bought"])
-            demography.market(self.pop, np.concatenate([sold, bought]), np.concatenate(
-                [self.pop.weight[sold], -self.pop.weight[bought]]))
+            demography.settle_trades(self.pop, trade)
         if self.log is not None:
             self.log.month(t, events, warned, work, pay, self.moves)
         del events
