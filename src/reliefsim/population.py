@@ -9,7 +9,7 @@ district is one range of rows; a slot is a household's stable place for the comm
 numbers, which are drawn per slot.
 
 Low-income households are over-sampled (``population.oversample_low_income``) by Poisson
-sampling: candidates are drawn round after round and each is kept with probability ``a`` (1 for
+sampling: candidates are drawn batch after batch and each is kept with probability ``a`` (1 for
 low-income, 1/factor otherwise); weights ∝ 1/a then sum to ``households_represented``. Rare
 households are thus seen often enough to measure missed cases and leakage without bias.
 Households moving in are sampled the same way (:func:`draw_newcomers`).
@@ -393,7 +393,7 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
            newcomers: bool = False) -> tuple[dict, dict, np.ndarray]:
     """``n`` households drawn with the low-income over-sampling, and their inverse probabilities.
 
-    Candidates are drawn in rounds (each round its own stream, ``purpose`` in ``month``) and
+    Candidates are drawn in batches (each batch its own stream, ``purpose`` in ``month``) and
     kept with probability 1 (low-income) or 1/``oversample_low_income``.
 
     Returns:
@@ -404,7 +404,7 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
     factor = pop.oversample_low_income
     kept_h, kept_m, inv_prob = [], [], []
     total, r = 0, 0
-    batch = max(3 * n, 64)  # about a third are kept: mostly one round
+    batch = max(3 * n, 64)  # about a third are kept: mostly one batch
     while total < n:
         rng = streams(f"{purpose}-{r}", month)
         house = draw_households(rng, v, batch, newcomers)
@@ -424,7 +424,7 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
         inv_prob.append(1.0 / accept_prob[mask])
         total += len(keep)
         r += 1
-        del house, members, member_mask  # before the next round's draws
+        del house, members, member_mask  # freed before the next batch is drawn
     house = {k: np.concatenate([h[k] for h in kept_h]) for k in kept_h[0]}
     members = {k: np.concatenate([m[k] for m in kept_m]) for k in kept_m[0]}
     return house, members, np.concatenate(inv_prob)
