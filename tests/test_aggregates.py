@@ -208,11 +208,6 @@ def test_advance_window_equals_numpys_running_sum(same_row, floor):
     ring[:, :2] = 0.0
     slot, old = 3, (3 if same_row else 8)
     want_ring = ring.copy()
-    now32 = now.astype(np.float32)
-    want = total + now32
-    want -= want_ring[old]
-    want_ring[slot] = now32
-    if floor:
-        np.maximum(want, 0.0, out=want)
+    want = aggregates.advance_window_numpy(total, now, want_ring, slot, old, floor)
     ours = aggregates.advance_window(total, now, ring, slot, old, floor)
     assert ours.tobytes() == want.tobytes() and ring.tobytes() == want_ring.tobytes()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 
 from reliefsim import outputs
 from reliefsim.errors import ReliefsimError
+from special_files import occupied
 
 
 def test_check_file_refuses_inputs_by_path_and_by_inode(tmp_path):
@@ -28,30 +28,13 @@ def test_check_file_refuses_inputs_by_path_and_by_inode(tmp_path):
 @pytest.mark.parametrize(("kind", "message"), [
     ("folder", "is a folder"), ("fifo", "is a named pipe, not a regular file"),
     ("socket", "is a socket, not a regular file"), ("link", "is a symbolic link"),
-    ("dangling", "is a symbolic link"), ("file", "exists; give --force")])
+    ("dangling link", "is a symbolic link"), ("file", "exists; give --force")])
 def test_check_file_refuses_what_must_not_be_replaced(tmp_path, kind, message):
-    target = tmp_path / "out.csv"
-    server = None
-    if kind == "folder":
-        target.mkdir()
-    elif kind == "fifo":
-        os.mkfifo(target)
-    elif kind == "socket":
-        server = socket.socket(socket.AF_UNIX)
-        server.bind(str(target))
-    elif kind == "link":
-        (tmp_path / "victim").write_text("v", encoding="utf-8")
-        target.symlink_to(tmp_path / "victim")
-    elif kind == "dangling":
-        target.symlink_to(tmp_path / "nowhere")
-    else:
-        target.write_text("old", encoding="utf-8")
-    try:
-        with pytest.raises(ReliefsimError, match=message):
-            outputs.check_file(target, "--output", force=kind != "file")
-    finally:
-        if server is not None:
-            server.close()
+    victim = tmp_path / "victim"
+    victim.write_text("v", encoding="utf-8")
+    with occupied(tmp_path / "out.csv", kind, victim) as target, \
+            pytest.raises(ReliefsimError, match=message):
+        outputs.check_file(target, "--output", force=kind != "file")
 
 
 def test_check_file_finds_an_unusable_folder_before_any_work(tmp_path):

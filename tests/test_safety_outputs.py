@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from reliefsim.calibrate import CALIBRATED_MARKER, check_calibrated_target
 from reliefsim.cli import main
 from reliefsim.errors import ReliefsimError
+from special_files import occupied
 from test_cli import GOOD_HOUSEHOLDS, HOUSEHOLD_HEADER, write_csv
 
 TINY = ["--households", "60", "--months", "2"]
@@ -64,31 +64,15 @@ def test_an_output_that_is_an_input_is_refused_by_path_and_by_inode(tmp_path, ca
 def test_an_output_that_is_not_a_regular_file_is_refused_and_left_alone(tmp_path, capsys,
                                                                           kind):
     h, m = write_csv(tmp_path)
-    target = tmp_path / "out.csv"
     victim = tmp_path / "victim.txt"
     victim.write_text("precious", encoding="utf-8")
-    server = None
-    if kind == "folder":
-        target.mkdir()
-    elif kind == "fifo":
-        os.mkfifo(target)
-    elif kind == "socket":
-        server = socket.socket(socket.AF_UNIX)
-        server.bind(str(target))
-    elif kind == "link":
-        target.symlink_to(victim)
-    else:
-        target.symlink_to(tmp_path / "nowhere.csv")
-    try:
+    with occupied(tmp_path / "out.csv", kind, victim) as target:
         before = snapshot(tmp_path)
         assert main(classify_args(h, m, target, "--force")) == 2
         err = capsys.readouterr().err
         assert one_line(err) and f"--output {target}" in err, err
         assert snapshot(tmp_path) == before
         assert victim.read_text(encoding="utf-8") == "precious"
-    finally:
-        if server is not None:
-            server.close()
 
 
 def test_an_existing_output_needs_force_and_is_then_replaced_whole(tmp_path, capsys):

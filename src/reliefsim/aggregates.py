@@ -178,15 +178,8 @@ def advance_window(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: i
                    old: int, floor: bool = True) -> np.ndarray:
     """A running window sum moved on by a month: this month in, the oldest month out.
 
-    The NumPy expressions it stands for, in one pass::
-
-        now32 = now.astype(np.float32)
-        running = total + now32
-        running -= ring[old]
-        ring[slot] = now32
-        np.maximum(running, 0.0, out=running)  # with floor
-
-    (``old`` may be ``slot``: its row is read before it is written.)
+    The NumPy expressions of :func:`advance_window_numpy`, in one pass (``old`` may be
+    ``slot``: its row is read before it is written).
 
     Args:
         total: float64 window sums, one per column (not changed).
@@ -203,16 +196,22 @@ def advance_window(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: i
             and ring.ndim == 2 and ring.flags.c_contiguous and ring.flags.writeable
             and total.shape == now.shape == ring.shape[1:]
             and 0 <= slot < len(ring) and 0 <= old < len(ring)):
-        now32 = now.astype(np.float32)
-        running = total + now32
-        running -= ring[old]
-        ring[slot] = now32
-        if floor:
-            np.maximum(running, 0.0, out=running)
-        return running
+        return advance_window_numpy(total, now, ring, slot, old, floor)
     out = np.empty(len(total))
     _compiled().advance_window(total, now, ring[old], ring[slot], floor, out)
     return out
+
+
+def advance_window_numpy(total: np.ndarray, now: np.ndarray, ring: np.ndarray, slot: int,
+                         old: int, floor: bool = True) -> np.ndarray:
+    """:func:`advance_window` as NumPy expressions (for inputs the loop is not written for)."""
+    now32 = now.astype(np.float32)
+    running = total + now32
+    running -= ring[old]
+    ring[slot] = now32
+    if floor:
+        np.maximum(running, 0.0, out=running)
+    return running
 
 
 def living_counts(alive: np.ndarray, starts: np.ndarray, counts: np.ndarray,
