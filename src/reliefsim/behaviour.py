@@ -8,7 +8,7 @@ from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RING_FIELDS, Facts
 from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population
 from reliefsim.rng import Streams
-from reliefsim.rules import DESTITUTE, DIBAO, MARGINAL, RIGID, Assessment
+from reliefsim.rules import DESTITUTE, DIBAO, Assessment, lower_tier
 from reliefsim.scenario import Values
 
 
@@ -49,7 +49,7 @@ def tier_propensity(tier: np.ndarray, income_pc: np.ndarray, v: Values) -> np.nd
     (marginal, rigid-expenditure hardship); 1 for the others (individual enrolment, none).
     """
     b = v.behaviour
-    lower = (tier == MARGINAL) | (tier == RIGID)
+    lower = lower_tier(tier)
     paid = (tier == DIBAO) | (tier == DESTITUTE)
     stake = money_at_stake(income_pc, tier, v) ** b.benefit_elasticity
     return np.where(lower, b.lower_tier_apply_factor, np.where(paid, stake, 1.0))

@@ -28,7 +28,7 @@ from reliefsim.facts import Facts
 from reliefsim.kernels import flatnonzero
 from reliefsim.population import pay
 from reliefsim.rng import Streams
-from reliefsim.rules import MARGINAL, NONE, RIGID, Assessment
+from reliefsim.rules import NONE, Assessment, lower_tier
 from reliefsim.scenario import Values
 
 DAYS_PER_MONTH = 30.44
@@ -337,7 +337,7 @@ def enrol_initial(case: Caseload, a: Assessment, v: Values, streams: Streams) ->
     """
     n = len(a.tier)
     u = streams.uniform("initial-takeup", -1, n)
-    lower = (a.tier == MARGINAL) | (a.tier == RIGID)
+    lower = lower_tier(a.tier)
     share = np.where(lower, v.population.initial_takeup_lower, v.population.initial_takeup)
     start = a.eligible & (u < share)
     case.tier[start] = a.tier[start]

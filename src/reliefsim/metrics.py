@@ -167,6 +167,9 @@ def _decode() -> dict[str, np.ndarray]:
 
 
 STATE = _decode()
+IN_CASELOAD = (((STATE["tier"] >= MARGINAL) & (STATE["exit"] == 0)) | (STATE["exit"] == 1))
+"""Per state code: on the low-income caseload (destitute, dibao, marginal, or members enrolled on
+their own; or in the gradual exit from one of them), the base of ``caseload.*``."""
 
 
 def state_series(table: np.ndarray, people: np.ndarray, rec: Record) -> None:
@@ -197,7 +200,7 @@ def state_series(table: np.ndarray, people: np.ndarray, rec: Record) -> None:
     rec.leak_households = total(on_rolls & ~eligible & ~in_exit)
     rec.over_tiered = total(on_rolls & eligible & ~in_exit & (tier > true) & (tier != INDIVIDUAL)
                             & (true != INDIVIDUAL))
-    low = ((tier >= MARGINAL) & ~in_exit) | (exit_state == 1)
+    low = IN_CASELOAD
     rec.low_income_households = total(low)
     rec.low_income_people = total(low, people)
     for code, name in enumerate(ENROLMENT_STATES):
@@ -245,8 +248,9 @@ class Measurement:
                            minlength=len(self.bounds) - 1).astype(np.float64)
 
     def month(self, model: Any, t: int, v: Any, calendar_month: int, a_true: Any,
-              pay: np.ndarray, pending: np.ndarray, warned: Mapping[str, np.ndarray],
-              work: Any, spells: tuple[np.ndarray, np.ndarray]) -> None:
+              pay: np.ndarray, transfers: np.ndarray, pending: np.ndarray,
+              warned: Mapping[str, np.ndarray], work: Any,
+              spells: tuple[np.ndarray, np.ndarray]) -> None:
         """Write month ``t``'s series into the model's ledger.
 
         Args:
@@ -256,6 +260,7 @@ class Measurement:
             calendar_month: 1 … 12.
             a_true: the true facts' assessment.
             pay: the month's payments, one row per programme.
+            transfers: their sum per household (all programmes).
             pending: the temporary payment made while a dibao application is pending.
             warned: the month's warnings per rule.
             work: the month's casework (:class:`~reliefsim.casework.CaseworkMonth`).
@@ -278,7 +283,7 @@ class Measurement:
         state_series(range_code_sums(w, codes, N_STATES, bounds),
                      range_code_sums(counted_w, codes, N_STATES, bounds), rec)
 
-        total = sum_rows(pay, range(len(pay)))  # pay.sum(axis=0)
+        total = transfers
         income = facts.income()
         disposable_pc = np.divide(income + total, size, out=np.zeros(len(size)), where=alive)
         line = v.metrics.poverty_line_multiple * v.policy.dibao_line
@@ -300,8 +305,7 @@ class Measurement:
         leak = monthly_leak(pay, ~eligible & ~in_exit) + one_off_leak(
             pay, pending, out.visited, work.shock_before, true_tier >= DIBAO,
             model.hardship.disaster_level > 0)
-        caseload = (((state >= MARGINAL) & ~in_exit)
-                    | (in_exit & (case.exit_from >= MARGINAL)))
+        caseload = IN_CASELOAD[codes]
         monthly = sum_rows(pay, range(len(MONTHLY_PROGRAMMES)))
         money = range_totals(w, (*pay, total, leak, gap, line * size * alive, income + total,
                                  facts.wages, facts.pensions + total,

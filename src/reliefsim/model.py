@@ -177,16 +177,16 @@ class ReliefModel(mesa.Model):
             pending = pending_payment(work.outcome.assessment, work.pending, v)
             one_off_payments(pay, pending, work.outcome.visited, work.outcome.temporary,
                              work.outcome.disaster)
-            trade = economy.month(self.truth, v, self.streams, t, sum_rows(pay, range(len(pay))),
-                                  self.pop.saving, a_true.size, growth(v, v_before, "rent_index"),
-                                  self.pop.hid)
+            transfers = sum_rows(pay, range(len(pay)))  # per household, all programmes
+            trade = economy.month(self.truth, v, self.streams, t, transfers, self.pop.saving,
+                                  a_true.size, growth(v, v_before, "rent_index"), self.pop.hid)
             demography.settle_trades(self.pop, trade)
         if self.log is not None:
             self.log.month(t, events, warned, work, pay, self.moves)
         del events
         with stage("metrics"):
-            self.measurement.month(self, t, v, calendar_month, a_true, pay, pending, warned,
-                                   work, spells)
+            self.measurement.month(self, t, v, calendar_month, a_true, pay, transfers, pending,
+                                   warned, work, spells)
             self.month += 1
             self.datacollector.collect(self)
             if self.month >= self.months_total:

@@ -20,6 +20,11 @@ NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
 TIER_CODE = {name: code for code, name in enumerate(TIER_NAMES)}
 
 
+def lower_tier(tier: np.ndarray) -> np.ndarray:
+    """Marginal or rigid-expenditure hardship: the tiers helped with costs, not basic living."""
+    return (tier == MARGINAL) | (tier == RIGID)
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The outcome of the tier tests for every household.
@@ -273,7 +278,7 @@ def basic_living(f: Facts, v: Values, tier: np.ndarray, a: Assessment) -> np.nda
     if len(b):
         out[b] = (np.maximum((p.dibao_line - ipc[b]) * size[b], p.dibao_min_payment * size[b])
                   + dibao_addons(f, v, b))
-    low = flatnonzero((tier == MARGINAL) | (tier == RIGID))
+    low = flatnonzero(lower_tier(tier))
     if len(low):
         out[low] = p.marginal_basic_share * p.dibao_line * size[low]
     return out
