@@ -3,6 +3,7 @@
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reliefsim.calibrate import (
@@ -159,3 +160,20 @@ source = "the setting itself"
            evaluate(spec, load_scenario("baseline"), TRUE, spec.seed)}
     assert got["unemployment again"] == got["unemployment"]  # not NaN: the same runs
     assert got["line"] == 1000.0
+
+
+def test_parameter_sets_follow_the_fits_covariance_and_repeat_with_the_seed():
+    from reliefsim.calibrate import FitRecord
+
+    cov = np.array([[4.0, 1.2, 0.0], [1.2, 1.0, 0.0], [0.0, 0.0, 9.0]])
+    record = FitRecord(["a", "b", "c"], np.array([10.0, 5.0, 0.0]), np.full(3, -1e9),
+                       np.full(3, 1e9), cov, np.array([True, True, False]))
+    sets = record.draw(4000, seed=7)
+    x = np.array([[d["a"], d["b"], d["c"]] for d in sets])
+    assert np.allclose(x[:, :2].mean(axis=0), [10.0, 5.0], atol=0.1)
+    assert np.allclose(np.cov(x[:, :2].T), cov[:2, :2], rtol=0.1, atol=0.05)
+    assert (x[:, 2] == 0.0).all()                 # not identified: stays at its estimate
+    assert record.draw(5, seed=7) == sets[:5]     # common random numbers: the same sets again
+    narrow = FitRecord(["a"], np.array([0.5]), np.array([0.0]), np.array([1.0]),
+                       np.array([[4.0]]), np.array([True]))
+    assert all(0.0 <= d["a"] <= 1.0 for d in narrow.draw(200, seed=1))  # cut to the range

@@ -543,15 +543,19 @@ class FitRecord:
         """``n`` parameter sets from the estimates' sampling distribution.
 
         Normal about the estimates with their covariance, cut to the ranges; parameters not
-        identified stay at their estimates.
+        identified stay at their estimates. The normals come from the common-random-number
+        streams of ``seed`` (purpose ``parameter-sets``).
         """
-        rng = np.random.default_rng(seed)
+        from reliefsim.rng import Streams
+
         keep = np.flatnonzero(self.identified)
         draws = np.tile(self.estimates, (n, 1))
         if len(keep):
-            cov = self.covariance[np.ix_(keep, keep)]
-            draws[:, keep] = rng.multivariate_normal(self.estimates[keep], cov, size=n,
-                                                     method="eigh")
+            # z ~ N(0, I) from the run's own streams, carried by the covariance's square root
+            values, vectors = np.linalg.eigh(self.covariance[np.ix_(keep, keep)])
+            root = vectors * np.sqrt(np.maximum(values, 0.0))
+            z = Streams(seed).normal("parameter-sets", -1, n * len(keep)).reshape(n, len(keep))
+            draws[:, keep] = self.estimates[keep] + z @ root.T
         draws = np.clip(draws, self.low, self.high)
         return [dict(zip(self.parameters, row.tolist(), strict=True)) for row in draws]
 
