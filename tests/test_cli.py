@@ -160,7 +160,7 @@ def test_run_profile_prints_time_by_stage(capsys):
                  "--no-store", "--profile"]) == 0
     out = capsys.readouterr().out
     assert "where the month's time goes (1,500 households × 6 months)" in out
-    for stage in ("shocks", "monitoring", "casework", "rules", "benefits", "metrics"):
+    for stage in ("population", "shocks", "monitoring", "casework", "benefits", "metrics"):
         assert any(line.split()[:1] == [stage] and line.split()[1].replace(".", "").isdigit()
                    for line in out.splitlines()), stage
 

@@ -35,7 +35,10 @@ def test_different_seeds_differ():
 
 
 def record_draws(monkeypatch):
-    """Every key a run draws with: (purpose, month) in order."""
+    """Every key a run draws with: (purpose, month), in the order the keys are asked for.
+
+    Pieces of a month that run side by side (reliefsim.threads) ask in either order.
+    """
     draws = []
     original = rng_module.Streams.key
 
@@ -66,7 +69,7 @@ def test_policy_change_leaves_every_random_draw_unchanged(monkeypatch):
         runs.append(([d for d in draws if d[0] in SHOCKS], shocks, model))
         monkeypatch.undo()
     (d0, s0, m0), (d1, s1, m1) = runs
-    assert d0 == d1                      # the same shock draws, month by month, in order
+    assert sorted(d0) == sorted(d1)      # the same shock draws, month by month
     assert s0 == s1 and len(s0) > 0      # the same deaths, illnesses, disasters, moves
     assert np.array_equal(m0.truth.alive, m1.truth.alive)
     assert np.array_equal(m0.truth.age, m1.truth.age)
@@ -180,7 +183,7 @@ def test_stage_seconds_cover_every_stage_of_the_month():
     model = ReliefModel("baseline", households=1000, months=3, seed=2, story=False)
     model.run()
     assert set(model.stage_seconds) == {"population", "shocks", "monitoring", "casework",
-                                        "rules", "benefits", "metrics"}
+                                        "benefits", "metrics"}
     assert all(s > 0 for s in model.stage_seconds.values())
 
 

@@ -265,7 +265,8 @@ def test_warning_in_the_month_opens_a_case_and_waits_for_help():
     spells = Spells.begin(np.zeros(2, dtype=bool))
     spells.start[:] = [T - 1, -1]          # household 0 became eligible last month
     follow = Followup.empty(2)
-    _, out = mon.month(truth, admin, v, T, Caseload(2), book, spells, follow)
+    _, out = mon.month(truth, admin, v, T, Caseload(2).enrolled(T), book.open)
+    mon.follow(out, v, T, book, spells, follow)
     assert np.flatnonzero(out["medical_surge"]).tolist() == [0]
     assert admin.medical_oop[0] == 12_000.0
     assert book.source[0] == book.rank["medical_surge"]

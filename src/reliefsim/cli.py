@@ -348,7 +348,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("run", "compare", "sweep", "forecast", "sensitivity", "calibrate",
                         "validate"):
         from reliefsim.progress import compile_note
+        from reliefsim.threads import threads
 
+        threads()  # a bad RELIEFSIM_THREADS stops the command before any work
         compile_note()
     if args.command == "run":
         return cmd_run(args)

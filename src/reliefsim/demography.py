@@ -22,6 +22,7 @@ over-sampling as the city (:func:`reliefsim.population.sample`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -39,6 +40,7 @@ from reliefsim.population import (
 )
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
+from reliefsim.threads import together
 
 
 @dataclass
@@ -112,9 +114,13 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
     f = pop.facts
     f.age = f.age + np.float32(1.0 / 12.0)
     u_member = streams.uniform("people", t, len(f.age), scratch=True)
-    died, earner_died = _deaths(f, v, u_member)
-    leavers = _would_leave(f, v, u_member)  # before the scratch draws are reused
-    u = streams.uniform_at("households", t, household_keys(pop))
+    # deaths beside the draws of who would leave home (the living before the deaths, the dead
+    # taken out after) and of the households' events
+    (died, earner_died), (leavers, u) = together(
+        partial(_deaths, f, v, u_member),
+        lambda: (_would_leave(f, v, u_member),  # before the scratch draws are reused
+                 streams.uniform_at("households", t, household_keys(pop))))
+    leavers = leavers[f.alive[leavers]]
     rates = hazards(pop, v)
 
     def event(name: str, occupied: np.ndarray) -> np.ndarray:

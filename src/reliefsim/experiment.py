@@ -16,17 +16,24 @@ from typing import Any
 from reliefsim.errors import ReliefsimError
 from reliefsim.kernels import warm_up
 from reliefsim.results import RunResult, RunSpec
+from reliefsim.threads import set_threads
 
 
-def run_spec(spec: RunSpec, on_month: Callable[[int, int], None] | None = None) -> RunResult:
+def run_spec(spec: RunSpec, on_month: Callable[[int, int], None] | None = None,
+             threads: int | None = None) -> RunResult:
     """Run one spec (in any process) and return its indicators and monthly series.
 
     Args:
         spec: the run.
         on_month: called after each month with (months done, months in all), e.g. to draw
             a progress line.
+        threads: from now on, this process runs at most this many pieces of a month at once
+            (:mod:`reliefsim.threads`; a Dask worker's runs use 1); None keeps its setting.
     """
     from reliefsim.model import ReliefModel
+
+    if threads is not None:
+        set_threads(threads)
 
     start = time.perf_counter()
     model = ReliefModel(spec.scenario, households=spec.households, months=spec.months,
@@ -145,7 +152,7 @@ class Execution:
             with client.as_current():
                 futures = []
                 for spec in self.specs:
-                    fut = client.submit(run_spec, spec, pure=False)
+                    fut = client.submit(run_spec, spec, threads=1, pure=False)
                     self._pending[fut] = spec
                     futures.append(fut)
                 for fut in dask_completed(futures):

@@ -31,7 +31,8 @@ import numpy as np
 
 HUGE_PAGES = "NUMPY_MADVISE_HUGEPAGE"
 MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": (-3, 128 << 20),
-                   "MALLOC_TRIM_THRESHOLD_": (-1, 1 << 30)}
+                   "MALLOC_TRIM_THRESHOLD_": (-1, 1 << 30),
+                   "MALLOC_ARENA_MAX": (-8, 1)}
 """Environment variable → (glibc ``mallopt`` parameter, value in bytes)."""
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ from reliefsim.indicators import (
     evaluate,
 )
 from reliefsim.kernels import flatnonzero, searchsorted_right
+from reliefsim.threads import together
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
 N_STATES_ONE = len(ENROLMENT_STATES)
@@ -49,6 +51,39 @@ NO_DAYS = (np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int32))
 EXIT_STATES = 3
 """Gradual exit in a state code: 0 none, 1 from a low-income tier (marginal or above), 2 other."""
 N_STATES = N_STATES_ONE * N_STATES_ONE * EXIT_STATES
+
+
+@dataclass(frozen=True)
+class _Month:
+    """What both halves of a month's measurement read (neither writes it)."""
+
+    model: Any
+    t: int
+    v: Any
+    calendar_month: int
+    a_true: Any
+    in_exit: np.ndarray
+    codes: np.ndarray
+    rec: Record
+    people_w: np.ndarray
+    city: CityFacts
+    transfers: np.ndarray
+    disposable_pc: np.ndarray
+
+
+@dataclass(frozen=True)
+class CityFacts:
+    """The measures of the true facts that the month's money measurement reads.
+
+    Attributes:
+        income: per household, income before transfers.
+        decile: per household, its weighted tenth by assessed income per head (0 … 9).
+        che: per household, catastrophic health spending.
+    """
+
+    income: np.ndarray
+    decile: np.ndarray
+    che: np.ndarray
 
 
 class Record:
@@ -247,86 +282,25 @@ class Measurement:
         return np.bincount(self.district[idx], weights=values,
                            minlength=len(self.bounds) - 1).astype(np.float64)
 
-    def month(self, model: Any, t: int, v: Any, calendar_month: int, a_true: Any,
-              pay: np.ndarray, transfers: np.ndarray, pending: np.ndarray,
-              warned: Mapping[str, np.ndarray], work: Any,
-              spells: tuple[np.ndarray, np.ndarray]) -> None:
-        """Write month ``t``'s series into the model's ledger.
+    def facts(self, model: Any, t: int, v: Any, a_true: Any) -> CityFacts:
+        """Measure the true facts as the month's shocks left them, into month ``t``'s series.
 
-        Args:
-            model: the model (true facts, case records, open cases, hardship, spells).
-            t: month index.
-            v: scenario values in force.
-            calendar_month: 1 … 12.
-            a_true: the true facts' assessment.
-            pay: the month's payments, one row per programme.
-            transfers: their sum per household (all programmes).
-            pending: the temporary payment made while a dibao application is pending.
-            warned: the month's warnings per rule.
-            work: the month's casework (:class:`~reliefsim.casework.CaseworkMonth`).
-            spells: spells of eligibility that ended this month, and those warned.
+        People, registration, work, age, disability, the population's changes and the
+        disasters: the rest of the month reads these facts but never changes them, so they
+        are measured beside the monitoring.
+
+        Returns:
+            What the rest of the month's measurement (:meth:`month`) needs of them.
         """
-        from reliefsim.payments import entitlement, monthly_leak, one_off_leak
-
         rec = model.ledger.record(t)
-        facts, case, out = model.truth, model.case, work.outcome
+        facts = model.truth
         w, bounds = self.weight, self.bounds
         size = a_true.size
         alive = size > 0
-        true_tier = a_true.tier
-        in_exit = case.in_exit(t)
-        state = enrolment_state(case.tier, case.individual)
-        codes = state_codes(enrolment_state(true_tier, a_true.individual), state, in_exit,
-                            case.exit_from)
-        people_w = w * size
-        counted_w = w * np.where((state == INDIVIDUAL) & ~in_exit, case.individual, size)
-        state_series(range_code_sums(w, codes, N_STATES, bounds),
-                     range_code_sums(counted_w, codes, N_STATES, bounds), rec)
-
-        total = transfers
         income = facts.income()
-        disposable_pc = np.divide(income + total, size, out=np.zeros(len(size)), where=alive)
-        line = v.metrics.poverty_line_multiple * v.policy.dibao_line
-        basic_now = pay[PROGRAMMES.index("basic_living")] + pay[PROGRAMMES.index("gradual_exit")]
-        left = (self.prev_basic > 0) & (basic_now == 0)
-        cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
-        decile = income_tenths(a_true.income_pc, w * alive)
-        bottom = income_tenths(disposable_pc, w * alive) < 2  # the statistics' lowest fifth
-        che = self._catastrophic_health(t, v, facts, income, size, alive)
-        poor = alive & (disposable_pc < line)
-        ended, found = spells
-        counts = range_counts(w, (alive, model.book.open, work.applying, cliff, che, ended,
-                                  found), bounds)
-        (rec.households, rec.backlog, rec.applications, rec.cliff_falls, rec.che_households,
-         rec.spells_ended, rec.spells_found) = counts.T
-        rec.people, rec.poor_people = range_counts(people_w, (alive, poor), bounds).T
-        gap = np.maximum(line - disposable_pc, 0.0) * size * alive
-        eligible = a_true.eligible
-        leak = monthly_leak(pay, ~eligible & ~in_exit) + one_off_leak(
-            pay, pending, out.visited, work.shock_before, true_tier >= DIBAO,
-            model.hardship.disaster_level > 0)
-        caseload = IN_CASELOAD[codes]
-        monthly = sum_rows(pay, range(len(MONTHLY_PROGRAMMES)))
-        money = range_totals(w, (*pay, total, leak, gap, line * size * alive, income + total,
-                                 facts.wages, facts.pensions + total,
-                                 np.where(bottom, income + total, 0.0), size * bottom,
-                                 np.where(caseload, monthly, 0.0)),
-                             bounds)
-        for k, prog in enumerate(PROGRAMMES):
-            setattr(rec, f"spend_{prog}", money[:, k])
-        k = len(PROGRAMMES)
-        rec.spend_total, rec.leak_money, rec.poverty_gap, rec.poverty_gap_max = (
-            money[:, k:k + 4].T)
-        (rec.income_people, rec.income_wages, rec.income_transfers, rec.income_bottom20,
-         rec.people_bottom20, rec.spend_caseload) = money[:, k + 4:k + 10].T
-        by_decile = range_code_sums(w * total, decile, TENTHS, bounds)
-        for tenth in range(TENTHS):
-            setattr(rec, f"transfers_decile_{tenth + 1}", by_decile[:, tenth])
-        rec.transfers_bottom20 = by_decile[:, :BOTTOM_TENTHS].sum(axis=1)
-
         rec.registered_households, rec.registered_people = range_counts(
             w, (alive & facts.registered,), bounds)[:, 0], range_counts(
-            people_w, (facts.registered,), bounds)[:, 0]
+            w * size, (facts.registered,), bounds)[:, 0]
         moves = model.moves
         rec.births = self._group(facts.hh[moves.born], w[facts.hh[moves.born]])
         rec.deaths = self._group(facts.hh[moves.died], w[facts.hh[moves.died]])
@@ -341,7 +315,116 @@ class Measurement:
             w, facts.hh, facts.alive, (facts.works, facts.seeking, facts.age >= 60,
                                        facts.age >= 65, facts.disability == SEVERE),
             self.member_bounds).T
+        hit = flatnonzero(facts.damage)
+        rec.disaster_households = self._group(hit, w[hit])
+        return CityFacts(income=income, decile=income_tenths(a_true.income_pc, w * alive),
+                         che=self._catastrophic_health(t, v, facts, income, size, alive))
 
+    def month(self, model: Any, t: int, v: Any, calendar_month: int, a_true: Any,
+              pay: np.ndarray, transfers: np.ndarray, pending: np.ndarray,
+              warned: Mapping[str, np.ndarray], work: Any,
+              spells: tuple[np.ndarray, np.ndarray], city: CityFacts) -> None:
+        """Write month ``t``'s series into the model's ledger.
+
+        Args:
+            model: the model (true facts, case records, open cases, hardship, spells).
+            t: month index.
+            v: scenario values in force.
+            calendar_month: 1 … 12.
+            a_true: the true facts' assessment.
+            pay: the month's payments, one row per programme.
+            transfers: their sum per household (all programmes).
+            pending: the temporary payment made while a dibao application is pending.
+            warned: the month's warnings per rule.
+            work: the month's casework (:class:`~reliefsim.casework.CaseworkMonth`).
+            spells: spells of eligibility that ended this month, and those warned.
+            city: the month's measures of the true facts (:meth:`facts`).
+        """
+        rec = model.ledger.record(t)
+        size = a_true.size
+        in_exit = model.case.in_exit(t)
+        codes = state_codes(enrolment_state(a_true.tier, a_true.individual),
+                            enrolment_state(model.case.tier, model.case.individual), in_exit,
+                            model.case.exit_from)
+        disposable_pc = np.divide(city.income + transfers, size, out=np.zeros(len(size)),
+                                  where=size > 0)
+        month = _Month(model, t, v, calendar_month, a_true, in_exit, codes, rec,
+                       people_w=self.weight * size, city=city, transfers=transfers,
+                       disposable_pc=disposable_pc)
+        # two halves that share no array they write, side by side (reliefsim.threads)
+        basic_now, _ = together(partial(self._money, month, pay, pending, work, spells),
+                                partial(self._people, month, warned, work))
+        model.ledger.days.append(work.days if t >= model.warmup else NO_DAYS)
+        self.prev_disposable_pc = disposable_pc
+        self.prev_basic = basic_now
+
+    def _money(self, m: _Month, pay: np.ndarray, pending: np.ndarray, work: Any,
+               spells: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Incomes, poverty, spending, leakage, transfers by tenth and counts of households.
+
+        Returns:
+            Per household, this month's basic-living payment (next month's "last month").
+        """
+        from reliefsim.payments import monthly_leak, one_off_leak
+
+        model, v, a_true, rec = m.model, m.v, m.a_true, m.rec
+        facts, out = model.truth, work.outcome
+        w, bounds = self.weight, self.bounds
+        size = a_true.size
+        alive = size > 0
+        income, total, disposable_pc = m.city.income, m.transfers, m.disposable_pc
+        line = v.metrics.poverty_line_multiple * v.policy.dibao_line
+        basic_now = pay[PROGRAMMES.index("basic_living")] + pay[PROGRAMMES.index("gradual_exit")]
+        left = (self.prev_basic > 0) & (basic_now == 0)
+        cliff = left & (disposable_pc < (1 - v.metrics.cliff_share) * self.prev_disposable_pc)
+        che = m.city.che
+        poor = alive & (disposable_pc < line)
+        ended, found = spells
+        counts = range_counts(w, (alive, model.book.open, work.applying, cliff, che, ended,
+                                  found), bounds)
+        (rec.households, rec.backlog, rec.applications, rec.cliff_falls, rec.che_households,
+         rec.spells_ended, rec.spells_found) = counts.T
+        rec.people, rec.poor_people = range_counts(m.people_w, (alive, poor), bounds).T
+        gap = np.maximum(line - disposable_pc, 0.0) * size * alive
+        leak = monthly_leak(pay, ~a_true.eligible & ~m.in_exit) + one_off_leak(
+            pay, pending, out.visited, work.shock_before, a_true.tier >= DIBAO,
+            model.hardship.disaster_level > 0)
+        caseload = IN_CASELOAD[m.codes]
+        monthly = sum_rows(pay, range(len(MONTHLY_PROGRAMMES)))
+        money = range_totals(w, (*pay, total, leak, gap, line * size * alive, income + total,
+                                 facts.wages, facts.pensions + total,
+                                 np.where(caseload, monthly, 0.0)),
+                             bounds)
+        for k, prog in enumerate(PROGRAMMES):
+            setattr(rec, f"spend_{prog}", money[:, k])
+        k = len(PROGRAMMES)
+        rec.spend_total, rec.leak_money, rec.poverty_gap, rec.poverty_gap_max = (
+            money[:, k:k + 4].T)
+        (rec.income_people, rec.income_wages, rec.income_transfers,
+         rec.spend_caseload) = money[:, k + 4:k + 8].T
+        by_decile = range_code_sums(w * total, m.city.decile, TENTHS, bounds)
+        for tenth in range(TENTHS):
+            setattr(rec, f"transfers_decile_{tenth + 1}", by_decile[:, tenth])
+        rec.transfers_bottom20 = by_decile[:, :BOTTOM_TENTHS].sum(axis=1)
+        return basic_now
+
+    def _people(self, m: _Month, warned: Mapping[str, np.ndarray], work: Any) -> None:
+        """The caseload by state, the poorest fifth, warnings, visits, missed money, lookups."""
+        from reliefsim.payments import entitlement
+
+        model, v, a_true, rec = m.model, m.v, m.a_true, m.rec
+        facts, case, out = model.truth, model.case, work.outcome
+        w, bounds = self.weight, self.bounds
+        alive = a_true.size > 0
+        after = m.city.income + m.transfers
+        bottom = income_tenths(m.disposable_pc, w * alive) < 2  # the statistics' lowest fifth
+        rec.income_bottom20, rec.people_bottom20 = range_totals(
+            w, (np.where(bottom, after, 0.0), a_true.size * bottom), bounds).T
+        state = enrolment_state(case.tier, case.individual)
+        counted_w = w * np.where((state == INDIVIDUAL) & ~m.in_exit, case.individual,
+                                 a_true.size)
+        state_series(range_code_sums(w, m.codes, N_STATES, bounds),
+                     range_code_sums(counted_w, m.codes, N_STATES, bounds), rec)
         warned_total = np.zeros(len(bounds) - 1)
         for rule in WARNING_RULES:
             mask = warned.get(rule)
@@ -363,18 +446,13 @@ class Measurement:
         rec.dibao_exits = (self._group(vis, wv * ((out.old_tier == DIBAO)
                                                   & (out.new_tier != DIBAO)))
                            + self._group(gone, gone_weight))
-        hit = flatnonzero(facts.damage)
-        rec.disaster_households = self._group(hit, w[hit])
-        missed = flatnonzero(eligible & ~case.enrolled(t))
-        owed = entitlement(facts.read_subset(missed), a_true.rows(missed), v, calendar_month)
+        missed = flatnonzero(a_true.eligible & ~case.enrolled(m.t))
+        owed = entitlement(facts.read_subset(missed), a_true.rows(missed), v, m.calendar_month)
         rec.missed_money = self._group(missed, w[missed] * owed)
         looked = range_counts(w, tuple(model.monitor.linked[d] for d in DEPARTMENTS), bounds)
         for k, dept in enumerate(DEPARTMENTS):
             setattr(rec, f"lookups_{dept}", looked[:, k])
         rec.lookups_total = looked.sum(axis=1)
-        model.ledger.days.append(work.days if t >= model.warmup else NO_DAYS)
-        self.prev_disposable_pc = disposable_pc
-        self.prev_basic = basic_now
 
     def _catastrophic_health(self, t: int, v: Any, facts: Any, income: np.ndarray,
                              size: np.ndarray, alive: np.ndarray) -> np.ndarray:

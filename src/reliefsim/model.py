@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +20,20 @@ from reliefsim.codes import DEPARTMENTS, TIER_NAMES
 from reliefsim.decisions import Followup, Hardship, Spells
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
 from reliefsim.kernels import flatnonzero
-from reliefsim.metrics import Ledger, Measurement
+from reliefsim.metrics import CityFacts, Ledger, Measurement
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import monthly_payments, one_off_payments, pending_payment
 from reliefsim.population import Population, synthesize
 from reliefsim.rng import Streams
-from reliefsim.rules import assess, employment_participants
+from reliefsim.rules import Assessment, assess, employment_participants
 from reliefsim.scenario import Scenario, Values, add_months, load_scenario
-from reliefsim.shocks import apply_shocks, growth
+from reliefsim.shocks import Events, apply_shocks, growth
 from reliefsim.story import HouseholdView, StoryLog
+from reliefsim.threads import together
 
-STAGES: tuple[str, ...] = ("population", "shocks", "monitoring", "casework", "rules", "benefits",
-                           "metrics")
-"""The stages of a month, as timed in :attr:`ReliefModel.stage_seconds`."""
+STAGES: tuple[str, ...] = ("population", "shocks", "monitoring", "casework", "benefits", "metrics")
+"""The stages of a month, as timed in :attr:`ReliefModel.stage_seconds` ("monitoring" includes
+the true facts' assessment, which runs beside it)."""
 
 
 class ReliefModel(mesa.Model):
@@ -137,6 +139,15 @@ class ReliefModel(mesa.Model):
         self.measurement.reset(slots)
         self.admin.reveal(self.truth, slots)  # a new household registers its residence
 
+    def _truth_month(self, t: int, v: Values, events: Events
+                     ) -> tuple[Assessment, tuple[np.ndarray, np.ndarray], CityFacts]:
+        """The true facts assessed and measured; the month's hardship and spells noted."""
+        a_true = assess(self.truth, v)
+        self.hardship.record(t, v, self.truth, events, a_true.size)
+        spells = self.spells.track(a_true.eligible, t, self.warmup,
+                                   final=t + 1 >= self.months_total)
+        return a_true, spells, self.measurement.facts(self, t, v, a_true)
+
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
@@ -159,18 +170,17 @@ class ReliefModel(mesa.Model):
             boost = employment_participants(self.admin, v, self.case.tier)
             events = apply_shocks(self.pop, v, v_before, self.streams, t, boost)
             self.truth.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
-        with stage("rules"):
-            a_true = assess(self.truth, v)
-        with stage("shocks"):
-            self.hardship.record(t, v, self.truth, events, a_true.size)
-            spells = self.spells.track(a_true.eligible, t, self.warmup,
-                                       final=t + 1 >= self.months_total)
-        with stage("monitoring"):
-            a_admin, warned = self.monitor.month(self.truth, self.admin, v, t, self.case,
-                                                 self.book, self.spells, self.followup,
-                                                 self.moves.touched)
+        with stage("monitoring"):  # the truth assessed beside the administration's monitoring
+            (a_true, spells, city), (a_admin, warned) = together(
+                partial(self._truth_month, t, v, events),
+                partial(self.monitor.month, self.truth, self.admin, v, t, self.case.enrolled(t),
+                        self.book.open, self.moves.touched))
+            self.monitor.follow(warned, v, t, self.book, self.spells, self.followup)
+        logged = events if self.log is not None else None  # kept for the story log only
+        del events
         with stage("casework"):
             work = casework.month(self, v, t, a_true, a_admin, self.streams)
+        del a_admin, boost  # freed before the month's payments are made
         with stage("benefits"):
             pay = monthly_payments(self.truth, self.admin, work.outcome.assessment, self.case,
                                    v, t, calendar_month)
@@ -182,11 +192,10 @@ class ReliefModel(mesa.Model):
                                   a_true.size, growth(v, v_before, "rent_index"), self.pop.hid)
             demography.settle_trades(self.pop, trade)
         if self.log is not None:
-            self.log.month(t, events, warned, work, pay, self.moves)
-        del events
+            self.log.month(t, logged, warned, work, pay, self.moves)
         with stage("metrics"):
             self.measurement.month(self, t, v, calendar_month, a_true, pay, transfers, pending,
-                                   warned, work, spells)
+                                   warned, work, spells, city)
             self.month += 1
             self.datacollector.collect(self)
             if self.month >= self.months_total:

@@ -7,6 +7,7 @@ stream, and reveals some fields with a lag. Every monthly look-up of a linked ho
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from typing import Any
 
@@ -77,7 +78,8 @@ class Monitor:
             if self.linked[d].any():
                 for name in DEPARTMENT_FIELDS[d][0] + DEPARTMENT_FIELDS[d][1]:
                     self._keep[name] = max(self._keep.get(name, 0), min(lags[d], self.max_lag))
-        self._copied: dict[tuple[str, str], np.ndarray] = {}  # (dept, field) → array copied
+        # (dept, field) → the array copied, weakly held: one the truth has dropped is freed
+        self._copied: dict[tuple[str, str], weakref.ref[np.ndarray]] = {}
         # int16 months: runs are at most 600 months (schema), so t + 10,000 always fits
         self.last_warned = {r: np.full(n, -10_000, dtype=np.int16) for r in WARNING_RULES}
         self.prev_income = np.zeros(n)
@@ -90,28 +92,45 @@ class Monitor:
         for last in self.last_warned.values():
             last[households] = -10_000
 
-    def month(self, truth: Facts, admin: Facts, v: Values, t: int, case: Any, book: Any,
-              spells: Any, followup: Any, touched: np.ndarray | None = None
+    def month(self, truth: Facts, admin: Facts, v: Values, t: int, enrolled: np.ndarray,
+              busy: np.ndarray, touched: np.ndarray | None = None
               ) -> tuple[Assessment, dict[str, np.ndarray]]:
         """The month's monitoring: refresh the admin view, assess it, raise the warnings.
 
-        Each warning opens (or joins) a case for a home visit, marks the household's spell of
-        eligibility as warned and waits ``warnings.followup_months`` to see whether help follows.
+        Reads the case records (``enrolled``, ``busy``) and writes only the admin view and this
+        monitor's own records; :meth:`follow` then opens the cases.
+
+        Args:
+            truth: the true facts.
+            admin: the admin view (refreshed in place).
+            v: scenario values in force.
+            t: month index.
+            enrolled: households currently enrolled (any tier or gradual exit).
+            busy: households with an open case.
+            touched: households the month's demography changed in place (:meth:`observe`).
 
         Returns:
             The admin view's assessment, and the month's warnings per rule (household masks).
         """
         self.observe(truth, admin, v, t, touched)
         a_admin = assess(admin, v)
-        warned = self.warnings(admin, a_admin, v, t, case.enrolled(t), book.open)
-        count = np.zeros(len(a_admin.tier), dtype=np.int16)
+        return a_admin, self.warnings(admin, a_admin, v, t, enrolled, busy)
+
+    @staticmethod
+    def follow(warned: dict[str, np.ndarray], v: Values, t: int, book: Any, spells: Any,
+               followup: Any) -> None:
+        """Each warning opens (or joins) a case for a home visit.
+
+        The household's spell of eligibility is marked as warned, and the warning waits
+        ``warnings.followup_months`` to see whether help follows.
+        """
+        count = np.zeros(len(book.open), dtype=np.int16)
         for rule, mask in warned.items():
             book.add(mask, rule, t, warnings=1)
             count += mask
         raised = flatnonzero(count)
         spells.warned[raised[spells.start[raised] >= 0]] = True
         followup.raised(raised, count[raised], t, v.warnings.followup_months)
-        return a_admin, warned
 
     def _snapshot(self, truth: Facts) -> dict[str, np.ndarray]:
         """This month's true arrays, by reference: the shocks replace them, never change them."""
@@ -174,9 +193,10 @@ class Monitor:
         out = []
         for name in names:
             array = getattr(source, name)
-            if array is self._copied.get((dept, name)) and array is getattr(truth, name):
+            copied = self._copied.get((dept, name))
+            if copied is not None and array is copied() and array is getattr(truth, name):
                 continue
-            self._copied[(dept, name)] = array
+            self._copied[(dept, name)] = weakref.ref(array)
             out.append(name)
         return tuple(out)
 

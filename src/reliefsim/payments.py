@@ -7,6 +7,8 @@ temporary and disaster aid decided at the month's visits.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from reliefsim.aggregates import sum_rows
@@ -27,6 +29,7 @@ from reliefsim.rules import (
     medical_assistance,
 )
 from reliefsim.scenario import Values
+from reliefsim.threads import together
 
 ROW = {prog: k for k, prog in enumerate(PROGRAMMES)}
 """Programme → its row in the month's payments."""
@@ -45,6 +48,15 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     pay = np.empty((len(PROGRAMMES), len(case.tier)))  # every row written below
     pay[ROW["temporary"]] = 0.0
     pay[ROW["disaster"]] = 0.0
+    # basic living beside the special assistance: each writes its own rows and case fields
+    together(partial(_basic_rows, pay, admin, a_admin, case, v, t),
+             partial(_special_rows, pay, truth, admin, a_admin, case, v, calendar_month))
+    return pay
+
+
+def _basic_rows(pay: np.ndarray, admin: Facts, a_admin: Assessment, case: Caseload, v: Values,
+                t: int) -> None:
+    """Basic living and its gradual-exit top-up into ``pay``; the last basic amount noted."""
     tier = case.tier
     basic = basic_living(admin, v, tier, a_admin)
     alone = flatnonzero((case.individual > 0) & (tier == 0))
@@ -53,6 +65,12 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     in_exit = case.in_exit(t)
     pay[ROW["gradual_exit"]] = np.where(in_exit, np.maximum(case.exit_amount - basic, 0.0), 0.0)
     case.last_basic = np.where((tier > 0) | (case.individual > 0), basic, case.last_basic)
+
+
+def _special_rows(pay: np.ndarray, truth: Facts, admin: Facts, a_admin: Assessment,
+                  case: Caseload, v: Values, calendar_month: int) -> None:
+    """Medical, education, housing, employment and heating assistance into ``pay``."""
+    tier = case.tier
     if calendar_month == 1:
         case.medical_paid_year[:] = 0.0
     medical = medical_assistance(truth, v, tier, case.medical_paid_year, a_admin.size)
@@ -64,7 +82,6 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
                                minlength=len(tier)).astype(np.float64)
     pay[ROW["employment"]] = v.special.employment_cost * participants
     pay[ROW["heating"]] = heating_assistance(v, tier, calendar_month)
-    return pay
 
 
 def pending_payment(a_admin: Assessment, pending: np.ndarray, v: Values) -> np.ndarray:

@@ -76,13 +76,16 @@ def die_with_parent(sig: int = signal.SIGKILL) -> bool:
 
 
 def worker_init(parent: int) -> None:
-    """Initializer of a worker process: die with ``parent``, leave Ctrl-C to it.
+    """Initializer of a worker process: die with ``parent``, leave Ctrl-C to it, one thread.
 
     Args:
         parent: the process id of the command that started the worker.
     """
+    from reliefsim.threads import set_threads
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    set_threads(1)  # the sweep's workers already keep every core busy
     die_with_parent(signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the request was made
         os._exit(1)

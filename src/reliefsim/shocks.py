@@ -14,6 +14,7 @@ wages does not grow without end.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population, able_to_work, monthly_flows, pay, student_level
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
+from reliefsim.threads import together
 
 
 @dataclass
@@ -68,7 +70,8 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     Every uniform block is drawn in full; each event is then decided only for the members whose
     draw falls below the largest probability the event can have (the rest cannot be hit). The
     true facts' arrays are replaced, never changed in place, so lagged snapshots may keep
-    references to them.
+    references to them. The members' health and work run beside their pay and the disasters
+    (:func:`reliefsim.threads.together`): neither reads what the other writes.
 
     Args:
         pop: the population (its ``facts`` are changed in place).
@@ -79,13 +82,45 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
         employment_boost: per member, in an employment programme (raises re-employment).
     """
     f: Facts = pop.facts
-    s, p = v.shocks, v.population
-    m = len(f.age)
-    alive = f.alive
-    age = f.age
-    works = f.works & alive
+    works = _retire(f, v, v_before)
+    (health, job_loss, reemployed), (wage, base, damage) = together(
+        partial(_health_and_work, f, v, streams, t, works, employment_boost),
+        partial(_pay_and_disasters, pop, v, v_before, streams, t))
+    f.wage, f.wage_base, f.damage = wage, base, damage
+    onset, recovered, disability_onset, disability_recovered, self_care_loss = health
 
-    # retirement: stop work, receive a pension at least the basic one; pensions follow the index
+    # household incomes beside the rigid expenditure flows; hospital costs of new illness
+    together(f.refresh_incomes, partial(monthly_flows, f, v, streams, t))
+    s = v.shocks
+    ill_now = flatnonzero(onset)
+    z = streams.normal_at("hospital", t, ill_now)
+    hospital = s.hospital_cost_median * np.exp(s.hospital_cost_sigma * z)
+    hospital_cost = f.sum_members(ill_now, hospital)
+    f.medical_oop = f.medical_oop + hospital_cost
+
+    hit = flatnonzero(damage)
+    c = s.disaster_cost
+    disaster_cost = np.zeros(f.n_households)
+    disaster_cost[hit] = np.array([0.0, c.minor, c.damaged, c.collapsed])[damage[hit]]
+
+    return Events(job_loss=job_loss, reemployed=reemployed, illness_onset=onset,
+                  recovered=recovered, disability_onset=disability_onset,
+                  disability_recovered=disability_recovered, self_care_loss=self_care_loss,
+                  hospital_cost=hospital_cost, disaster=damage.copy(),
+                  disaster_cost=disaster_cost, household=f.hh)
+
+
+def _retire(f: Facts, v: Values, v_before: Values) -> np.ndarray:
+    """Pensions follow their index; members reaching the retirement age stop work.
+
+    A new retiree receives a pension at least the basic one.
+
+    Returns:
+        Per member slot, whether the member works (alive and not retiring this month).
+    """
+    p = v.population
+    alive, age = f.alive, f.age
+    works = f.works & alive
     ret = p.retirement_age
     near = flatnonzero((age >= ret) & (age < ret + 1.0))
     near = near[alive[near] & (age[near] - 1.0 / 12.0 < ret)]
@@ -95,6 +130,31 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
                                 p.pension_replacement * pay(f.wage_base[first], age[first], v))
     f.pension = pension
     works[near] = False
+
+    return works
+
+
+def _health_and_work(f: Facts, v: Values, streams: Streams, t: int, works: np.ndarray,
+                     employment_boost: np.ndarray
+                     ) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """The month's health events, then who works and who seeks work (members' facts set).
+
+    Args:
+        f: the true facts (health, work and benefit fields replaced).
+        v: scenario values in force.
+        streams: common-random-number streams (the "health" and "job" draws).
+        t: month index.
+        works: per member slot, working before this month's events.
+        employment_boost: per member, in an employment programme (raises re-employment).
+
+    Returns:
+        The health events (illness onset and recovery, disability onset and recovery, loss of
+        self-care), the job losses and the re-employed, as member masks.
+    """
+    s, p = v.shocks, v.population
+    m = len(f.age)
+    alive, age = f.alive, f.age
+    ret = p.retirement_age
 
     # health, competing risks on one draw per member (at most one of them a month): serious
     # illness (or its recovery), chronic illness, severe disability (or its recovery where not
@@ -139,7 +199,7 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     self_care_loss = _mask(m, c, lost_care)
     f.unable_self_care = _with(f.unable_self_care, c, unable_c | lost_care)
 
-    # work and pay
+    # work
     capable = alive & able_to_work(age, disability, ill, v)
     f.student = student = student_level(age, f.tertiary_track, p.school_ages)
     in_school = student > 0
@@ -168,9 +228,24 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     if len(lost):
         f.benefit = f.benefit.copy()
         f.benefit[lost] = s.unemployment_benefit
+    return ((onset, recovered, disability_onset, disability_recovered, self_care_loss),
+            job_loss, reemployed)
+
+
+def _pay_and_disasters(pop: Population, v: Values, v_before: Values, streams: Streams,
+                       t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members' pay for the month, and the households the month's disasters damage.
+
+    Returns:
+        The new wages and permanent wage levels (per member slot), and each household's
+        damage level (0 none, 1 minor, 2 damaged, 3 collapsed).
+    """
+    f: Facts = pop.facts
+    s, p = v.shocks, v.population
+    alive, age = f.alive, f.age
+    ret = p.retirement_age
     wage_growth = np.float32(growth(v, v_before, "wage_index"))
     base = f.wage_base * wage_growth
-    f.wage_base = base
     # log(wage / level at the member's age) persists by rho a month and takes a new shock
     # (living members of working age only; the others keep their last pay)
     adults = flatnonzero(alive & (age >= p.work_start_age) & (age < ret))
@@ -186,16 +261,6 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     np.exp(z, out=z)
     z *= level
     wage[adults] = z
-    f.wage = wage
-    f.refresh_incomes()
-
-    # rigid expenditure flows, plus hospital costs of new serious illness
-    monthly_flows(f, v, streams, t)
-    ill_now = flatnonzero(onset)
-    z = streams.normal_at("hospital", t, ill_now)
-    hospital = s.hospital_cost_median * np.exp(s.hospital_cost_sigma * z)
-    hospital_cost = f.sum_members(ill_now, hospital)
-    f.medical_oop = f.medical_oop + hospital_cost
 
     # disasters by district
     n_districts = len(pop.bounds) - 1
@@ -210,14 +275,4 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
         hit, level_u = hit[keep], level_u[keep]
         cum = np.cumsum(s.disaster_damage_probs)
         damage[hit] = (1 + np.searchsorted(cum, level_u, side="right")).clip(1, 3)
-    hit = flatnonzero(damage)
-    f.damage = damage
-    c = s.disaster_cost
-    disaster_cost = np.zeros(f.n_households)
-    disaster_cost[hit] = np.array([0.0, c.minor, c.damaged, c.collapsed])[damage[hit]]
-
-    return Events(job_loss=job_loss, reemployed=reemployed, illness_onset=onset,
-                  recovered=recovered, disability_onset=disability_onset,
-                  disability_recovered=disability_recovered, self_care_loss=self_care_loss,
-                  hospital_cost=hospital_cost, disaster=damage.copy(),
-                  disaster_cost=disaster_cost, household=f.hh)
+    return wage, base, damage
