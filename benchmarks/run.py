@@ -163,7 +163,10 @@ def main() -> None:
 
     print(f"reliefsim benchmark — scenario {args.scenario}, seed {args.seed}")
     print(f"machine: {machine()}")
-    print(f"each size in a fresh process, on one core; {time.strftime('%Y-%m-%d %H:%M')}")
+    from reliefsim.threads import threads
+
+    print(f"each size in a fresh process, up to {threads()} threads a process "
+          f"(RELIEFSIM_THREADS); {time.strftime('%Y-%m-%d %H:%M')}")
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "from reliefsim.kernels import warm_up; warm_up()"],
                    check=True)

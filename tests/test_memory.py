@@ -38,6 +38,8 @@ def test_malloc_thresholds_set_unless_the_environment_sets_them(monkeypatch):
         monkeypatch.delenv(variable, raising=False)
     assert memory.keep_freed_memory() == list(memory.MALLOC_SETTINGS)
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
+    assert memory.keep_freed_memory() == ["MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX"]
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
     assert memory.keep_freed_memory() == ["MALLOC_MMAP_THRESHOLD_"]
 
 

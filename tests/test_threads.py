@@ -11,7 +11,7 @@ import pytest
 from reliefsim import threads
 from reliefsim.errors import ReliefsimError
 from reliefsim.model import ReliefModel
-from reliefsim.processes import worker_pool, stop_pool
+from reliefsim.processes import stop_pool, worker_pool
 
 
 @pytest.fixture

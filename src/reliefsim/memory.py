@@ -1,9 +1,9 @@
 """How reliefsim's own processes take memory from Linux, tuned for a city's arrays.
 
 A run of 1,000,000 households works on arrays of 8–18 MiB (one value per household or member),
-making and freeing several hundred of them a month. Two defaults cost it time, both in the
-kernel and none in the results; the command line and the benchmark change them, unless the
-user's environment sets them:
+making and freeing several hundred of them a month. Three defaults cost it time or memory,
+none a result; the command line and the benchmark change them, unless the user's environment
+sets them:
 
 - **NumPy's huge-page advice.** NumPy asks for 2 MiB pages (``madvise(MADV_HUGEPAGE)``) for
   every array of 4 MiB or more. Where the kernel compacts memory for such requests (the
@@ -16,8 +16,13 @@ user's environment sets them:
   same size is faulted in again, page by page. Blocks up to 128 MiB (the month's payments,
   one row per programme, take 76 MiB) are taken from the heap and freed memory is kept (up to
   1 GiB free) for the next array, unless ``MALLOC_MMAP_THRESHOLD_`` or
-  ``MALLOC_TRIM_THRESHOLD_`` is set. The process's peak memory is its arrays' peak either way
-  (measured in the README's Performance section).
+  ``MALLOC_TRIM_THRESHOLD_`` is set. The process's peak memory is its arrays' peak either way.
+- **glibc's arena per thread.** The month runs some of its pieces on a second thread
+  (:mod:`reliefsim.threads`); with an arena of its own, the memory one thread frees is kept for
+  that thread alone, and a million-household run peaked about 75 MiB higher. One arena serves
+  both threads (they take a few hundred blocks a month), unless ``MALLOC_ARENA_MAX`` is set.
+
+None changes a result; the peaks are measured in ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ HUGE_PAGES = "NUMPY_MADVISE_HUGEPAGE"
 MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": (-3, 128 << 20),
                    "MALLOC_TRIM_THRESHOLD_": (-1, 1 << 30),
                    "MALLOC_ARENA_MAX": (-8, 1)}
-"""Environment variable → (glibc ``mallopt`` parameter, value in bytes)."""
+"""Environment variable → (glibc ``mallopt`` parameter, value: bytes, or arenas)."""
 
 
 def turn_off_huge_pages() -> bool:
@@ -67,7 +72,7 @@ def madvise_switch() -> Callable[[bool], bool] | None:
 
 
 def keep_freed_memory() -> list[str]:
-    """Set glibc's mmap and trim thresholds (see the module), except those the environment sets.
+    """Set glibc's thresholds and arenas (see the module), except those the environment sets.
 
     Returns:
         The environment variables whose settings were applied (none where the C library is not
