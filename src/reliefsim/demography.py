@@ -290,13 +290,26 @@ def group_order(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
     NumPy's quicksort by key, then a stable sort by group (a radix sort for small group
     numbers); keys with ties, or not numbers, take NumPy's stable sort by key instead, so
-    that tied keys keep their order.
+    that tied keys keep their order. Keys whose first :data:`TIE_SAMPLE` already tie (household
+    weights take a few values) go to the stable sort at once.
     """
+    head = keys[:TIE_SAMPLE]
+    if len(np.unique(head)) < len(head):
+        return _stable_group_order(groups, np.argsort(keys, kind="stable"))
     by_key = np.argsort(keys)
     sorted_keys = keys[by_key]
     if sorted_keys.dtype.kind != "f" or len(keys) < 2 or np.isnan(sorted_keys[-1]) or (
             sorted_keys[1:] == sorted_keys[:-1]).any():
         by_key = np.argsort(keys, kind="stable")
+    return _stable_group_order(groups, by_key)
+
+
+TIE_SAMPLE = 64
+"""How many first keys :func:`group_order` looks at for ties before sorting."""
+
+
+def _stable_group_order(groups: np.ndarray, by_key: np.ndarray) -> np.ndarray:
+    """``by_key`` reordered by group, stably (a radix sort for small group numbers)."""
     g = groups[by_key]
     if g.dtype.kind in "iu" and len(g) and g.min() >= 0 and g.max() < 2**15:
         g = g.astype(np.int16)  # radix-sortable

@@ -11,11 +11,13 @@ read either.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import partial
 
 import numpy as np
 
 from reliefsim.aggregates import advance_window, any_living, living_counts, member_incomes
 from reliefsim.kernels import copy_at, copy_where, flatnonzero, ranges, repeat_index
+from reliefsim.threads import together
 
 MEMBER_FIELDS: tuple[str, ...] = (
     "age", "alive", "works", "wage", "wage_base", "pension", "disability",
@@ -315,17 +317,20 @@ class Facts:
             members: the member slots of ``households`` (indices), if already known.
         """
         idx = flatnonzero(households) if households.dtype == bool else households
+        copies = []  # (index, values, target), each target its own array
         if member_fields:
             midx = self.members_of(idx) if members is None else members
-            for name in member_fields:
-                copy_at(midx, getattr(source, name), getattr(self, name))
+            copies += [(midx, getattr(source, name), getattr(self, name))
+                       for name in member_fields]
         for name in household_fields:
             target, values = getattr(self, name), getattr(source, name)
             if target.ndim == 2:  # a ring: row by row (NumPy's 2-D indexing is slower)
-                for row_target, row_values in zip(target, values, strict=True):
-                    copy_at(idx, row_values, row_target)
+                copies += [(idx, row_values, row_target)
+                           for row_target, row_values in zip(target, values, strict=True)]
             else:
-                copy_at(idx, values, target)
+                copies.append((idx, values, target))
+        # every copy writes an array of its own: two halves side by side
+        together(partial(_copy_each, copies[::2]), partial(_copy_each, copies[1::2]))
 
 
     def reveal_where(self, source: Facts, households: np.ndarray, members: np.ndarray | None,
@@ -372,3 +377,9 @@ class _Subset(Facts):
 
 _MEMBER_SET = frozenset(MEMBER_FIELDS)
 _HOUSEHOLD_SET = frozenset(HOUSEHOLD_FIELDS)
+
+
+def _copy_each(copies: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    """``target[index] = values[index]`` for each (index, values, target)."""
+    for index, values, target in copies:
+        copy_at(index, values, target)
