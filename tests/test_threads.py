@@ -124,8 +124,21 @@ def test_one_thread_and_two_give_the_same_month_to_the_last_bit(thread_count, sc
     for n in (1, 2):
         thread_count(n)
         model = ReliefModel(scenario, households=3000, months=14, seed=4, story=False)
+        model.side_by_side = True  # as a city of MIN_HOUSEHOLDS or more does
         model.run()
         ledgers.append((model.ledger.data.copy(), model.truth.wage.copy(),
                         model.admin.income_window.copy(), model.case.tier.copy()))
     for one, two in zip(*ledgers, strict=True):
         assert np.array_equal(one, two)
+
+
+def test_a_small_city_runs_its_pieces_in_order_and_a_large_one_side_by_side(thread_count):
+    thread_count(2)
+    assert not ReliefModel("baseline", households=2000, months=2, story=False).side_by_side
+    seen = []
+    with threads.side_by_side(False):
+        threads.together(lambda: seen.append(threading.current_thread().name),
+                         lambda: seen.append(threading.current_thread().name))
+    assert seen == [threading.current_thread().name] * 2
+    assert threads.together(lambda: None, lambda: threading.current_thread().name)[1] != (
+        threading.current_thread().name)

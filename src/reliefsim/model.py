@@ -29,7 +29,7 @@ from reliefsim.rules import Assessment, assess, employment_participants
 from reliefsim.scenario import Scenario, Values, add_months, load_scenario
 from reliefsim.shocks import Events, apply_shocks, growth
 from reliefsim.story import HouseholdView, StoryLog
-from reliefsim.threads import together
+from reliefsim.threads import MIN_HOUSEHOLDS, side_by_side, together
 
 STAGES: tuple[str, ...] = ("population", "shocks", "monitoring", "casework", "benefits", "metrics")
 """The stages of a month, as timed in :attr:`ReliefModel.stage_seconds` ("monitoring" includes
@@ -56,6 +56,9 @@ class ReliefModel(mesa.Model):
 
     Attributes:
         stage_seconds: wall-clock seconds spent so far in each stage of the month.
+        side_by_side: run the month's independent pieces on two threads
+            (:mod:`reliefsim.threads`; the same numbers either way). True from
+            ``threads.MIN_HOUSEHOLDS`` household slots.
         ledger: the monthly series per district (:class:`~reliefsim.metrics.Ledger`).
     """
 
@@ -97,6 +100,7 @@ class ReliefModel(mesa.Model):
                                                           np.zeros(0))
         self.month = 0
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
+        self.side_by_side = n >= MIN_HOUSEHOLDS
         self._set_up_offices(v)
         a = assess(self.truth, v)
         casework.enrol_initial(self.case, a, v, self.streams)
@@ -151,7 +155,8 @@ class ReliefModel(mesa.Model):
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
-        yield
+        with side_by_side(self.side_by_side):
+            yield
         self.stage_seconds[name] += time.perf_counter() - start
 
     # ------------------------------------------------------------------ the month

@@ -9,15 +9,19 @@ pieces run one after the other, which is what happens with one thread.
 
 How many threads: ``RELIEFSIM_THREADS`` if set (1 runs everything in the calling thread),
 otherwise the processors this process may use, at most :data:`MOST`. Worker processes of a
-sweep (``--workers``, Dask) use one each, since the sweep already keeps every core busy.
+sweep (``--workers``, Dask) use one each, since the sweep already keeps every core busy. A
+model of fewer than :data:`MIN_HOUSEHOLDS` household slots runs its pieces one after the other
+(:func:`side_by_side`): they are too small to gain from a second thread.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from reliefsim.errors import ReliefsimError
@@ -26,6 +30,11 @@ ENV = "RELIEFSIM_THREADS"
 MOST = 2
 """Most threads by default: the month has at most two independent pieces at a time."""
 
+MIN_HOUSEHOLDS = 50_000
+"""Fewest household slots for which a model runs its pieces side by side (at 50,000 the two
+ways take the same time; at 20,000 a second thread costs more than it gains)."""
+
+_allowed: ContextVar[bool] = ContextVar("reliefsim_side_by_side", default=True)
 _state: dict[str, Any] = {"threads": None, "pool": None, "pid": None, "size": 0}
 _lock = threading.Lock()
 _inside = threading.local()  # set in the pool's threads: a piece never waits on the pool
@@ -76,14 +85,24 @@ def _mark_inside() -> None:
     _inside.active = True
 
 
+@contextmanager
+def side_by_side(allowed: bool) -> Iterator[None]:
+    """Within the block, :func:`together` runs its calls side by side only when ``allowed``."""
+    token = _allowed.set(bool(allowed))
+    try:
+        yield
+    finally:
+        _allowed.reset(token)
+
+
 def together(*calls: Callable[[], Any]) -> list[Any]:
     """Run the calls side by side and return their results in order.
 
     The first runs in the calling thread, the others in the pool. The calls must not write
     anything another of them reads or writes. An exception in any call is raised after all
     have finished (the first call's first), so no piece is still running when the caller
-    goes on. With one thread, inside the pool, or for a single call, the calls run one after
-    the other, in order.
+    goes on. With one thread, inside the pool, outside :func:`side_by_side`'s permission, or for
+    a single call, the calls run one after the other, in order.
 
     Args:
         calls: functions of no argument.
@@ -91,7 +110,8 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
     Returns:
         Their results, in the calls' order.
     """
-    if len(calls) <= 1 or threads() < 2 or getattr(_inside, "active", False):
+    if (len(calls) <= 1 or threads() < 2 or getattr(_inside, "active", False)
+            or not _allowed.get()):
         return [call() for call in calls]
     pool = _pool(threads() - 1)
     futures: list[Future[Any]] = [pool.submit(call) for call in calls[1:]]
