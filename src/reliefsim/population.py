@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_DTYPES, MEMBER_FIELDS, SEVE
 from reliefsim.kernels import flatnonzero, standard_normal
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
+from reliefsim.threads import together
 
 RING_MONTHS = 12
 
@@ -417,10 +419,8 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
         mask = np.zeros(batch, dtype=bool)
         mask[keep] = True
         member_mask = np.repeat(mask, house["size"])
-        kept_h.append({k: col[mask] for k, col in house.items()})
-        # members in their storage types (as :func:`place` writes them)
-        kept_m.append({k: col[member_mask].astype(MEMBER_DTYPES[k], copy=False)
-                       for k, col in members.items()})
+        kept_h.append(take_rows(house, mask))
+        kept_m.append(take_rows(members, member_mask, MEMBER_DTYPES))  # as place() writes them
         inv_prob.append(1.0 / accept_prob[mask])
         total += len(keep)
         r += 1
@@ -428,6 +428,22 @@ def sample(streams: Streams, v: Values, n: int, purpose: str, month: int,
     house = {k: np.concatenate([h[k] for h in kept_h]) for k in kept_h[0]}
     members = {k: np.concatenate([m[k] for m in kept_m]) for k in kept_m[0]}
     return house, members, np.concatenate(inv_prob)
+
+
+def take_rows(columns: dict[str, np.ndarray], rows: np.ndarray,
+              dtypes: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """Each column at ``rows`` (a mask or indices), in ``dtypes``' type where given.
+
+    Two halves of the columns are taken side by side (:func:`reliefsim.threads.together`).
+    """
+    def take(names: list[str]) -> dict[str, np.ndarray]:
+        if dtypes is None:
+            return {k: columns[k][rows] for k in names}
+        return {k: columns[k][rows].astype(dtypes[k], copy=False) for k in names}
+
+    names = list(columns)
+    first, second = together(partial(take, names[::2]), partial(take, names[1::2]))
+    return {k: first[k] if k in first else second[k] for k in names}
 
 
 # ---------------------------------------------------------------- the city's layout
@@ -547,8 +563,8 @@ def synthesize(v: Values, n: int, streams: Streams) -> Population:
     member_order = (np.arange(int(placed_size.sum()))
                     + np.repeat(member_start[by_slot] - (np.cumsum(placed_size) - placed_size),
                                 placed_size))
-    placed_house = {k: col[by_slot] for k, col in house.items()}
-    placed_members = {k: col[member_order] for k, col in members.items()}
+    placed_house = take_rows(house, by_slot)
+    placed_members = take_rows(members, member_order)
     slots = occupied[by_slot]
     place(f, slots, placed_house, placed_members)
     monthly_flows(f, v, streams, -1)
