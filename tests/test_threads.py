@@ -142,3 +142,26 @@ def test_a_small_city_runs_its_pieces_in_order_and_a_large_one_side_by_side(thre
     assert seen == [threading.current_thread().name] * 2
     assert threads.together(lambda: None, lambda: threading.current_thread().name)[1] != (
         threading.current_thread().name)
+
+
+def test_a_call_never_waits_for_a_pool_another_thread_occupies(thread_count):
+    """The pool busy with one thread's piece, another thread runs all its pieces itself."""
+    thread_count(2)
+    started, release = threading.Event(), threading.Event()
+
+    def occupy():
+        started.set()
+        release.wait(timeout=30)
+
+    other = threading.Thread(target=threads.together, args=(lambda: None, occupy))
+    other.start()
+    try:
+        assert started.wait(timeout=30)
+        names = threads.together(lambda: threading.current_thread().name,
+                                 lambda: threading.current_thread().name)
+        assert names == [threading.current_thread().name] * 2
+    finally:
+        release.set()
+        other.join(timeout=30)
+    assert threads.together(lambda: None, lambda: threading.current_thread().name)[1] != (
+        threading.current_thread().name)  # idle again

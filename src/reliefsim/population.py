@@ -349,8 +349,16 @@ def student_level(age: np.ndarray, tertiary_track: np.ndarray,
 def monthly_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
     """Set this month's rigid expenditure flows (medical, care, rehab, education) from members.
 
-    Medical out-of-pocket for ill members is log-normal (a normal draw per ill member, by
-    member slot); the hospital cost of a new serious illness is added by the shocks module.
+    The medical flows beside the others (:func:`reliefsim.threads.together`).
+    """
+    together(partial(medical_flows, f, v, streams, t), partial(care_flows, f, v))
+
+
+def medical_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
+    """This month's medical out-of-pocket cost per household (``medical_oop``).
+
+    Log-normal for ill members (a normal draw per ill member, by member slot); the hospital
+    cost of a new serious illness is added by the shocks module.
     """
     s = v.shocks
     alive = f.alive
@@ -359,6 +367,12 @@ def monthly_flows(f: Facts, v: Values, streams: Streams, t: int) -> None:
     spread = np.exp(s.oop_sigma * streams.normal_at("medical", t, sick))
     oop = np.where(ill[sick], s.serious_oop_median * spread, s.chronic_oop_median * spread)
     f.medical_oop = f.sum_members(sick, oop)
+
+
+def care_flows(f: Facts, v: Values) -> None:
+    """This month's care, rehabilitation and education costs per household."""
+    s = v.shocks
+    alive = f.alive
     cost = np.array([0.0, s.education_cost.primary, s.education_cost.secondary,
                      s.education_cost.tertiary])
     counted = member_flows(f.hh, alive, f.unable_self_care, f.disability, SEVERE, f.student, cost,

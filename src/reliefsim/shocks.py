@@ -20,7 +20,14 @@ import numpy as np
 
 from reliefsim.facts import MILD, SEVERE, Facts
 from reliefsim.kernels import flatnonzero
-from reliefsim.population import Population, able_to_work, monthly_flows, pay, student_level
+from reliefsim.population import (
+    Population,
+    able_to_work,
+    care_flows,
+    medical_flows,
+    pay,
+    student_level,
+)
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
 from reliefsim.threads import together
@@ -89,8 +96,10 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
     f.wage, f.wage_base, f.damage = wage, base, damage
     onset, recovered, disability_onset, disability_recovered, self_care_loss = health
 
-    # household incomes beside the rigid expenditure flows; hospital costs of new illness
-    together(f.refresh_incomes, partial(monthly_flows, f, v, streams, t))
+    # household incomes and medical costs beside the other rigid expenditure flows; hospital
+    # costs of new illness
+    together(lambda: (f.refresh_incomes(), medical_flows(f, v, streams, t)),
+             partial(care_flows, f, v))
     s = v.shocks
     ill_now = flatnonzero(onset)
     z = streams.normal_at("hospital", t, ill_now)

@@ -35,7 +35,7 @@ MIN_HOUSEHOLDS = 50_000
 ways take the same time; at 20,000 a second thread costs more than it gains)."""
 
 _allowed: ContextVar[bool] = ContextVar("reliefsim_side_by_side", default=True)
-_state: dict[str, Any] = {"threads": None, "pool": None, "pid": None, "size": 0}
+_state: dict[str, Any] = {"threads": None, "pool": None, "idle": None, "pid": None, "size": 0}
 _lock = threading.Lock()
 _inside = threading.local()  # set in the pool's threads: a piece never waits on the pool
 
@@ -71,14 +71,25 @@ def _default() -> int:
     return max(1, min(MOST, usable))
 
 
-def _pool(size: int) -> ThreadPoolExecutor:
-    """This process's pool of ``size`` threads (made anew in a child: a fork keeps no threads)."""
+def _pool(size: int) -> tuple[ThreadPoolExecutor, threading.Semaphore]:
+    """This process's pool of ``size`` threads and its count of idle ones.
+
+    Made anew in a child process: a fork keeps no threads.
+    """
     with _lock:
         if _state["pid"] != os.getpid() or _state["size"] != size:
             _state["pool"] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="reliefsim",
                                                 initializer=_mark_inside)
+            _state["idle"] = threading.Semaphore(size)
             _state["pid"], _state["size"] = os.getpid(), size
-        return _state["pool"]
+        return _state["pool"], _state["idle"]
+
+
+def _then_idle(idle: threading.Semaphore, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    finally:
+        idle.release()
 
 
 def _mark_inside() -> None:
@@ -98,9 +109,11 @@ def side_by_side(allowed: bool) -> Iterator[None]:
 def together(*calls: Callable[[], Any]) -> list[Any]:
     """Run the calls side by side and return their results in order.
 
-    The first runs in the calling thread, the others in the pool. The calls must not write
-    anything another of them reads or writes. An exception in any call is raised after all
-    have finished (the first call's first), so no piece is still running when the caller
+    The first runs in the calling thread, each other in an idle thread of the pool, or in the
+    calling thread after the first when none is idle (another thread's pieces occupy the pool:
+    a call never waits for the pool). The calls must not write anything another of them reads
+    or writes. An exception is raised once every call has finished or been given up (the
+    calling thread's first, else the pool's), so no piece is still running when the caller
     goes on. With one thread, inside the pool, outside :func:`side_by_side`'s permission, or for
     a single call, the calls run one after the other, in order.
 
@@ -113,12 +126,28 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
     if (len(calls) <= 1 or threads() < 2 or getattr(_inside, "active", False)
             or not _allowed.get()):
         return [call() for call in calls]
-    pool = _pool(threads() - 1)
-    futures: list[Future[Any]] = [pool.submit(call) for call in calls[1:]]
-    try:
-        first = calls[0]()
-    except BaseException:
-        for fut in futures:
-            fut.exception()  # wait: nothing may run on once the caller has moved on
-        raise
-    return [first, *(fut.result() for fut in futures)]
+    pool, idle = _pool(threads() - 1)
+    pending: list[Future[Any] | None] = [
+        pool.submit(_then_idle, idle, call) if idle.acquire(blocking=False) else None
+        for call in calls[1:]]
+    out: list[Any] = [None] * len(calls)
+    failure: BaseException | None = None
+    for k, call in enumerate(calls):
+        if k and pending[k - 1] is not None:
+            continue
+        try:
+            out[k] = call()
+        except BaseException as exc:  # the others still finish before it is raised
+            failure = exc
+            break
+    for k, fut in enumerate(pending, start=1):
+        if fut is None:
+            continue
+        error = fut.exception()  # waits: nothing may run on once the caller has moved on
+        if error is None:
+            out[k] = fut.result()
+        elif failure is None:
+            failure = error
+    if failure is not None:
+        raise failure
+    return out
