@@ -122,8 +122,8 @@ class Facts:
 
     def count(self, member_mask: np.ndarray) -> np.ndarray:
         """Per household, how many living members satisfy ``member_mask``."""
-        hit = flatnonzero(member_mask & self.alive)
-        return np.bincount(self.hh[hit], minlength=self.n_households).astype(np.float64)
+        return living_counts(member_mask & self.alive, self.member_starts(), self.member_counts(),
+                             None, self.hh)
 
     def sum_members(self, members: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Per household, the sum of ``values`` over the given member indices (ascending)."""
