@@ -10,11 +10,14 @@ savings sometimes buy a car or a home, and sell them; renters' rents follow the 
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from reliefsim.facts import Facts
 from reliefsim.rng import Streams
 from reliefsim.scenario import Values
+from reliefsim.threads import together
 
 
 def need(v: Values, size: np.ndarray) -> np.ndarray:
@@ -50,16 +53,9 @@ def month(f: Facts, v: Values, streams: Streams, t: int, transfers: np.ndarray,
     """
     e = v.economy
     living = size > 0
-    needs = need(v, size)
-    resources = f.income() + transfers
-    surplus = np.maximum(resources - needs, 0.0)
-    shortfall = np.maximum(needs - resources, 0.0)
-    assets = f.financial_assets * (1.0 - e.wealth_spending)
-    assets += share * surplus
-    assets -= shortfall
-    np.maximum(assets, 0.0, out=assets)  # never −0.0: the purchases and sales below change
-    # only the households that make them (the others would add and subtract 0.0)
-    u = streams.uniform_at("assets", t, hid)
+    # the month's savings beside the draws that decide the purchases and sales
+    assets, u = together(partial(savings, f, v, transfers, share, size),
+                         partial(streams.uniform_at, "assets", t, hid))
     car = f.car.astype(bool)
     car_bought = living & ~car & (assets > e.car_price) & (u < e.car_purchase)
     car_sold = living & car & (u > 1.0 - e.car_sale)
@@ -80,6 +76,26 @@ def month(f: Facts, v: Values, streams: Streams, t: int, transfers: np.ndarray,
     f.rent = np.where(new_homes > 0, 0.0, f.rent * rent_growth)
     return {"car_bought": car_bought, "car_sold": car_sold, "home_bought": home_bought,
             "home_sold": home_sold}
+
+
+def savings(f: Facts, v: Values, transfers: np.ndarray, share: np.ndarray, size: np.ndarray
+            ) -> np.ndarray:
+    """Financial assets after the month, floored at 0.
+
+    Spent down at ``economy.wealth_spending``, plus the saved share of the surplus over needs,
+    less any shortfall.
+    """
+    e = v.economy
+    needs = need(v, size)
+    resources = f.income() + transfers
+    surplus = np.maximum(resources - needs, 0.0)
+    shortfall = np.maximum(needs - resources, 0.0)
+    assets = f.financial_assets * (1.0 - e.wealth_spending)
+    assets += share * surplus
+    assets -= shortfall
+    np.maximum(assets, 0.0, out=assets)  # never −0.0: the purchases and sales that follow
+    # change only the households that make them (the others would add and subtract 0.0)
+    return assets
 
 
 def saving_share(v: Values, factor: np.ndarray) -> np.ndarray:
