@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -87,8 +88,7 @@ def test_a_bad_thread_count_is_refused(monkeypatch, text):
 
 def test_the_default_is_the_usable_cores_up_to_two(monkeypatch):
     monkeypatch.delenv(threads.ENV, raising=False)
-    assert threads._default() == max(1, min(threads.MOST, len(__import__("os")
-                                                               .sched_getaffinity(0))))
+    assert threads._default() == max(1, min(threads.MOST, len(os.sched_getaffinity(0))))
     monkeypatch.setenv(threads.ENV, "3")
     assert threads._default() == 3
 

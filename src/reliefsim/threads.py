@@ -37,7 +37,6 @@ ways take the same time; at 20,000 a second thread costs more than it gains)."""
 _allowed: ContextVar[bool] = ContextVar("reliefsim_side_by_side", default=True)
 _state: dict[str, Any] = {"threads": None, "pool": None, "idle": None, "pid": None, "size": 0}
 _lock = threading.Lock()
-_inside = threading.local()  # set in the pool's threads: a piece never waits on the pool
 
 
 def threads() -> int:
@@ -78,8 +77,9 @@ def _pool(size: int) -> tuple[ThreadPoolExecutor, threading.Semaphore]:
     """
     with _lock:
         if _state["pid"] != os.getpid() or _state["size"] != size:
-            _state["pool"] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="reliefsim",
-                                                initializer=_mark_inside)
+            if _state["pool"] is not None and _state["pid"] == os.getpid():
+                _state["pool"].shutdown(wait=False)  # its threads end once idle
+            _state["pool"] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="reliefsim")
             _state["idle"] = threading.Semaphore(size)
             _state["pid"], _state["size"] = os.getpid(), size
         return _state["pool"], _state["idle"]
@@ -90,10 +90,6 @@ def _then_idle(idle: threading.Semaphore, call: Callable[[], Any]) -> Any:
         return call()
     finally:
         idle.release()
-
-
-def _mark_inside() -> None:
-    _inside.active = True
 
 
 @contextmanager
@@ -110,12 +106,12 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
     """Run the calls side by side and return their results in order.
 
     The first runs in the calling thread, each other in an idle thread of the pool, or in the
-    calling thread after the first when none is idle (another thread's pieces occupy the pool:
-    a call never waits for the pool). The calls must not write anything another of them reads
-    or writes. An exception is raised once every call has finished or been given up (the
-    calling thread's first, else the pool's), so no piece is still running when the caller
-    goes on. With one thread, inside the pool, outside :func:`side_by_side`'s permission, or for
-    a single call, the calls run one after the other, in order.
+    calling thread after the first when none is idle (the pool runs another piece, perhaps the
+    caller itself: a call never waits for the pool). The calls must not write anything another
+    of them reads or writes. An exception is raised once every call has finished or been
+    given up (the calling thread's first, else the pool's), so no piece is still running when
+    the caller goes on. With one thread, outside :func:`side_by_side`'s permission, or for a
+    single call, the calls run one after the other, in order.
 
     Args:
         calls: functions of no argument.
@@ -123,8 +119,7 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
     Returns:
         Their results, in the calls' order.
     """
-    if (len(calls) <= 1 or threads() < 2 or getattr(_inside, "active", False)
-            or not _allowed.get()):
+    if len(calls) <= 1 or threads() < 2 or not _allowed.get():
         return [call() for call in calls]
     pool, idle = _pool(threads() - 1)
     pending: list[Future[Any] | None] = [
