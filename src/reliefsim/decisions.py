@@ -81,7 +81,7 @@ class Hardship:
         lost_job = np.zeros(len(size), dtype=bool)
         lost_job[truth.hh[ev.job_loss]] = True
         lost = flatnonzero(lost_job)
-        lost = lost[truth.wages[lost] + truth.pensions[lost] + truth.other_income[lost] == 0]
+        lost = lost[truth.income(lost) == 0]
         need = ev.hospital_cost + ev.disaster_cost
         need[lost] += v.policy.dibao_line * size[lost]  # the others' job gap is 0.0
         self.add(t, need, v.casework.temporary_lookback_months, ev.disaster)

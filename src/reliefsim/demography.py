@@ -377,7 +377,7 @@ def _leave_home(pop: Population, v: Values, streams: Streams, t: int, cand: np.n
     pop.hid[slots] = pop.new_ids(k)
     f.refresh_incomes(np.unique(origin))
     f.refresh_incomes(slots)
-    f.rent[slots] = affordable_rent(f.rent[slots], f.income()[slots], v)
+    f.rent[slots] = affordable_rent(f.rent[slots], f.income(slots), v)
     pop.saving[slots] = settle(f, slots, v, house["asset_factor"],
                                v.demography.leaver_asset_share)
     return slots, np.unique(origin)

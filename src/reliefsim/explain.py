@@ -298,7 +298,7 @@ def explain_text(e: Explanation, i: int, lang: str = "en", name: str = "",
                 f"{e.period}",
                 f"家庭 {name or i + 1}：{size} 人，适用 {scenario} 于 {e.period} 的规则", lang), ""]
     # -- income
-    income = f.wages[i] + f.pensions[i] + f.other_income[i]
+    income = f.income(i)
     out.append(pick("Income (yuan per month)", "收入（元/月）", lang))
     out.append(pick(f"  wages {_y(f.wages[i])} + pensions {_y(f.pensions[i])} + other "
                     f"{_y(f.other_income[i])} = {_y(income)}",

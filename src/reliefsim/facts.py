@@ -138,8 +138,15 @@ class Facts:
         """
         return np.bincount(self.owners(households), weights=values, minlength=len(households))
 
-    def income(self) -> np.ndarray:
-        """Household monthly income before any disregard (wages + pensions + other)."""
+    def income(self, households: np.ndarray | int | None = None) -> np.ndarray:
+        """Household monthly income before any disregard (wages + pensions + other).
+
+        Args:
+            households: only these household indices, or one (default every household slot).
+        """
+        if households is not None:
+            return (self.wages[households] + self.pensions[households]
+                    + self.other_income[households])
         total = self.wages + self.pensions
         total += self.other_income
         return total
@@ -206,8 +213,7 @@ class Facts:
 
     def fill_history(self, households: np.ndarray, items: tuple[str, ...], window: int) -> None:
         """The given households' past months as this one: rings and window sums."""
-        income = (self.wages[households] + self.pensions[households]
-                  + self.other_income[households])
+        income = self.income(households)
         rigid = np.zeros(len(households))
         for item in items:
             rigid += getattr(self, ITEM_FIELDS[item])[households]

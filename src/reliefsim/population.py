@@ -538,7 +538,7 @@ def settle(f: Facts, slots: np.ndarray, v: Values, asset_factor: np.ndarray,
     from reliefsim.economy import need, saving_share, steady_savings
 
     f.refresh_incomes(slots)
-    income = f.wages[slots] + f.pensions[slots] + f.other_income[slots]
+    income = f.income(slots)
     share = saving_share(v, asset_factor)
     size = f.size(slots)
     f.financial_assets[slots] = asset_share * steady_savings(income, need(v, size), share, v)
