@@ -8,7 +8,7 @@ from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RING_FIELDS, Facts
 from reliefsim.kernels import flatnonzero
 from reliefsim.population import Population
 from reliefsim.rng import Streams
-from reliefsim.rules import DESTITUTE, DIBAO, Assessment, lower_tier
+from reliefsim.rules import DESTITUTE, DIBAO, Assessment, lower_tier, tier_line
 from reliefsim.scenario import Values
 
 
@@ -32,8 +32,7 @@ def money_at_stake(income_pc: np.ndarray, tier: np.ndarray, v: Values) -> np.nda
     destitute line for destitute ones; 1 for any other (the caller decides where it applies).
     """
     p = v.policy
-    line = np.where(tier == DESTITUTE, p.destitute_multiplier * p.dibao_line, p.dibao_line)
-    gap = np.maximum(line - income_pc, p.dibao_min_payment)
+    gap = np.maximum(tier_line(tier, v) - income_pc, p.dibao_min_payment)
     paid = (tier == DIBAO) | (tier == DESTITUTE)
     share = np.ones(len(tier))
     if p.dibao_line > 0:
@@ -49,10 +48,8 @@ def tier_propensity(tier: np.ndarray, income_pc: np.ndarray, v: Values) -> np.nd
     (marginal, rigid-expenditure hardship); 1 for the others (individual enrolment, none).
     """
     b = v.behaviour
-    lower = lower_tier(tier)
-    paid = (tier == DIBAO) | (tier == DESTITUTE)
-    stake = money_at_stake(income_pc, tier, v) ** b.benefit_elasticity
-    return np.where(lower, b.lower_tier_apply_factor, np.where(paid, stake, 1.0))
+    stake = money_at_stake(income_pc, tier, v) ** b.benefit_elasticity  # 1 where not paid
+    return np.where(lower_tier(tier), b.lower_tier_apply_factor, stake)
 
 
 def application_probability(pop: Population, truth: Assessment, hardship: np.ndarray,
@@ -124,14 +121,14 @@ def declare(pop: Population, admin: Facts, applying: np.ndarray, linked: dict[st
     if len(cheats) == 0:
         return applying
     keep = 1.0 - v.behaviour.misreport_share
-    before = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]
+    before = admin.income(cheats)
     unlinked = admin.members_of(cheats[~linked["human_resources"][cheats]])
     admin.wage[unlinked] = admin.wage[unlinked] * np.float32(keep)
     admin.other_income[cheats] = admin.other_income[cheats] * keep
     hidden = cheats[~linked["finance"][cheats]]
     admin.financial_assets[hidden] = admin.financial_assets[hidden] * keep
     admin.refresh_incomes(cheats)
-    after = admin.wages[cheats] + admin.pensions[cheats] + admin.other_income[cheats]
+    after = admin.income(cheats)
     ratio = np.divide(after, before, out=np.ones(len(cheats)), where=before > 0)
     admin.income_ring[:, cheats] *= ratio
     admin.income_window[cheats] = admin.income_window[cheats] * ratio

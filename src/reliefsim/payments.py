@@ -17,7 +17,6 @@ from reliefsim.facts import Facts
 from reliefsim.indicators import PROGRAMMES
 from reliefsim.kernels import flatnonzero
 from reliefsim.rules import (
-    DESTITUTE,
     DIBAO,
     Assessment,
     basic_living,
@@ -27,6 +26,7 @@ from reliefsim.rules import (
     housing_assistance,
     individual_dibao,
     medical_assistance,
+    tier_line,
 )
 from reliefsim.scenario import Values
 from reliefsim.threads import together
@@ -94,10 +94,8 @@ def pending_payment(a_admin: Assessment, pending: np.ndarray, v: Values) -> np.n
     out = np.zeros(len(pending))
     if not v.policy.temporary_while_pending:
         return out
-    p = v.policy
     owed = flatnonzero(pending & (a_admin.tier >= DIBAO))
-    line = np.where(a_admin.tier[owed] == DESTITUTE, p.destitute_multiplier * p.dibao_line,
-                    p.dibao_line)
+    line = tier_line(a_admin.tier[owed], v)
     out[owed] = np.maximum(line - a_admin.income_pc[owed], 0.0) * a_admin.size[owed]
     return out
 

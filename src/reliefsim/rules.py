@@ -153,6 +153,16 @@ def assess(f: Facts, v: Values) -> Assessment:
     return Assessment(tier, income_pc, assets, size, individual, registered)
 
 
+def tier_line(tier: np.ndarray, v: Values) -> np.ndarray:
+    """Per household, the line its tier's basic living tops income up to (yuan per person).
+
+    The destitute line (``policy.destitute_multiplier`` × the dibao line) for destitute
+    households, the dibao line for every other.
+    """
+    p = v.policy
+    return np.where(tier == DESTITUTE, p.destitute_multiplier * p.dibao_line, p.dibao_line)
+
+
 def income_ceiling(v: Values) -> float:
     """The assessed income per head at and above which no tier and no individual enrolment apply."""
     p = v.policy
@@ -335,7 +345,7 @@ def housing_assistance(f: Facts, v: Values, tier: np.ndarray) -> np.ndarray:
         return np.zeros(len(tier))
     out = np.zeros(len(tier))
     renting = flatnonzero(in_tiers(tier, s.housing_tiers) & (f.rent > 0))
-    income = f.wages[renting] + f.pensions[renting] + f.other_income[renting]
+    income = f.income(renting)
     uncovered = np.maximum(f.rent[renting] - s.rent_share_of_income * income, 0.0)
     out[renting] = s.housing_rate * uncovered
     return out
