@@ -78,7 +78,7 @@ class CaseBook:
             self.applied[idx] = True
             self.declared[idx] = True
         if declared is not None:
-            self.declared[np.flatnonzero(mask & declared)] = True
+            self.declared[idx[declared[idx]]] = True
 
     def close(self, households: np.ndarray) -> None:
         """Close the cases of the given household indices."""

@@ -63,11 +63,13 @@ class _Month:
     calendar_month: int
     a_true: Any
     in_exit: np.ndarray
+    state: np.ndarray
     codes: np.ndarray
     rec: Record
     people_w: np.ndarray
     city: CityFacts
     transfers: np.ndarray
+    disposable: np.ndarray
     disposable_pc: np.ndarray
 
 
@@ -343,14 +345,14 @@ class Measurement:
         rec = model.ledger.record(t)
         size = a_true.size
         in_exit = model.case.in_exit(t)
-        codes = state_codes(enrolment_state(a_true.tier, a_true.individual),
-                            enrolment_state(model.case.tier, model.case.individual), in_exit,
+        state = enrolment_state(model.case.tier, model.case.individual)
+        codes = state_codes(enrolment_state(a_true.tier, a_true.individual), state, in_exit,
                             model.case.exit_from)
-        disposable_pc = np.divide(city.income + transfers, size, out=np.zeros(len(size)),
-                                  where=size > 0)
-        month = _Month(model, t, v, calendar_month, a_true, in_exit, codes, rec,
+        disposable = city.income + transfers
+        disposable_pc = np.divide(disposable, size, out=np.zeros(len(size)), where=size > 0)
+        month = _Month(model, t, v, calendar_month, a_true, in_exit, state, codes, rec,
                        people_w=self.weight * size, city=city, transfers=transfers,
-                       disposable_pc=disposable_pc)
+                       disposable=disposable, disposable_pc=disposable_pc)
         # two halves that share no array they write, side by side (reliefsim.threads)
         basic_now, _ = together(partial(self._money, month, pay, pending, work, spells),
                                 partial(self._people, month, warned, work))
@@ -372,7 +374,7 @@ class Measurement:
         w, bounds = self.weight, self.bounds
         size = a_true.size
         alive = size > 0
-        income, total, disposable_pc = m.city.income, m.transfers, m.disposable_pc
+        total, disposable_pc = m.transfers, m.disposable_pc
         line = v.metrics.poverty_line_multiple * v.policy.dibao_line
         basic_now = pay[PROGRAMMES.index("basic_living")] + pay[PROGRAMMES.index("gradual_exit")]
         left = (self.prev_basic > 0) & (basic_now == 0)
@@ -391,7 +393,7 @@ class Measurement:
             model.hardship.disaster_level > 0)
         caseload = IN_CASELOAD[m.codes]
         monthly = sum_rows(pay, range(len(MONTHLY_PROGRAMMES)))
-        money = range_totals(w, (*pay, total, leak, gap, line * size * alive, income + total,
+        money = range_totals(w, (*pay, total, leak, gap, line * size * alive, m.disposable,
                                  facts.wages, facts.pensions + total,
                                  np.where(caseload, monthly, 0.0)),
                              bounds)
@@ -416,12 +418,11 @@ class Measurement:
         facts, case, out = model.truth, model.case, work.outcome
         w, bounds = self.weight, self.bounds
         alive = a_true.size > 0
-        after = m.city.income + m.transfers
-        bottom = income_tenths(m.disposable_pc, w * alive) < 2  # the statistics' lowest fifth
+        # the statistics' lowest fifth
+        bottom = income_tenths(m.disposable_pc, w * alive) < BOTTOM_TENTHS
         rec.income_bottom20, rec.people_bottom20 = range_totals(
-            w, (np.where(bottom, after, 0.0), a_true.size * bottom), bounds).T
-        state = enrolment_state(case.tier, case.individual)
-        counted_w = w * np.where((state == INDIVIDUAL) & ~m.in_exit, case.individual,
+            w, (np.where(bottom, m.disposable, 0.0), a_true.size * bottom), bounds).T
+        counted_w = w * np.where((m.state == INDIVIDUAL) & ~m.in_exit, case.individual,
                                  a_true.size)
         state_series(range_code_sums(w, m.codes, N_STATES, bounds),
                      range_code_sums(counted_w, m.codes, N_STATES, bounds), rec)

@@ -25,7 +25,7 @@ from reliefsim.monitoring import Monitor
 from reliefsim.payments import monthly_payments, one_off_payments, pending_payment
 from reliefsim.population import Population, synthesize
 from reliefsim.rng import Streams
-from reliefsim.rules import Assessment, assess, employment_participants
+from reliefsim.rules import DIBAO, Assessment, assess, employment_participants
 from reliefsim.scenario import Scenario, Values, add_months, load_scenario
 from reliefsim.shocks import Events, apply_shocks, growth
 from reliefsim.story import HouseholdView, StoryLog
@@ -127,8 +127,9 @@ class ReliefModel(mesa.Model):
     def _turnover(self, moves: demography.Moves) -> None:
         """New households in slots left or taken this month: no records, the admin told."""
         # dibao households that died out, merged or moved away leave the dibao too
-        left = (self.case.tier[moves.vacated] == TIER_NAMES.index("dibao")) & ~self.case.in_exit(
-            max(self.month - 1, 0))[moves.vacated]
+        vacated = moves.vacated
+        left = ((self.case.tier[vacated] == DIBAO)
+                & (self.case.exit_until[vacated] <= max(self.month - 1, 0)))  # not in exit
         self.dibao_left = (moves.vacated[left], moves.left_weight[left])
         slots = np.concatenate([moves.vacated, moves.arrived])
         if not len(slots):
