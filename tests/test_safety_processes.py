@@ -203,3 +203,28 @@ def test_a_stopped_sensitivity_analysis_stores_what_finished(tmp_path):
                         r"experiment 1 are stored in sqlite:///\S+; run the same command again "
                         r"to resume \(stored runs are skipped\)", err.strip().splitlines()[-1])
     assert last is not None and int(last[1]) == kept < int(last[2]), err
+
+
+def test_a_signal_while_a_run_is_stored_waits_until_it_is_stored():
+    """With another thread idle (a process pool's), the kernel hands it the signal; it waits."""
+    import threading
+
+    from reliefsim.processes import signals_held, stop_on_signals
+
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait)
+    other.start()
+    steps: list = []
+    try:
+        with stop_on_signals(), pytest.raises(Interrupted) as caught:
+            with signals_held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                for i in range(200):          # Python would run a handler between these
+                    steps.append(i)
+                    time.sleep(0.001)
+            steps.append("after")
+    finally:
+        idle.set()
+        other.join()
+    assert steps == list(range(200))
+    assert caught.value.signum == signal.SIGTERM

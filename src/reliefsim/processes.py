@@ -133,17 +133,31 @@ def stop_on_signals() -> Iterator[None]:
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back while inside (a run being stored is stored whole)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, OSError, ValueError):
+    """Hold SIGINT and SIGTERM back while inside (a run being stored is stored whole).
+
+    A signal that arrives inside is noted, and delivered again to this process's own handlers
+    on leaving. Blocking the signals with ``pthread_sigmask`` would not do: it blocks them in the
+    calling thread only, and the kernel hands a process's signal to any thread that does not
+    block it (a process pool's own thread), after which Python runs the handler in the main
+    thread regardless, mid-store. In a thread other than the main one nothing is held (Python
+    runs signal handlers in the main thread only).
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
+    arrived: list[int] = []
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s in old:
+        signal.signal(s, lambda signum, _frame: arrived.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    if arrived:
+        signal.raise_signal(arrived[0])
 
 
 def check_port(host: str, port: int) -> None:
