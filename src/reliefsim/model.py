@@ -146,7 +146,8 @@ class ReliefModel(mesa.Model):
 
     def _truth_month(self, t: int, v: Values, events: Events
                      ) -> tuple[Assessment, tuple[np.ndarray, np.ndarray], CityFacts]:
-        """The true facts assessed and measured; the month's hardship and spells noted."""
+        """The true facts' month recorded, assessed and measured; hardship and spells noted."""
+        self.truth.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
         a_true = assess(self.truth, v)
         self.hardship.record(t, v, self.truth, events, a_true.size)
         spells = self.spells.track(a_true.eligible, t, self.warmup,
@@ -173,9 +174,8 @@ class ReliefModel(mesa.Model):
             self.moves = demography.month(self.pop, v, self.streams, t)
             self._turnover(self.moves)
         with stage("shocks"):
-            boost = employment_participants(self.admin, v, self.case.tier)
-            events = apply_shocks(self.pop, v, v_before, self.streams, t, boost)
-            self.truth.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
+            events = apply_shocks(self.pop, v, v_before, self.streams, t, partial(
+                employment_participants, self.admin, v, self.case.tier))
         with stage("monitoring"):  # the truth assessed beside the administration's monitoring
             (a_true, spells, city), (a_admin, warned) = together(
                 partial(self._truth_month, t, v, events),
@@ -186,7 +186,7 @@ class ReliefModel(mesa.Model):
         del events
         with stage("casework"):
             work = casework.month(self, v, t, a_true, a_admin, self.streams)
-        del a_admin, boost  # freed before the month's payments are made
+        del a_admin  # freed before the month's payments are made
         with stage("benefits"):
             pay = monthly_payments(self.truth, self.admin, work.outcome.assessment, self.case,
                                    v, t, calendar_month)
