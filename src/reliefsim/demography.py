@@ -115,13 +115,12 @@ def month(pop: Population, v: Values, streams: Streams, t: int) -> Moves:
     f.age = f.age + np.float32(1.0 / 12.0)
     u_member = streams.uniform("people", t, len(f.age), scratch=True)
     # deaths beside the draws of who would leave home (the living before the deaths, the dead
-    # taken out after) and of the households' events
-    (died, earner_died), (leavers, u) = together(
+    # taken out after) and of the households' events, and the events' rates
+    (died, earner_died), (leavers, u, rates) = together(
         partial(_deaths, f, v, u_member),
         lambda: (_would_leave(f, v, u_member),  # before the scratch draws are reused
-                 streams.uniform_at("households", t, household_keys(pop))))
+                 streams.uniform_at("households", t, household_keys(pop)), hazards(pop, v)))
     leavers = leavers[f.alive[leavers]]
-    rates = hazards(pop, v)
 
     def event(name: str, occupied: np.ndarray) -> np.ndarray:
         start, rate = rates[name]
