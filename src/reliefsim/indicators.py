@@ -335,9 +335,11 @@ def _build_indicators() -> tuple[Indicator, ...]:
                                     f"应为{TIER_ZH[tier]}的家庭"))
     ind += [
         _i("missed_money", "yuan/year", "coverage", "money missed households should get",
-           "漏保家庭应得未得金额", "basic living + special assistance by their true tier",
+           "漏保家庭应得未得金额",
+           "basic living + special assistance by their true tier, on the month's facts as "
+           "that month's payments were made",
            lambda s: s.missed_money,
-           zh_convention="漏保家庭按真实档次应得的基本生活救助与专项救助"),
+           zh_convention="漏保家庭按真实档次、以当月发放时的实际情况计算应得的基本生活救助与专项救助"),
         _i("takeup_rate", "share", "coverage", "take-up among the eligible", "应保尽保率",
            "truly eligible households enrolled ÷ truly eligible (1 − missed rate)",
            lambda s: share(s.enrolled_eligible, s.eligible),

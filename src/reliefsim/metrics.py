@@ -12,7 +12,8 @@ eligible, enrolled, missed or leaked is read off that table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -58,6 +59,7 @@ class _Month:
     """What both halves of a month's measurement read (neither writes it)."""
 
     model: Any
+    truth: Any
     t: int
     v: Any
     calendar_month: int
@@ -288,8 +290,8 @@ class Measurement:
         """Measure the true facts as the month's shocks left them, into month ``t``'s series.
 
         People, registration, work, age, disability, the population's changes and the
-        disasters: the rest of the month reads these facts but never changes them, so they
-        are measured beside the monitoring.
+        disasters: the casework reads the true facts but never changes them, so they are
+        measured beside it (the month's saving and trades that follow change none of these).
 
         Returns:
             What the rest of the month's measurement (:meth:`month`) needs of them.
@@ -325,8 +327,13 @@ class Measurement:
     def month(self, model: Any, t: int, v: Any, calendar_month: int, a_true: Any,
               pay: np.ndarray, transfers: np.ndarray, pending: np.ndarray,
               warned: Mapping[str, np.ndarray], work: Any,
-              spells: tuple[np.ndarray, np.ndarray], city: CityFacts) -> None:
+              spells: tuple[np.ndarray, np.ndarray], city: CityFacts,
+              beside: Callable[[], Any] | None = None) -> Any:
         """Write month ``t``'s series into the model's ledger.
+
+        The month is measured on the true facts as the month's payments found them: ``beside``
+        (the households' saving and trades, which replace some of the true arrays) may run at
+        the same time.
 
         Args:
             model: the model (true facts, case records, open cases, hardship, spells).
@@ -341,6 +348,11 @@ class Measurement:
             work: the month's casework (:class:`~reliefsim.casework.CaseworkMonth`).
             spells: spells of eligibility that ended this month, and those warned.
             city: the month's measures of the true facts (:meth:`facts`).
+            beside: work of the month's that runs beside the measurement, if any: it may
+                replace the true facts' arrays, but must not change them in place.
+
+        Returns:
+            What ``beside`` returns (None without it).
         """
         rec = model.ledger.record(t)
         size = a_true.size
@@ -350,15 +362,18 @@ class Measurement:
                             model.case.exit_from)
         disposable = city.income + transfers
         disposable_pc = np.divide(disposable, size, out=np.zeros(len(size)), where=size > 0)
-        month = _Month(model, t, v, calendar_month, a_true, in_exit, state, codes, rec,
+        truth = copy.copy(model.truth)  # the arrays as they are now, whatever ``beside`` does
+        month = _Month(model, truth, t, v, calendar_month, a_true, in_exit, state, codes, rec,
                        people_w=self.weight * size, city=city, transfers=transfers,
                        disposable=disposable, disposable_pc=disposable_pc)
         # two halves that share no array they write, side by side (reliefsim.threads)
-        basic_now, _ = together(partial(self._money, month, pay, pending, work, spells),
-                                partial(self._people, month, warned, work))
+        basic_now, _, aside = together(
+            partial(self._money, month, pay, pending, work, spells),
+            partial(self._people, month, warned, work), beside or (lambda: None))
         model.ledger.days.append(work.days if t >= model.warmup else NO_DAYS)
         self.prev_disposable_pc = disposable_pc
         self.prev_basic = basic_now
+        return aside
 
     def _money(self, m: _Month, pay: np.ndarray, pending: np.ndarray, work: Any,
                spells: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -370,7 +385,7 @@ class Measurement:
         from reliefsim.payments import monthly_leak, one_off_leak
 
         model, v, a_true, rec = m.model, m.v, m.a_true, m.rec
-        facts, out = model.truth, work.outcome
+        facts, out = m.truth, work.outcome
         w, bounds = self.weight, self.bounds
         size = a_true.size
         alive = size > 0
@@ -415,7 +430,7 @@ class Measurement:
         from reliefsim.payments import entitlement
 
         model, v, a_true, rec = m.model, m.v, m.a_true, m.rec
-        facts, case, out = model.truth, model.case, work.outcome
+        facts, case, out = m.truth, model.case, work.outcome
         w, bounds = self.weight, self.bounds
         alive = a_true.size > 0
         # the statistics' lowest fifth

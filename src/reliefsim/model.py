@@ -20,7 +20,7 @@ from reliefsim.codes import DEPARTMENTS, TIER_NAMES
 from reliefsim.decisions import Followup, Hardship, Spells
 from reliefsim.facts import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Facts
 from reliefsim.kernels import flatnonzero
-from reliefsim.metrics import CityFacts, Ledger, Measurement
+from reliefsim.metrics import Ledger, Measurement
 from reliefsim.monitoring import Monitor
 from reliefsim.payments import monthly_payments, one_off_payments, pending_payment
 from reliefsim.population import Population, synthesize
@@ -145,14 +145,14 @@ class ReliefModel(mesa.Model):
         self.admin.reveal(self.truth, slots)  # a new household registers its residence
 
     def _truth_month(self, t: int, v: Values, events: Events
-                     ) -> tuple[Assessment, tuple[np.ndarray, np.ndarray], CityFacts]:
-        """The true facts' month recorded, assessed and measured; hardship and spells noted."""
+                     ) -> tuple[Assessment, tuple[np.ndarray, np.ndarray]]:
+        """The true facts' month recorded and assessed; hardship and spells noted."""
         self.truth.push_month(t, tuple(v.policy.rigid_items), v.policy.rigid_window_months)
         a_true = assess(self.truth, v)
         self.hardship.record(t, v, self.truth, events, a_true.size)
         spells = self.spells.track(a_true.eligible, t, self.warmup,
                                    final=t + 1 >= self.months_total)
-        return a_true, spells, self.measurement.facts(self, t, v, a_true)
+        return a_true, spells
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -177,15 +177,17 @@ class ReliefModel(mesa.Model):
             events = apply_shocks(self.pop, v, v_before, self.streams, t, partial(
                 employment_participants, self.admin, v, self.case.tier))
         with stage("monitoring"):  # the truth assessed beside the administration's monitoring
-            (a_true, spells, city), (a_admin, warned) = together(
+            (a_true, spells), (a_admin, warned) = together(
                 partial(self._truth_month, t, v, events),
                 partial(self.monitor.month, self.truth, self.admin, v, t, self.case.enrolled(t),
                         self.book.open, self.moves.touched))
             self.monitor.follow(warned, v, t, self.book, self.spells, self.followup)
         logged = events if self.log is not None else None  # kept for the story log only
         del events
-        with stage("casework"):
-            work = casework.month(self, v, t, a_true, a_admin, self.streams)
+        with stage("casework"):  # the true facts measured beside the casework
+            work, city = together(partial(casework.month, self, v, t, a_true, a_admin,
+                                          self.streams),
+                                  partial(self.measurement.facts, self, t, v, a_true))
         del a_admin  # freed before the month's payments are made
         with stage("benefits"):
             pay = monthly_payments(self.truth, self.admin, work.outcome.assessment, self.case,
@@ -194,18 +196,23 @@ class ReliefModel(mesa.Model):
             one_off_payments(pay, pending, work.outcome.visited, work.outcome.temporary,
                              work.outcome.disaster)
             transfers = sum_rows(pay, range(len(pay)))  # per household, all programmes
-            trade = economy.month(self.truth, v, self.streams, t, transfers, self.pop.saving,
-                                  a_true.size, growth(v, v_before, "rent_index"), self.pop.hid)
-            demography.settle_trades(self.pop, trade)
+        with stage("metrics"):  # the month measured beside the households' saving and trades
+            self.measurement.month(self, t, v, calendar_month, a_true, pay, transfers, pending,
+                                   warned, work, spells, city, beside=partial(
+                                       self._economy, t, v, v_before, transfers, a_true.size))
         if self.log is not None:
             self.log.month(t, logged, warned, work, pay, self.moves)
-        with stage("metrics"):
-            self.measurement.month(self, t, v, calendar_month, a_true, pay, transfers, pending,
-                                   warned, work, spells, city)
-            self.month += 1
-            self.datacollector.collect(self)
-            if self.month >= self.months_total:
-                self.running = False
+        self.month += 1
+        self.datacollector.collect(self)
+        if self.month >= self.months_total:
+            self.running = False
+
+    def _economy(self, t: int, v: Values, v_before: Values, transfers: np.ndarray,
+                 size: np.ndarray) -> None:
+        """The households' saving, and the cars and homes they buy and sell (true facts)."""
+        trade = economy.month(self.truth, v, self.streams, t, transfers, self.pop.saving, size,
+                              growth(v, v_before, "rent_index"), self.pop.hid)
+        demography.settle_trades(self.pop, trade)
 
     # ------------------------------------------------------------------ results
     def run(self) -> dict[str, float]:
