@@ -177,10 +177,12 @@ class ReliefModel(mesa.Model):
             events = apply_shocks(self.pop, v, v_before, self.streams, t, partial(
                 employment_participants, self.admin, v, self.case.tier))
         with stage("monitoring"):  # the truth assessed beside the administration's monitoring
-            (a_true, spells), (a_admin, warned) = together(
-                partial(self._truth_month, t, v, events),
+            # (the longer piece first, in this thread: its own pieces take the other thread
+            # once the truth's piece is done)
+            (a_admin, warned), (a_true, spells) = together(
                 partial(self.monitor.month, self.truth, self.admin, v, t, self.case.enrolled(t),
-                        self.book.open, self.moves.touched))
+                        self.book.open, self.moves.touched),
+                partial(self._truth_month, t, v, events))
             self.monitor.follow(warned, v, t, self.book, self.spells, self.followup)
         logged = events if self.log is not None else None  # kept for the story log only
         del events

@@ -8,6 +8,7 @@ scenario values in force, and returns arrays over households. Tier codes are tho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from reliefsim.codes import TIER_NAMES
 from reliefsim.facts import SEVERE, Facts
 from reliefsim.kernels import flatnonzero
 from reliefsim.scenario import Values
+from reliefsim.threads import together
 
 NONE, RIGID, MARGINAL, DIBAO, DESTITUTE = range(5)
 TIER_CODE = {name: code for code, name in enumerate(TIER_NAMES)}
@@ -125,10 +127,11 @@ def assess(f: Facts, v: Values) -> Assessment:
     """
     p = v.policy
     size = f.size()
-    income_pc = assessed_income_pc(f, v, size)
+    # the income and the assets tests read different facts: side by side
+    income_pc, assets = together(partial(assessed_income_pc, f, v, size),
+                                 partial(assets_ok, f, v, size))
     registered = f.registered.astype(bool) if p.registration_required else np.ones(len(size),
                                                                                     dtype=bool)
-    assets = assets_ok(f, v, size)
     ok = assets & (size > 0) & registered
     # destitute: no living member with labour capacity — looked at only where it can matter
     poor = flatnonzero(~f.has_capable_supporter.astype(bool)
