@@ -432,17 +432,12 @@ def _join_children(pop: Population, v: Values, cand: np.ndarray, pool: np.ndarra
     Returns:
         The slots left, and the households they moved into.
     """
-    d = v.demography
     f = pop.facts
-    cand = cand[f.size(cand) == 1]
-    person = first_member(f, cand, living=True)
-    frail = (f.age[person] >= d.join_age_min) & f.unable_self_care[person]
-    cand, person = cand[frail], person[frail]
+    # who would move beside which families could take them in (both only read the facts)
+    (cand, person), hosts = together(partial(_frail_alone, f, v, cand),
+                                     partial(_host_families, f, v, pool))
     if not len(cand):
         return _empty(), _empty()
-    host_age = (f.age >= d.join_host_age_min) & (f.age < d.join_host_age_max)
-    size = f.size(pool)
-    hosts = pool[f.any_living(pool, host_age) & (size < f.member_counts()[pool]) & (size >= 1)]
     a, b = match(pop.district[cand], pop.weight[cand], pop.district[hosts], pop.weight[hosts])
     if not len(a):
         return _empty(), _empty()
@@ -454,6 +449,27 @@ def _join_children(pop: Population, v: Values, cand: np.ndarray, pool: np.ndarra
     ok = target >= 0
     _move_member(f, person[a][ok], target[ok])
     return cand[a][ok], host[ok]
+
+
+def _frail_alone(f: Facts, v: Values, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of the given households, those of one old person unable to look after themselves.
+
+    Returns:
+        The households, and the person's member slot in each.
+    """
+    d = v.demography
+    cand = cand[f.size(cand) == 1]
+    person = first_member(f, cand, living=True)
+    frail = (f.age[person] >= d.join_age_min) & f.unable_self_care[person]
+    return cand[frail], person[frail]
+
+
+def _host_families(f: Facts, v: Values, pool: np.ndarray) -> np.ndarray:
+    """Households of ``pool`` with room and a living member of the children's generation."""
+    d = v.demography
+    host_age = (f.age >= d.join_host_age_min) & (f.age < d.join_host_age_max)
+    size = f.size(pool)
+    return pool[f.any_living(pool, host_age) & (size < f.member_counts()[pool]) & (size >= 1)]
 
 
 # ---------------------------------------------------------------- moving in

@@ -356,15 +356,25 @@ class Measurement:
         """
         rec = model.ledger.record(t)
         size = a_true.size
-        in_exit = model.case.in_exit(t)
-        state = enrolment_state(model.case.tier, model.case.individual)
-        codes = state_codes(enrolment_state(a_true.tier, a_true.individual), state, in_exit,
-                            model.case.exit_from)
-        disposable = city.income + transfers
-        disposable_pc = np.divide(disposable, size, out=np.zeros(len(size)), where=size > 0)
+        case = model.case
+
+        def states() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            in_exit = case.in_exit(t)
+            state = enrolment_state(case.tier, case.individual)
+            return in_exit, state, state_codes(enrolment_state(a_true.tier, a_true.individual),
+                                               state, in_exit, case.exit_from)
+
+        def incomes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            disposable = city.income + transfers
+            return disposable, np.divide(disposable, size, out=np.zeros(len(size)),
+                                         where=size > 0), self.weight * size
+
+        # the enrolment states beside the incomes, then the two halves of the measurement
+        (in_exit, state, codes), (disposable, disposable_pc, people_w) = together(states,
+                                                                                  incomes)
         truth = copy.copy(model.truth)  # the arrays as they are now, whatever ``beside`` does
         month = _Month(model, truth, t, v, calendar_month, a_true, in_exit, state, codes, rec,
-                       people_w=self.weight * size, city=city, transfers=transfers,
+                       people_w=people_w, city=city, transfers=transfers,
                        disposable=disposable, disposable_pc=disposable_pc)
         # two halves that share no array they write, side by side (reliefsim.threads)
         basic_now, _, aside = together(

@@ -20,6 +20,7 @@ from reliefsim.population import Population
 from reliefsim.rng import Streams
 from reliefsim.rules import Assessment, assess, income_ceiling, rigid_test
 from reliefsim.scenario import Values
+from reliefsim.threads import together
 
 DEPARTMENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "medical_insurance": (("serious_illness", "chronic"), ("medical_oop",)),
@@ -217,45 +218,63 @@ class Monitor:
         exists = (a.size > 0) & ~busy
         income = admin.income()
         monitored = enrolled | (a.income_pc < w.monitoring_line_multiple * v.policy.dibao_line)
-        raised: dict[str, np.ndarray] = {}
         # the rigid-expenditure rules watch households up to the rigid tier's income cap, or
         # only the monitored low-income population (warnings.monitored_only)
         watched = (monitored if w.monitored_only
                    else enrolled | (a.income_pc < v.policy.rigid_income_cap))
-        if w.medical_surge:
-            surge = ((admin.medical_oop >= w.medical_surge_amount)
-                     | (admin.medical_oop >= w.medical_surge_ratio * np.maximum(income, 1e-9)))
-            raised["medical_surge"] = (lk["medical_insurance"] & surge & (admin.medical_oop > 0)
-                                       & watched)
-        if w.income_drop:
-            drop = (self.prev_income > 0) & (
-                self.prev_income - income >= w.income_drop_share * self.prev_income)
-            raised["income_drop"] = lk["human_resources"] & drop & monitored
-        if w.disability_onset:
-            raised["disability_onset"] = (lk["disability_federation"]
-                                          & (admin.count(admin.disability == SEVERE)
-                                             > self.prev_severe) & monitored)
-        if w.disaster_hit:
-            raised["disaster_hit"] = lk["emergency_management"] & (admin.damage > 0) & monitored
-        if w.death_of_earner and self.prev_alive is not None and self.prev_works is not None:
-            gone = self.prev_alive & ~admin.alive & self.prev_works
-            bereaved = np.zeros(len(income), dtype=bool)
-            bereaved[admin.hh[gone]] = True
-            raised["death_of_earner"] = lk["public_security"] & monitored & bereaved
-        if w.rigid_ratio:
-            raised["rigid_ratio"] = (self.rigid_linked & ~enrolled & a.assets_ok & a.registered
-                                     & rigid_test(admin, v) & watched
-                                     & (a.income_pc < v.policy.rigid_income_cap))
-        if w.screening:
-            # (t + offset) % n == 0, with the offsets' phases worked out once per cycle length
-            due = self._phase(w.screening_months) == -t % w.screening_months
-            raised["screening"] = self.any_linked & ~enrolled & self._screen(admin, a, v, due)
-        out = {}
-        for rule, mask in raised.items():
-            mask = mask & exists & (t - self.last_warned[rule] >= max(w.cooldown_months, 1))
-            self.last_warned[rule][mask] = t
-            out[rule] = mask
-        return out
+
+        def cooled(raised: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            """Each rule's warnings after its cool-down (each rule's records are its own)."""
+            out = {}
+            for rule, mask in raised.items():
+                mask = mask & exists & (t - self.last_warned[rule] >= max(w.cooldown_months, 1))
+                self.last_warned[rule][mask] = t
+                out[rule] = mask
+            return out
+
+        def from_households() -> dict[str, np.ndarray]:
+            raised: dict[str, np.ndarray] = {}
+            if w.medical_surge:
+                surge = ((admin.medical_oop >= w.medical_surge_amount)
+                         | (admin.medical_oop >= w.medical_surge_ratio * np.maximum(income, 1e-9)))
+                raised["medical_surge"] = (lk["medical_insurance"] & surge
+                                           & (admin.medical_oop > 0) & watched)
+            if w.income_drop:
+                drop = (self.prev_income > 0) & (
+                    self.prev_income - income >= w.income_drop_share * self.prev_income)
+                raised["income_drop"] = lk["human_resources"] & drop & monitored
+            if w.disaster_hit:
+                raised["disaster_hit"] = (lk["emergency_management"] & (admin.damage > 0)
+                                          & monitored)
+            if w.rigid_ratio:
+                raised["rigid_ratio"] = (self.rigid_linked & ~enrolled & a.assets_ok
+                                         & a.registered & rigid_test(admin, v) & watched
+                                         & (a.income_pc < v.policy.rigid_income_cap))
+            if w.screening:
+                # (t + offset) % n == 0, with the offsets' phases worked out once per cycle
+                due = self._phase(w.screening_months) == -t % w.screening_months
+                raised["screening"] = (self.any_linked & ~enrolled
+                                       & self._screen(admin, a, v, due))
+            return cooled(raised)
+
+        def from_members() -> dict[str, np.ndarray]:
+            raised: dict[str, np.ndarray] = {}
+            if w.disability_onset:
+                raised["disability_onset"] = (lk["disability_federation"]
+                                              & (admin.count(admin.disability == SEVERE)
+                                                 > self.prev_severe) & monitored)
+            if (w.death_of_earner and self.prev_alive is not None
+                    and self.prev_works is not None):
+                gone = self.prev_alive & ~admin.alive & self.prev_works
+                bereaved = np.zeros(len(income), dtype=bool)
+                bereaved[admin.hh[gone]] = True
+                raised["death_of_earner"] = lk["public_security"] & monitored & bereaved
+            return cooled(raised)
+
+        # the rules on household facts beside those on members' (each writes its own records)
+        by_households, by_members = together(from_households, from_members)
+        found = by_households | by_members
+        return {rule: found[rule] for rule in WARNING_RULES if rule in found}
 
 
     def _phase(self, months: int) -> np.ndarray:

@@ -46,9 +46,8 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     :func:`one_off_payments`.
     """
     pay = np.empty((len(PROGRAMMES), len(case.tier)))  # every row written below
-    pay[ROW["temporary"]] = 0.0
-    pay[ROW["disaster"]] = 0.0
-    # basic living beside the special assistance: each writes its own rows and case fields
+    # basic living beside the special assistance (and a one-off row each, set to zero): each
+    # writes its own rows and case fields
     together(partial(_basic_rows, pay, admin, a_admin, case, v, t),
              partial(_special_rows, pay, truth, admin, a_admin, case, v, calendar_month))
     return pay
@@ -57,6 +56,7 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
 def _basic_rows(pay: np.ndarray, admin: Facts, a_admin: Assessment, case: Caseload, v: Values,
                 t: int) -> None:
     """Basic living and its gradual-exit top-up into ``pay``; the last basic amount noted."""
+    pay[ROW["temporary"]] = 0.0
     tier = case.tier
     basic = basic_living(admin, v, tier, a_admin)
     alone = flatnonzero((case.individual > 0) & (tier == 0))
@@ -70,6 +70,7 @@ def _basic_rows(pay: np.ndarray, admin: Facts, a_admin: Assessment, case: Caselo
 def _special_rows(pay: np.ndarray, truth: Facts, admin: Facts, a_admin: Assessment,
                   case: Caseload, v: Values, calendar_month: int) -> None:
     """Medical, education, housing, employment and heating assistance into ``pay``."""
+    pay[ROW["disaster"]] = 0.0
     tier = case.tier
     if calendar_month == 1:
         case.medical_paid_year[:] = 0.0
