@@ -121,3 +121,17 @@ def test_text_cells_are_neutralised_for_spreadsheets():
     out = outputs.neutralise_frame(frame)
     assert list(out["id"]) == ["'=cmd", "ok"] and list(out["value"]) == [-1.0, 2.0]
     assert list(frame["id"]) == ["=cmd", "ok"]          # the caller's frame is left alone
+
+
+def test_a_text_cell_holding_a_line_break_reads_back_as_one_cell(tmp_path):
+    import csv
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"household_id": ["0\r0", "a\nb", "c"], "tier": ["dibao", "none", "x"]})
+    path = outputs.write_csv(frame, tmp_path / "tiers.csv")
+    assert path.read_bytes().startswith(b"household_id,tier\r\n")
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["household_id"], r["tier"]) for r in rows] == [
+        ("0\r0", "dibao"), ("a\nb", "none"), ("c", "x")]

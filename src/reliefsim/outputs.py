@@ -387,9 +387,16 @@ def neutralise_frame(frame: Any) -> Any:
 
 
 def write_csv(frame: Any, path: Path | str, *, force: bool = True, **options: Any) -> Path:
-    """Write a DataFrame as UTF-8 CSV (text cells neutralised) through :func:`replacing`."""
+    """Write a DataFrame as UTF-8 CSV (text cells neutralised) through :func:`replacing`.
+
+    Lines end in CR LF, as RFC 4180 and spreadsheets have them: a CSV writer quotes a cell only
+    for the characters of its own line ending, so with LF alone a text cell holding a CR (an
+    identifier copied from a spreadsheet, say) would be written bare and read back as two
+    rows.
+    """
     import io
 
+    options.setdefault("lineterminator", "\r\n")
     with replacing(path, force=force) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
         neutralise_frame(frame).to_csv(text, index=False, **options)
