@@ -59,8 +59,10 @@ class Caseload:
         self.disaster_paid = _full(n, -10_000)
         self.rejected = _full(n, -10_000)
 
-    def in_exit(self, t: int) -> np.ndarray:
-        """Households in their gradual-exit period in month ``t``."""
+    def in_exit(self, t: int, households: np.ndarray | None = None) -> np.ndarray:
+        """Households in their gradual-exit period in month ``t`` (all, or the given ones)."""
+        if households is not None:
+            return self.exit_until[households] > t
         return self.exit_until > t
 
     def enrolled(self, t: int) -> np.ndarray:

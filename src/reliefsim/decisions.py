@@ -237,7 +237,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     new = a.tier[visited]
     old_individual = case.individual[visited].copy()
     new_individual = np.where(new == NONE, a.individual[visited], 0).astype(np.int8)
-    in_exit = case.in_exit(t)[visited]
+    in_exit = case.in_exit(t, visited)
     immediate = caught[visited] | ~a.assets_ok[visited] | (a.size[visited] == 0)
     falling = (old > 0) & (new < old)
     gradual = falling & ~immediate & ~in_exit & (v.policy.exit_period_months > 0)
@@ -268,7 +268,7 @@ def visit(pop: Population, admin: Facts, case: Caseload, hardship: Hardship,
     temporary, disaster = _one_off_aid(pop, admin, case, hardship, visited, seen[visited],
                                        size, v, t, lookback, em_linked)
     helped = newly | ((old > NONE) & (new > old)) | (temporary > 0) | (disaster > 0)
-    gave = now_enrolled | case.in_exit(t)[visited] | (temporary > 0) | (disaster > 0)
+    gave = now_enrolled | case.in_exit(t, visited) | (temporary > 0) | (disaster > 0)
     exits = falling & (new == NONE) & ~gradual
     case.rejected[visited[~gave]] = t
     return Outcome(visited, accurate, helped, newly, temporary, disaster, old, new, exits,

@@ -129,8 +129,8 @@ class ReliefModel(mesa.Model):
         # dibao households that died out, merged or moved away leave the dibao too
         vacated = moves.vacated
         left = ((self.case.tier[vacated] == DIBAO)
-                & (self.case.exit_until[vacated] <= max(self.month - 1, 0)))  # not in exit
-        self.dibao_left = (moves.vacated[left], moves.left_weight[left])
+                & ~self.case.in_exit(max(self.month - 1, 0), vacated))
+        self.dibao_left = (vacated[left], moves.left_weight[left])
         slots = np.concatenate([moves.vacated, moves.arrived])
         if not len(slots):
             return
