@@ -20,7 +20,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from types import FrameType
 from typing import Any, NoReturn
@@ -113,22 +113,40 @@ def _raise(signum: int, _frame: FrameType | None) -> NoReturn:
     raise Interrupted(signum)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""The signals that stop a command in order (Ctrl-C and ``kill``)."""
+
+
 @contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into :class:`Interrupted` in the main thread while inside."""
+def _handled(handler: Callable[[int, FrameType | None], Any]) -> Iterator[bool]:
+    """``handler`` for :data:`STOP_SIGNALS` while inside; the old handlers back on leaving.
+
+    Python runs signal handlers in the main thread only, so in any other thread nothing is
+    changed.
+
+    Yields:
+        Whether the handler was installed (only in the main thread).
+    """
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield False
         return
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    old = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     for s in old:
-        signal.signal(s, _raise)
+        signal.signal(s, handler)
     try:
-        yield
+        yield True
     finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
+        for s, previous in old.items():
+            signal.signal(s, previous)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` in the main thread while inside."""
+    with _handled(_raise):
+        yield
 
 
 @contextlib.contextmanager
@@ -139,23 +157,11 @@ def signals_held() -> Iterator[None]:
     on leaving. Blocking the signals with ``pthread_sigmask`` would not do: it blocks them in the
     calling thread only, and the kernel hands a process's signal to any thread that does not
     block it (a process pool's own thread), after which Python runs the handler in the main
-    thread regardless, mid-store. In a thread other than the main one nothing is held (Python
-    runs signal handlers in the main thread only).
+    thread regardless, mid-store.
     """
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     arrived: list[int] = []
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for s in old:
-        signal.signal(s, lambda signum, _frame: arrived.append(signum))
-    try:
+    with _handled(lambda signum, _frame: arrived.append(signum)):
         yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
     if arrived:
         signal.raise_signal(arrived[0])
 
