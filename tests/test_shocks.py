@@ -50,7 +50,7 @@ def shock(members, v, v_before=None, boost=(), district=None, households=None):
     pop = population(f, district=district)
     employment = np.zeros(len(f.age), dtype=bool)
     employment[list(boost)] = True
-    events = apply_shocks(pop, v, v_before or v, Streams(SEED), T, employment)
+    events = apply_shocks(pop, v, v_before or v, Streams(SEED), T, lambda: employment)
     return f, events
 
 

@@ -46,7 +46,7 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
     :func:`one_off_payments`.
     """
     pay = np.empty((len(PROGRAMMES), len(case.tier)))  # every row written below
-    # basic living beside the special assistance (and a one-off row each, set to zero): each
+    # basic living (with the one-off rows, set to zero) beside the special assistance: each
     # writes its own rows and case fields
     together(partial(_basic_rows, pay, admin, a_admin, case, v, t),
              partial(_special_rows, pay, truth, admin, a_admin, case, v, calendar_month))
@@ -55,8 +55,12 @@ def monthly_payments(truth: Facts, admin: Facts, a_admin: Assessment, case: Case
 
 def _basic_rows(pay: np.ndarray, admin: Facts, a_admin: Assessment, case: Caseload, v: Values,
                 t: int) -> None:
-    """Basic living and its gradual-exit top-up into ``pay``; the last basic amount noted."""
+    """Basic living and its gradual-exit top-up into ``pay``; the last basic amount noted.
+
+    The one-off rows are set to zero here, for :func:`one_off_payments`.
+    """
     pay[ROW["temporary"]] = 0.0
+    pay[ROW["disaster"]] = 0.0
     tier = case.tier
     basic = basic_living(admin, v, tier, a_admin)
     alone = flatnonzero((case.individual > 0) & (tier == 0))
@@ -70,7 +74,6 @@ def _basic_rows(pay: np.ndarray, admin: Facts, a_admin: Assessment, case: Caselo
 def _special_rows(pay: np.ndarray, truth: Facts, admin: Facts, a_admin: Assessment,
                   case: Caseload, v: Values, calendar_month: int) -> None:
     """Medical, education, housing, employment and heating assistance into ``pay``."""
-    pay[ROW["disaster"]] = 0.0
     tier = case.tier
     if calendar_month == 1:
         case.medical_paid_year[:] = 0.0

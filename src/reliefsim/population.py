@@ -457,7 +457,8 @@ def take_rows(columns: dict[str, np.ndarray], rows: np.ndarray,
 
     names = list(columns)
     first, second = together(partial(take, names[::2]), partial(take, names[1::2]))
-    return {k: first[k] if k in first else second[k] for k in names}
+    taken = first | second
+    return {k: taken[k] for k in names}  # in the columns' order
 
 
 # ---------------------------------------------------------------- the city's layout

@@ -72,7 +72,7 @@ def _with(array: np.ndarray, index: np.ndarray, values: np.ndarray) -> np.ndarra
 
 
 def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams, t: int,
-                 employment_boost: np.ndarray | Callable[[], np.ndarray]) -> Events:
+                 employment_boost: Callable[[], np.ndarray]) -> Events:
     """Advance the true facts by one month and return the month's events.
 
     Every uniform block is drawn in full; each event is then decided only for the members whose
@@ -87,13 +87,11 @@ def apply_shocks(pop: Population, v: Values, v_before: Values, streams: Streams,
         v_before: scenario values in force last month (for the indices' growth).
         streams: common-random-number streams.
         t: month index.
-        employment_boost: per member, in an employment programme (raises re-employment); or
-            a function that finds them, run beside the month's retirements.
+        employment_boost: a function giving, per member, whether it is in an employment
+            programme (which raises re-employment); run beside the month's retirements.
     """
     f: Facts = pop.facts
-    find = (employment_boost if callable(employment_boost)
-            else partial(np.asarray, employment_boost))
-    works, boost = together(partial(_retire, f, v, v_before), find)
+    works, boost = together(partial(_retire, f, v, v_before), employment_boost)
     (health, job_loss, reemployed), (wage, base, damage) = together(
         partial(_health_and_work, f, v, streams, t, works, boost),
         partial(_pay_and_disasters, pop, v, v_before, streams, t))
